@@ -1,0 +1,91 @@
+# Every target installs what it needs first: system libraries, .venv, an editable build.
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+DEPS_STAMP := $(VENV)/.deps-stamp
+CTEST_DIR := build/ctest
+ASAN_DIR := build/asan
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test test-py test-c build deps lint typecheck stubtest bench asan fuzz fuzz-smoke \
+        wheel wheel-test sdist gate clean
+
+demo: build
+	$(VPY) benchmarks/bench_dsp.py
+
+test: build test-c test-py
+
+test-py: build
+	$(VENV)/bin/pytest -q
+
+# Plain-C tests of csrc/ under ctest (no Python involved).
+test-c: deps
+	$(VENV)/bin/cmake -S . -B $(CTEST_DIR) -G Ninja -DVONA_BUILD_C_TESTS=ON -DVONA_PYTHON_MODULES=OFF \
+		-DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) >/dev/null
+	$(VENV)/bin/cmake --build $(CTEST_DIR)
+	cd $(CTEST_DIR) && $(abspath $(VENV)/bin/ctest) --output-on-failure
+
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP): pyproject.toml scripts/ensure-system-deps.sh
+	scripts/ensure-system-deps.sh
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q "scikit-build-core>=0.10" "cython>=3.0.10" "numpy>=2.0" "cmake>=3.26" ninja setuptools wheel
+	$(VPY) -m pip install -q --no-build-isolation -e ".[dev]"
+	touch $@
+
+# Incremental rebuild of the native modules into the editable install.
+build: deps
+	$(VPY) -m pip install -q --no-build-isolation --no-deps -e .
+
+lint: deps
+	$(VENV)/bin/ruff check vona adapters tests benchmarks fixtures
+	$(VENV)/bin/ruff format --check vona adapters tests benchmarks fixtures
+
+typecheck: build
+	$(VENV)/bin/mypy
+	$(VPY) -m mypy.stubtest vona._native --ignore-missing-stub
+
+stubtest: build
+	$(VPY) -m mypy.stubtest vona._native
+
+bench: build
+	$(VPY) benchmarks/run_all.py
+
+# ASan+UBSan build of csrc/ running the C tests.
+asan: deps
+	$(VENV)/bin/cmake -S . -B $(ASAN_DIR) -G Ninja -DVONA_SANITIZE=ON -DVONA_BUILD_C_TESTS=ON \
+		-DVONA_PYTHON_MODULES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) >/dev/null
+	$(VENV)/bin/cmake --build $(ASAN_DIR)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 $(abspath $(VENV)/bin/ctest) --output-on-failure
+
+FUZZ_SECONDS ?= 60
+fuzz: build
+	$(VPY) tests/native/fuzz/run_all.py --seconds $(FUZZ_SECONDS)
+
+fuzz-smoke: build
+	$(VPY) tests/native/fuzz/run_all.py --seconds 5
+
+wheel: deps
+	rm -rf dist/*.whl wheelhouse
+	$(VPY) -m pip install -q build auditwheel
+	$(VPY) -m build --wheel --no-isolation --outdir dist .
+	$(VENV)/bin/auditwheel repair -w wheelhouse dist/*.whl
+
+wheel-test: wheel
+	rm -rf build/wheel-venv
+	$(PYTHON) -m venv build/wheel-venv
+	build/wheel-venv/bin/pip install -q "$$(ls wheelhouse/*.whl)[dev]"
+	cd build && ../build/wheel-venv/bin/pytest -q -p no:cacheprovider --rootdir=.. ../tests
+
+sdist: deps
+	$(VPY) -m pip install -q build
+	$(VPY) -m build --sdist --outdir dist .
+
+gate: lint typecheck test asan fuzz-smoke bench
+	@echo "release gate: all steps passed"
+
+clean:
+	rm -rf build dist wheelhouse

@@ -1,0 +1,1 @@
+"""Compiled extension modules (private). Use vona.dsp and vona.codec instead."""

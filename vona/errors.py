@@ -1,15 +1,15 @@
 """The exceptions Vona raises. Every failure a user can cause is one of these.
 
-    VonaError
-    ├── ConfigError          (also ValueError)  bad configuration or arguments
-    ├── AudioFormatError     (also ValueError)  wrong dtype, layout, rate or size of audio
-    ├── CodecError           (also ValueError)  bytes that do not decode, or exceed a limit
-    ├── TransportError                          an audio transport failed
-    ├── BackendError(retryable)                 a backend failed; retryable says if a retry may help
-    ├── ProtocolError                           a peer broke its wire protocol
-    ├── SkillError                              a skill (tool) failed or was misused
-    ├── SessionLimitError                       a SessionManager is full
-    └── ProvisioningError                       a model artifact is missing or corrupt
+VonaError
+├── ConfigError          (also ValueError)  bad configuration or arguments
+├── AudioFormatError     (also ValueError)  wrong dtype, layout, rate or size of audio
+├── CodecError           (also ValueError)  bytes that do not decode, or exceed a limit
+├── TransportError                          an audio transport failed
+├── BackendError(retryable)                 a backend failed; retryable says if a retry may help
+├── ProtocolError                           a peer broke its wire protocol
+├── SkillError                              a skill (tool) failed or was misused
+├── SessionLimitError                       a SessionManager is full
+└── ProvisioningError                       a model artifact is missing or corrupt
 """
 
 from __future__ import annotations

@@ -240,9 +240,9 @@ vona_status vona_ogg_writer_close(vona_ogg_writer *w, uint8_t *out, size_t out_c
     if (w->closed) return VONA_OK;
     if (out_cap < vona_ogg_writer_output_bound(w, 0)) return VONA_E_FULL;
     size_t n = w->headers_done ? 0 : write_headers(w, out);
-    /* An empty final page still carries the stream's granule position, so a reader can
-     * take the end position from the last page. */
-    if (w->nseg == 0) w->page_granule = w->granule;
+    /* With nothing pending (always so in realtime mode) the final page is empty; no packet
+     * ends on it, so its granule position is -1 (RFC 3533) and the end position stays on
+     * the page before. */
     n += flush_page(w, out + n, 1);
     w->closed = 1;
     *out_len = n;

@@ -40,7 +40,8 @@ def build_page(
     flags: int, granule: int, serial: int, seq: int, lacing: list[int], body: bytes
 ) -> bytes:
     """One page with a correct CRC."""
-    assert len(lacing) <= 255 and sum(lacing) == len(body)
+    assert len(lacing) <= 255
+    assert sum(lacing) == len(body)
     head = struct.pack("<4sBBqIII", b"OggS", 0, flags, granule, serial, seq, 0)
     page = head + bytes([len(lacing)]) + bytes(lacing) + body
     crc = crc32_bitwise(page)
@@ -116,7 +117,9 @@ def build_stream(
         for k, seg in enumerate(segs):
             if len(lacing) == 255 or len(body) >= page_target:
                 out.append(
-                    build_page(CONTINUED if continued else 0, page_granule, serial, seq, lacing, body)
+                    build_page(
+                        CONTINUED if continued else 0, page_granule, serial, seq, lacing, body
+                    )
                 )
                 seq += 1
                 continued = k > 0

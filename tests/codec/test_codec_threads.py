@@ -47,7 +47,8 @@ def test_shared_decoder_refuses_concurrent_use(make_tone: Tone) -> None:
                 assert dec.decode(packet).shape == (2880,)
                 ok += 1
             except errors.VonaError as exc:
-                assert "in use by another thread" in str(exc)
+                if "in use by another thread" not in str(exc):
+                    raise
                 refused += 1
         return ok, refused
 

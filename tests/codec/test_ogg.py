@@ -20,9 +20,7 @@ SIZES = [1, 2, 3, 254, 255, 256, 509, 510, 511, 765, 1000, 4000, 7650]
 
 def fake_packets(count: int, seed: int = 0) -> list[bytes]:
     rng = random.Random(seed)
-    return [
-        bytes([TOC_20MS]) + rng.randbytes(rng.choice(SIZES) - 1) for _ in range(count)
-    ]
+    return [bytes([TOC_20MS]) + rng.randbytes(rng.choice(SIZES) - 1) for _ in range(count)]
 
 
 def write_all(packets: list[bytes], **kwargs: object) -> bytes:
@@ -55,13 +53,17 @@ def test_page_structure(oggpy: SimpleNamespace, flush: bool) -> None:
     data = write_all(packets, flush_every_packet=flush, pre_skip=3840)
     pages = oggpy.parse_pages(data)  # checks capture pattern, version and every CRC
     head, tags = pages[0], pages[1]
-    assert head.flags == oggpy.BOS and head.granule == 0 and head.lacing == [19]
+    assert head.flags == oggpy.BOS
+    assert head.granule == 0
+    assert head.lacing == [19]
     assert head.body == oggpy.opus_head(1, 3840, 48000)
-    assert tags.flags == 0 and tags.granule == 0
+    assert tags.flags == 0
+    assert tags.granule == 0
     assert tags.body == oggpy.opus_tags(b"vona")
     assert [p.seq for p in pages] == list(range(len(pages)))
     assert {p.serial for p in pages} == {1234}
-    assert pages[-1].flags & oggpy.EOS and not any(p.flags & oggpy.EOS for p in pages[:-1])
+    assert pages[-1].flags & oggpy.EOS
+    assert not any(p.flags & oggpy.EOS for p in pages[:-1])
     assert not any(p.flags & oggpy.BOS for p in pages[1:])
     assert oggpy.packets_of(pages[2:]) == packets
     # Granule positions: 48 kHz samples of every packet completed so far; -1 if none ends.
@@ -74,11 +76,13 @@ def test_page_structure(oggpy: SimpleNamespace, flush: bool) -> None:
     if flush:
         assert len(pages) == 2 + len(packets) + 1  # one page per packet, then an empty EOS page
         # Empty, so no packet ends on it: granule -1 (what opusinfo expects).
-        assert pages[-1].lacing == [] and pages[-1].granule == -1
+        assert pages[-1].lacing == []
+        assert pages[-1].granule == -1
     else:
         assert len(pages) < 2 + len(packets) // 2
         for page in pages[2:]:
-            assert len(page.lacing) <= 255 and len(page.body) < 4096 + 255
+            assert len(page.lacing) <= 255
+            assert len(page.body) < 4096 + 255
         assert any(p.flags & oggpy.CONTINUED for p in pages)
 
 
@@ -98,7 +102,9 @@ def test_round_trip_random_splits(flush: bool, max_piece: int) -> None:
     r, out = read_in_pieces(data, random.Random(max_piece), max_piece)
     assert out == packets
     assert (r.channels, r.pre_skip, r.input_sample_rate, r.output_gain) == (1, 100, 48000, 0)
-    assert r.eos and r.granule_position == 960 * len(packets) and r.corrupt_pages == 0
+    assert r.eos
+    assert r.granule_position == 960 * len(packets)
+    assert r.corrupt_pages == 0
     assert r.lost_packets == 0
 
 
@@ -116,14 +122,18 @@ def test_real_opus_and_writer_properties(make_tone: object) -> None:
     pcm = make_tone(320 * 10, 2, rate=16000)  # type: ignore[operator]
     packets = [enc.encode(pcm[i * 640 : (i + 1) * 640]) for i in range(10)]
     first = w.write(packets[0])
-    assert first.startswith(b"OggS") and first.count(b"OggS") == 3
+    assert first.startswith(b"OggS")
+    assert first.count(b"OggS") == 3
     data = first + b"".join(w.write(p) for p in packets[1:]) + w.close()
-    assert w.granule_position == 9600 and w.pages_written == 13
+    assert w.granule_position == 9600
+    assert w.pages_written == 13
     assert w.close() == b""
     with pytest.raises(errors.CodecError, match="after close"):
         w.write(packets[0])
     r = OggOpusReader()
-    assert r.channels is None and r.granule_position == -1 and not r.headers_read
+    assert r.channels is None
+    assert r.granule_position == -1
+    assert not r.headers_read
     assert r.feed(data) == packets
     assert (r.channels, r.pre_skip, r.input_sample_rate) == (2, enc.lookahead * 3, 16000)
 
@@ -137,7 +147,12 @@ def test_writer_rejects_bad_packets_and_config() -> None:
     with pytest.raises(errors.CodecError, match="libopus"):
         w.write(b"\x03")  # code 3 without the frame count byte
     assert w.pages_written == 0  # nothing was emitted for refused packets
-    for kwargs in [{"channels": 3}, {"pre_skip": -1}, {"serial": 1 << 32}, {"page_target_bytes": 10}]:
+    for kwargs in [
+        {"channels": 3},
+        {"pre_skip": -1},
+        {"serial": 1 << 32},
+        {"page_target_bytes": 10},
+    ]:
         args = {"sample_rate": 48000, "channels": 1} | kwargs
         with pytest.raises(errors.ConfigError):
             OggOpusWriter(**args)  # type: ignore[arg-type]
@@ -148,9 +163,13 @@ def test_writer_rejects_bad_packets_and_config() -> None:
 def test_empty_stream_has_headers_and_eos(oggpy: SimpleNamespace) -> None:
     w = OggOpusWriter(24000, 2, serial=5)
     pages = oggpy.parse_pages(w.close())
-    assert len(pages) == 3 and pages[2].flags == oggpy.EOS and pages[2].granule == -1
+    assert len(pages) == 3
+    assert pages[2].flags == oggpy.EOS
+    assert pages[2].granule == -1
     r = OggOpusReader()
-    assert r.feed(b"".join(p.raw for p in pages)) == [] and r.eos and r.channels == 2
+    assert r.feed(b"".join(p.raw for p in pages)) == []
+    assert r.eos
+    assert r.channels == 2
 
 
 def test_corrupt_page_is_skipped_and_counted() -> None:
@@ -162,8 +181,10 @@ def test_corrupt_page_is_skipped_and_counted() -> None:
         pos = data.index(b"OggS", pos + 1)
     data[pos + 40] ^= 0xFF
     r, out = read_in_pieces(bytes(data), random.Random(1), 500)
-    assert r.corrupt_pages == 1 and r.eos
-    assert len(out) == 59 and packets[9] not in out
+    assert r.corrupt_pages == 1
+    assert r.eos
+    assert len(out) == 59
+    assert packets[9] not in out
 
 
 @pytest.mark.parametrize("where", ["crc", "version", "junk-before", "junk-between"])
@@ -181,7 +202,8 @@ def test_resync_after_damage(where: str) -> None:
         data[third:third] = b"Og\x00OggS\xff" * 3
     r = OggOpusReader()
     out = r.feed(bytes(data))
-    assert r.corrupt_pages >= 1 and r.eos
+    assert r.corrupt_pages >= 1
+    assert r.eos
     expect = packets[1:] if where in ("crc", "version") else packets
     assert out == expect
 
@@ -193,7 +215,8 @@ def test_truncated_stream_returns_what_is_complete() -> None:
         r = OggOpusReader()
         out = r.feed(data[:cut])
         assert out == packets[: len(out)]
-        assert not r.eos and r.corrupt_pages == 0
+        assert not r.eos
+        assert r.corrupt_pages == 0
 
 
 def test_giant_lacing_and_limits(oggpy: SimpleNamespace) -> None:
@@ -212,7 +235,8 @@ def test_giant_lacing_and_limits(oggpy: SimpleNamespace) -> None:
     assert r.feed(head + tags + big + end) == [bytes(65035)]
     # A page larger than max_page_bytes counts as corrupt.
     r = OggOpusReader(max_page_bytes=4096)
-    assert r.feed(head + tags + big + end) == [] and r.corrupt_pages == 1
+    assert r.feed(head + tags + big + end) == []
+    assert r.corrupt_pages == 1
     assert r.lost_packets == 0  # its start was never seen, so the tail is skipped quietly
 
 
@@ -231,7 +255,8 @@ def test_lost_page_drops_the_split_packet(oggpy: SimpleNamespace) -> None:
     p3 = oggpy.build_page(oggpy.CONTINUED, 2880, 1, 4, [7, 2], bytes(7) + b"\xf8z")
     r = OggOpusReader()
     out = r.feed(head + tags + p1 + p3)  # page 3 is missing
-    assert out == [b"\xf8abcd", b"\xf8z"] and r.lost_packets == 1
+    assert out == [b"\xf8abcd", b"\xf8z"]
+    assert r.lost_packets == 1
 
 
 @pytest.mark.parametrize(
@@ -285,11 +310,14 @@ def test_chained_and_multiplexed_streams_are_refused() -> None:
 
 
 def test_reader_accepts_multi_page_tags(oggpy: SimpleNamespace) -> None:
-    tags = oggpy.opus_tags(b"v" * 100, tuple(b"K=" + bytes([65 + i % 26]) * 300 for i in range(300)))
+    tags = oggpy.opus_tags(
+        b"v" * 100, tuple(b"K=" + bytes([65 + i % 26]) * 300 for i in range(300))
+    )
     packets = fake_packets(10, seed=8)
     data = oggpy.build_stream(packets, tags=tags)
     r = OggOpusReader()
-    assert r.feed(data) == packets and r.eos
+    assert r.feed(data) == packets
+    assert r.eos
     with pytest.raises(errors.CodecError, match="max_tags_bytes"):
         OggOpusReader(max_tags_bytes=1000).feed(data)
 

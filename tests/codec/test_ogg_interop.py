@@ -43,14 +43,17 @@ def test_sphn_reads_our_stream(make_tone: Tone, flush: bool) -> None:
     data = b"".join(w.write(p) for p in packets) + w.close()
     ours = to_float(decode_all(packets))
     theirs, rate = sphn.read_opus_bytes(data)
-    assert rate == 48000 and theirs.shape[0] == 1
+    assert rate == 48000
+    assert theirs.shape[0] == 1
     n = min(theirs.shape[1], ours.shape[0])
     assert n >= ours.shape[0] - lookahead
     # sphn decodes to float with the same libopus; int16 rounding is the only difference.
     offset = ours.shape[0] - theirs.shape[1]  # sphn may drop the pre-skip
     np.testing.assert_allclose(theirs[0, :n], ours[offset : offset + n], atol=2e-4)
     stream = sphn.OpusStreamReader(48000)
-    streamed = np.concatenate([stream.append_bytes(data[i : i + 333]) for i in range(0, len(data), 333)])
+    streamed = np.concatenate(
+        [stream.append_bytes(data[i : i + 333]) for i in range(0, len(data), 333)]
+    )
     assert streamed.shape[0] > 0.9 * ours.shape[0]
     np.testing.assert_allclose(streamed, ours[: streamed.shape[0]], atol=2e-4)
 
@@ -63,8 +66,11 @@ def test_we_read_sphn_stream(make_tone: Tone) -> None:
     packets = []
     for i in range(0, len(data), 101):  # arbitrary split points
         packets += reader.feed(data[i : i + 101])
-    assert len(packets) == 40 and reader.channels == 1 and reader.corrupt_pages == 0
-    assert reader.pre_skip == 3840 and reader.input_sample_rate == 48000
+    assert len(packets) == 40
+    assert reader.channels == 1
+    assert reader.corrupt_pages == 0
+    assert reader.pre_skip == 3840
+    assert reader.input_sample_rate == 48000
     assert reader.granule_position == 40 * FRAME
     ours = to_float(decode_all(packets))
     theirs, _ = sphn.read_opus_bytes(data)
@@ -72,7 +78,8 @@ def test_we_read_sphn_stream(make_tone: Tone) -> None:
     # And the audio survives the round trip: at the codec's delay it matches what went in.
     seg = pcm[FRAME * 5 : FRAME * 25]
     best = max(
-        np.corrcoef(ours[FRAME * 5 + lag : FRAME * 25 + lag], seg)[0, 1] for lag in range(0, 4000, 8)
+        np.corrcoef(ours[FRAME * 5 + lag : FRAME * 25 + lag], seg)[0, 1]
+        for lag in range(0, 4000, 8)
     )
     assert best > 0.9
 
@@ -99,9 +106,11 @@ def test_opusenc_style_files_read_back(
         assert len(pages) < 30, name  # filled pages, not one per packet
         reader = OggOpusReader()
         assert reader.feed(data) == packets, name
-        assert reader.eos and reader.granule_position == 120 * FRAME
+        assert reader.eos
+        assert reader.granule_position == 120 * FRAME
         theirs, _ = sphn.read_opus_bytes(data)
-        assert theirs.shape[0] == channels and 119 * FRAME <= theirs.shape[1] <= 120 * FRAME, name
+        assert theirs.shape[0] == channels, name
+        assert 119 * FRAME <= theirs.shape[1] <= 120 * FRAME, name
 
 
 needs_opus_tools = pytest.mark.skipif(
@@ -122,8 +131,10 @@ def test_opusinfo_and_opusdec_accept_our_files(
     path.write_bytes(b"".join(w.write(p) for p in packets) + w.close())
     info = subprocess.run(["opusinfo", str(path)], capture_output=True, text=True, timeout=30)
     assert info.returncode == 0, info.stdout + info.stderr
-    assert "WARNING" not in info.stdout and "ERROR" not in info.stdout
-    assert "Encoded with vona" in info.stdout and "Channels: 2" in info.stdout
+    assert "WARNING" not in info.stdout
+    assert "ERROR" not in info.stdout
+    assert "Encoded with vona" in info.stdout
+    assert "Channels: 2" in info.stdout
     wav = tmp_path / "out.wav"
     dec = subprocess.run(
         ["opusdec", "--quiet", "--rate", "48000", str(path), str(wav)],
@@ -133,7 +144,8 @@ def test_opusinfo_and_opusdec_accept_our_files(
     assert dec.returncode == 0, dec.stderr
     with wave.open(str(wav)) as f:
         # opusdec drops the pre-skip: exactly the stream's playable length.
-        assert f.getnframes() == 50 * FRAME - lookahead and f.getnchannels() == 2
+        assert f.getnframes() == 50 * FRAME - lookahead
+        assert f.getnchannels() == 2
 
 
 @needs_opus_tools
@@ -144,7 +156,8 @@ def test_opusinfo_accepts_python_builder_file(
     path = tmp_path / "built.opus"
     path.write_bytes(files["python-builder"])
     info = subprocess.run(["opusinfo", str(path)], capture_output=True, text=True, timeout=30)
-    assert info.returncode == 0 and "WARNING" not in info.stdout, info.stdout
+    assert info.returncode == 0, info.stdout
+    assert "WARNING" not in info.stdout, info.stdout
 
 
 @pytest.mark.skipif(shutil.which("opusenc") is None, reason="opusenc (opus-tools) not installed")
@@ -168,8 +181,11 @@ def test_we_read_opusenc_output(make_tone: Tone, tmp_path: Path) -> None:
     packets = []
     for i in range(0, len(data), 777):
         packets += reader.feed(data[i : i + 777])
-    assert reader.eos and reader.channels == 2 and reader.corrupt_pages == 0
-    assert reader.input_sample_rate == 48000 and reader.pre_skip > 0
+    assert reader.eos
+    assert reader.channels == 2
+    assert reader.corrupt_pages == 0
+    assert reader.input_sample_rate == 48000
+    assert reader.pre_skip > 0
     decoded = decode_all(packets, 2)
     # The last granule position marks the end: pre-skip plus the input's length.
     assert reader.granule_position == reader.pre_skip + 48000

@@ -51,7 +51,7 @@ stubtest: build
 	$(VPY) -m mypy.stubtest vona._native
 
 bench: build
-	$(VPY) benchmarks/run_all.py
+	$(VENV)/bin/vona bench
 
 # ASan+UBSan build of csrc/ running the C tests.
 asan: deps

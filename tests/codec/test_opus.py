@@ -172,6 +172,10 @@ def test_bad_packets_carry_libopus_messages() -> None:
     # Code 3 packet claiming 63 frames of 60 ms: over 120 ms.
     with pytest.raises(errors.CodecError, match="libopus: corrupted stream"):
         dec.decode(b"\x1b\x3f")
+    with pytest.raises(errors.CodecError, match="libopus: corrupted stream"):
+        dec.packet_samples(b"\x1b\x3f")
+    with pytest.raises(errors.CodecError, match="libopus: corrupted stream"):
+        packet_samples_48k(b"\x1b\x3f")
     # Code 3 without its frame-count byte.
     with pytest.raises(errors.CodecError, match="libopus: "):
         dec.decode(b"\x03")

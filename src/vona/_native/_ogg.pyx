@@ -12,6 +12,7 @@ from libc.stdlib cimport free, malloc
 
 cimport vona._native.cogg as c
 cimport vona._native.cvona_opus as copus
+from vona._native.cbuffer cimport ByteView, release_bytes, view_bytes
 from vona._native.cstatus cimport VONA_E_STATE, VONA_OK, check, vona_status
 from vona._native.cvona_opus cimport check_opus
 
@@ -22,11 +23,14 @@ MAX_PAGE_BYTES = c.VONA_OGG_MAX_PAGE_BYTES
 
 def ogg_crc32(data, unsigned int crc=0):
     """Ogg's CRC-32 (polynomial 0x04C11DB7, initial 0, unreflected) of a bytes-like object."""
-    cdef const uint8_t[::1] view = data
+    cdef ByteView v
     cdef uint32_t r = crc
-    if view.shape[0]:
+    view_bytes(data, &v)
+    try:
         with nogil:
-            r = c.vona_ogg_crc32(r, &view[0], view.shape[0])
+            r = c.vona_ogg_crc32(r, v.data, <size_t>v.size)
+    finally:
+        release_bytes(&v)
     return r
 
 
@@ -109,8 +113,14 @@ cdef class OggOpusWriter:
 
     def write(self, packet):
         """Add one Opus packet; return the pages it completed (b"" if none yet)."""
-        cdef const uint8_t[::1] data = packet
-        cdef size_t length = <size_t>data.shape[0]
+        cdef ByteView v
+        view_bytes(packet, &v)
+        try:
+            return self._write(v.data, <size_t>v.size)
+        finally:
+            release_bytes(&v)
+
+    cdef object _write(self, const uint8_t *data, size_t length):
         if length == 0:
             raise errors.CodecError("empty Opus packet (a packet has at least its TOC byte)")
         if length > copus.VONA_OPUS_MAX_PACKET_BYTES:
@@ -122,8 +132,8 @@ cdef class OggOpusWriter:
         cdef int oerr = 0
         cdef vona_status st
         with nogil:
-            st = c.vona_ogg_writer_write(self._w, &data[0], length, self._out, self._out_cap,
-                                         &n, &oerr)
+            st = c.vona_ogg_writer_write(self._w, data, length, self._out, self._out_cap, &n,
+                                         &oerr)
         self._busy = False
         if st == VONA_E_STATE:
             raise errors.CodecError("OggOpusWriter.write after close()")
@@ -192,33 +202,36 @@ cdef class OggOpusReader:
 
     def feed(self, data):
         """Consume bytes; return the audio packets completed (a list of bytes, maybe empty)."""
-        cdef const uint8_t[::1] view = data
         if self._r == NULL:
             raise errors.VonaError("OggOpusReader is not initialised")
         if self._busy:
             raise errors.VonaError("OggOpusReader is in use by another thread")
-        cdef size_t total = <size_t>view.shape[0]
-        cdef size_t off = 0, used = 0, i, count, plen
-        cdef const uint8_t *base = &view[0] if total else NULL
-        cdef const uint8_t *pkt
-        cdef vona_status st = VONA_OK
-        packets = []
+        cdef ByteView v
+        view_bytes(data, &v)
         self._busy = True
         try:
-            while True:
-                with nogil:
-                    st = c.vona_ogg_reader_feed(self._r, base + off, total - off, &used)
-                off += used
-                if st != VONA_OK:
-                    break
-                count = c.vona_ogg_reader_packet_count(self._r)
-                for i in range(count):
-                    c.vona_ogg_reader_packet(self._r, i, &pkt, &plen)
-                    packets.append(PyBytes_FromStringAndSize(<const char *>pkt, <Py_ssize_t>plen))
-                if off >= total:
-                    break
+            return self._feed(v.data, <size_t>v.size)
         finally:
             self._busy = False
+            release_bytes(&v)
+
+    cdef list _feed(self, const uint8_t *base, size_t total):
+        cdef size_t off = 0, used = 0, i, count, plen
+        cdef const uint8_t *pkt
+        cdef vona_status st = VONA_OK
+        cdef list packets = []
+        while True:
+            with nogil:
+                st = c.vona_ogg_reader_feed(self._r, base + off, total - off, &used)
+            off += used
+            if st != VONA_OK:
+                break
+            count = c.vona_ogg_reader_packet_count(self._r)
+            for i in range(count):
+                c.vona_ogg_reader_packet(self._r, i, &pkt, &plen)
+                packets.append(PyBytes_FromStringAndSize(<const char *>pkt, <Py_ssize_t>plen))
+            if off >= total:
+                break
         if st != VONA_OK:
             reason = c.vona_ogg_reader_error(self._r).decode()
             try:

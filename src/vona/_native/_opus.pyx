@@ -11,6 +11,7 @@ from libc.stdint cimport int16_t, int32_t, uint8_t
 cimport numpy as cnp
 
 cimport vona._native.cvona_opus as c
+from vona._native.cbuffer cimport ByteView, release_bytes, view_bytes
 from vona._native.cvona_opus cimport check_opus
 from vona._native.cstatus cimport vona_status
 
@@ -127,27 +128,36 @@ cdef class OpusEncoder:
         self._ready()
         cdef int32_t value = 0
         cdef int oerr = 0
-        check_opus(c.vona_opus_encoder_get(self._enc, setting, &value, &oerr), oerr,
+        cdef vona_status _st
+        _st = c.vona_opus_encoder_get(self._enc, setting, &value, &oerr)
+        check_opus(_st, oerr,
                    f"reading Opus {name}")
         return value
 
     cdef int _set(self, c.vona_opus_setting setting, int32_t value, str name) except -1:
         self._ready()
         cdef int oerr = 0
-        check_opus(c.vona_opus_encoder_set(self._enc, setting, value, &oerr), oerr,
+        cdef vona_status _st
+        _st = c.vona_opus_encoder_set(self._enc, setting, value, &oerr)
+        check_opus(_st, oerr,
                    f"setting Opus {name} to {value}")
         return 0
 
     def encode(self, frame):
         """Encode one frame of interleaved int16 PCM (2.5 to 120 ms) and return the packet."""
-        cdef const int16_t[::1] pcm
-        try:
-            pcm = frame
-        except (ValueError, TypeError, BufferError):
-            pcm = _pcm_array(frame, self.channels)
         self._ready()
-        cdef Py_ssize_t total = pcm.shape[0]
         cdef int ch = self.channels
+        cdef cnp.ndarray arr
+        if (cnp.PyArray_CheckExact(frame)
+                and cnp.PyArray_TYPE(<cnp.ndarray>frame) == cnp.NPY_INT16
+                and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>frame)
+                and (cnp.PyArray_NDIM(<cnp.ndarray>frame) == 1
+                     or (cnp.PyArray_NDIM(<cnp.ndarray>frame) == 2
+                         and cnp.PyArray_DIMS(<cnp.ndarray>frame)[1] == ch))):
+            arr = <cnp.ndarray>frame
+        else:
+            arr = _pcm_array(frame, ch)
+        cdef Py_ssize_t total = cnp.PyArray_SIZE(arr)
         if total % ch:
             raise errors.AudioFormatError(
                 f"Opus encode got {total} samples, not a multiple of {ch} channels")
@@ -156,12 +166,13 @@ cdef class OpusEncoder:
             raise errors.CodecError(
                 f"Opus cannot encode a frame of {total // ch} samples per channel at "
                 f"{self.sample_rate} Hz; allowed frame sizes: {_sizes_text(self.sample_rate)}")
+        cdef const int16_t *pcm = <const int16_t *>cnp.PyArray_DATA(arr)
         cdef size_t out_len = 0
         cdef int oerr = 0
         cdef vona_status st
         self._busy = True
         with nogil:
-            st = c.vona_opus_encoder_encode(self._enc, &pcm[0], n, self._out,
+            st = c.vona_opus_encoder_encode(self._enc, pcm, n, self._out,
                                             c.VONA_OPUS_MAX_PACKET_BYTES, &out_len, &oerr)
         self._busy = False
         check_opus(st, oerr, "Opus encode")
@@ -171,7 +182,9 @@ cdef class OpusEncoder:
         """Forget the encoder's history (start of a new, unrelated stream)."""
         self._ready()
         cdef int oerr = 0
-        check_opus(c.vona_opus_encoder_reset(self._enc, &oerr), oerr, "resetting the encoder")
+        cdef vona_status _st
+        _st = c.vona_opus_encoder_reset(self._enc, &oerr)
+        check_opus(_st, oerr, "resetting the encoder")
 
     def close(self):
         """Free the libopus state now (also done when the object is collected)."""
@@ -290,7 +303,9 @@ cdef class OpusDecoder:
         if self._dec != NULL:
             raise errors.VonaError("OpusDecoder.__init__ called twice")
         cdef int oerr = 0
-        check_opus(c.vona_opus_decoder_create(&self._dec, sample_rate, channels, &oerr), oerr,
+        cdef vona_status _st
+        _st = c.vona_opus_decoder_create(&self._dec, sample_rate, channels, &oerr)
+        check_opus(_st, oerr,
                    "creating the Opus decoder")
         self.sample_rate = sample_rate
         self.channels = channels
@@ -321,42 +336,48 @@ cdef class OpusDecoder:
     def decode(self, packet, *, bint fec=False, frame_samples=None):
         """Decode one packet (bytes-like) to int16 PCM; None conceals a lost packet."""
         self._ready()
-        cdef const uint8_t[::1] data
-        cdef const uint8_t *ptr = NULL
-        cdef size_t length = 0
-        cdef int n = 0, got = 0, oerr = 0
-        cdef vona_status st
+        cdef ByteView v
+        cdef int n = 0
         if packet is None:
             if fec:
                 raise errors.CodecError("decode(None, fec=True): FEC needs the next packet")
-            n = self._conceal_samples(frame_samples)
-        else:
-            data = packet
-            length = <size_t>data.shape[0]
-            if length == 0:
+            return self._decode(NULL, 0, False, self._conceal_samples(frame_samples))
+        view_bytes(packet, &v)
+        try:
+            if v.size == 0:
                 raise errors.CodecError(
                     "empty Opus packet (a packet has at least its TOC byte); "
                     "pass None to conceal a lost packet")
-            if length > c.VONA_OPUS_MAX_PACKET_BYTES:
+            if v.size > c.VONA_OPUS_MAX_PACKET_BYTES:
                 raise errors.CodecError(
-                    f"Opus packet of {length} bytes exceeds the {c.VONA_OPUS_MAX_PACKET_BYTES}"
+                    f"Opus packet of {v.size} bytes exceeds the {c.VONA_OPUS_MAX_PACKET_BYTES}"
                     f"-byte limit (RFC 6716: 120 ms of 1275-byte frames)")
-            ptr = &data[0]
-            if fec:
-                if frame_samples is None:
-                    st = c.vona_opus_decoder_packet_samples(self._dec, ptr, length, &n, &oerr)
-                    check_opus(st, oerr, "Opus decode")
-                else:
-                    n = self._conceal_samples(frame_samples)
+            if fec and frame_samples is not None:
+                n = self._conceal_samples(frame_samples)
             else:
-                st = c.vona_opus_decoder_packet_samples(self._dec, ptr, length, &n, &oerr)
-                check_opus(st, oerr, "Opus decode")
+                n = self._packet_samples(v.data, <size_t>v.size)
+            return self._decode(v.data, <size_t>v.size, fec, n)
+        finally:
+            release_bytes(&v)
+
+    cdef int _packet_samples(self, const uint8_t *data, size_t length) except -1:
+        cdef int n = 0, oerr = 0
+        cdef vona_status _st
+        _st = c.vona_opus_decoder_packet_samples(self._dec, data, length, &n, &oerr)
+        check_opus(_st, oerr,
+                   "Opus decode")
+        return n
+
+    cdef object _decode(self, const uint8_t *data, size_t length, bint fec, int n):
+        """Decode into a new int16 array of exactly n * channels samples (one allocation)."""
         cdef cnp.npy_intp dims = n * self.channels
         cdef cnp.ndarray out = cnp.PyArray_EMPTY(1, &dims, cnp.NPY_INT16, 0)
         cdef int16_t *pcm = <int16_t *>cnp.PyArray_DATA(out)
+        cdef int got = 0, oerr = 0
+        cdef vona_status st
         self._busy = True
         with nogil:
-            st = c.vona_opus_decoder_decode(self._dec, ptr, length, pcm, n, fec, &got, &oerr)
+            st = c.vona_opus_decoder_decode(self._dec, data, length, pcm, n, fec, &got, &oerr)
         self._busy = False
         check_opus(st, oerr, "Opus decode")
         if got != n:
@@ -366,13 +387,14 @@ cdef class OpusDecoder:
     def packet_samples(self, packet):
         """Samples per channel that packet decodes to at this decoder's rate."""
         self._ready()
-        cdef const uint8_t[::1] data = packet
-        cdef int n = 0, oerr = 0
-        if data.shape[0] == 0:
-            raise errors.CodecError("empty Opus packet (a packet has at least its TOC byte)")
-        check_opus(c.vona_opus_decoder_packet_samples(self._dec, &data[0], data.shape[0], &n,
-                                                      &oerr), oerr, "reading the Opus TOC")
-        return n
+        cdef ByteView v
+        view_bytes(packet, &v)
+        try:
+            if v.size == 0:
+                raise errors.CodecError("empty Opus packet (a packet has at least its TOC byte)")
+            return self._packet_samples(v.data, <size_t>v.size)
+        finally:
+            release_bytes(&v)
 
     @property
     def last_frame_samples(self):
@@ -383,7 +405,9 @@ cdef class OpusDecoder:
         """Forget the decoder's history (start of a new, unrelated stream)."""
         self._ready()
         cdef int oerr = 0
-        check_opus(c.vona_opus_decoder_reset(self._dec, &oerr), oerr, "resetting the decoder")
+        cdef vona_status _st
+        _st = c.vona_opus_decoder_reset(self._dec, &oerr)
+        check_opus(_st, oerr, "resetting the decoder")
 
     def close(self):
         """Free the libopus state now (also done when the object is collected)."""
@@ -405,10 +429,16 @@ cdef class OpusDecoder:
 
 def packet_samples_48k(packet):
     """Samples at 48 kHz that an Opus packet holds, from its TOC (RFC 6716 3.1)."""
-    cdef const uint8_t[::1] data = packet
+    cdef ByteView v
     cdef int n = 0, oerr = 0
-    if data.shape[0] == 0:
-        raise errors.CodecError("empty Opus packet (a packet has at least its TOC byte)")
-    check_opus(c.vona_opus_packet_samples_48k(&data[0], data.shape[0], &n, &oerr), oerr,
-               "reading the Opus TOC")
+    cdef vona_status _st
+    view_bytes(packet, &v)
+    try:
+        if v.size == 0:
+            raise errors.CodecError("empty Opus packet (a packet has at least its TOC byte)")
+        _st = c.vona_opus_packet_samples_48k(v.data, <size_t>v.size, &n, &oerr)
+        check_opus(_st, oerr,
+                   "reading the Opus TOC")
+    finally:
+        release_bytes(&v)
     return n

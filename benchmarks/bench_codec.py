@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Row, print_table, render, write_section  # noqa: E402
+from _harness import Row, print_table, render, write_section
 
-from vona.codec import OggOpusReader, OggOpusWriter, OpusDecoder, OpusEncoder  # noqa: E402
+from vona.codec import OggOpusReader, OggOpusWriter, OpusDecoder, OpusEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"

@@ -5,10 +5,11 @@ is listed in ROW_FUNCTIONS; main() prints the table and writes the "codec" secti
 docs/benchmark-results.md. The audio is the espeak-ng speech fixture resampled to 48 kHz,
 20 ms mono frames.
 
-The machine is shared and noisy, so each comparison is *paired*: batches of Vona and of its
-anchor alternate (ABBA order) in the same process, the C floor included (opus_raw.c built
-as a shared library and called once per batch through ctypes), and each side reports the
-median of its batches. Both sides then see the same load.
+The machine is shared and noisy, so each comparison is *paired*: short batches of Vona and
+of its anchor alternate (ABBA order) in the same process, the C floor included (opus_raw.c
+built as a shared library, called once per batch through ctypes and timing itself inside
+C). Each side reports the median of its batches; the ratio is the median of the ratios of
+neighbouring batches, so a change of load on the machine hits both sides alike.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 import time
 import wave
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -36,36 +38,61 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"
 FRAME = 960  # 20 ms at 48 kHz
 FRAMES = 100
-DEC = {"batch": 40, "batches": 150, "warmup": 2}  # ~30 us per call
-ENC = {"batch": 6, "batches": 120, "warmup": 2}  # ~150-260 us per call
+DEC = {"batch": 10, "batches": 500, "warmup": 5}  # ~30 us per call
+ENC = {"batch": 2, "batches": 300, "warmup": 3}  # ~150-260 us per call
 
-Batch = Callable[[int], object]  # runs n calls
+Batch = Callable[[int], float]  # runs n calls, returns ns per call
 
 
 def loop(fn: Callable[[], object]) -> Batch:
-    """A batch runner for a Python callable."""
+    """A timed batch runner for a Python callable."""
+    perf = time.perf_counter_ns
 
-    def run(n: int) -> None:
+    def run(n: int) -> float:
+        t0 = perf()
         for _ in range(n):
             fn()
+        return (perf() - t0) / n
 
     return run
 
 
-def paired(a: Batch, b: Batch, *, batch: int, batches: int, warmup: int) -> tuple[float, float]:
-    """Median ns per call of a and of b, timed in alternating batches (ABBA)."""
-    perf = time.perf_counter_ns
-    for _ in range(warmup):
-        a(batch)
-        b(batch)
-    ta, tb = [], []
-    for i in range(batches):
-        order = ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta))
-        for fn, out in order:
-            t0 = perf()
-            fn(batch)
-            out.append((perf() - t0) / batch)
-    return statistics.median(ta), statistics.median(tb)
+@dataclass
+class PairedRow(Row):
+    """A Row whose ratio is the median of per-pair ratios (robust to load drift)."""
+
+    paired_ratio: float = float("nan")
+
+    @property
+    def ratio(self) -> float:
+        return self.paired_ratio
+
+
+def paired(
+    name: str, a: Batch, anchor: str, b: Batch, target: str, limit: float | None, **cfg: int
+) -> Row:
+    """Time a (Vona) and b (anchor) in short alternating batches (ABBA order).
+
+    Each side reports the median ns per call of its batches; the ratio is the median of the
+    ratios of neighbouring batches, so a load change on the shared machine hits both.
+    """
+    for _ in range(cfg["warmup"]):
+        a(cfg["batch"])
+        b(cfg["batch"])
+    ta, tb, ratios = [], [], []
+    for i in range(cfg["batches"]):
+        if i % 2 == 0:
+            x, y = a(cfg["batch"]), b(cfg["batch"])
+        else:
+            y, x = b(cfg["batch"]), a(cfg["batch"])
+        ta.append(x)
+        tb.append(y)
+        ratios.append(x / y)
+    row = PairedRow(name, statistics.median(ta), anchor, statistics.median(tb), target)
+    row.paired_ratio = statistics.median(ratios)
+    if limit is not None:
+        row.met = row.ratio <= limit
+    return row
 
 
 @cache
@@ -138,11 +165,6 @@ def c_standalone() -> str:
 # ---- rows ----
 
 
-def check(row: Row, limit: float) -> Row:
-    row.met = row.ratio <= limit
-    return row
-
-
 def opus_rows() -> list[Row]:
     """Opus decode and encode from Python vs the raw C call, and vs opuslib."""
     import opuslib
@@ -153,28 +175,24 @@ def opus_rows() -> list[Row]:
 
     dec, pk = OpusDecoder(48000, 1), itertools.cycle(packets)
     vona_dec = loop(lambda: dec.decode(next(pk)))
-    c_dec = lib.opus_raw_decode
-    ours, c = paired(vona_dec, c_dec, **DEC)
-    rows = [check(Row("Opus decode 48 kHz 20 ms", ours, "C opus_decode", c, "<= 1.10"), 1.10)]
-
+    name = "Opus decode 48 kHz 20 ms"
+    rows = [paired(name, vona_dec, "C opus_decode", lib.opus_raw_decode, "<= 1.10", 1.10, **DEC)]
     ref, rk = opuslib.Decoder(48000, 1), itertools.cycle(packets)
-    ours, theirs = paired(vona_dec, loop(lambda: ref.decode(next(rk), FRAME)), **DEC)
-    rows.append(check(Row("Opus decode 48 kHz 20 ms", ours, "opuslib", theirs, "<= 0.50"), 0.50))
+    lib_dec = loop(lambda: ref.decode(next(rk), FRAME))
+    rows.append(paired(name, vona_dec, "opuslib", lib_dec, "<= 0.50", 0.50, **DEC))
 
     for which, complexity in enumerate((10, 5)):
         enc = OpusEncoder(48000, 1, "voip", complexity=complexity)
         fk = itertools.cycle(frames)
         vona_enc = loop(lambda enc=enc, fk=fk: enc.encode(next(fk)))
+        c_enc: Batch = lambda n, w=which: lib.opus_raw_encode(w, n)  # noqa: E731
         name = f"Opus encode 48 kHz, complexity {complexity}"
-        ours, c = paired(vona_enc, lambda n, w=which: lib.opus_raw_encode(w, n), **ENC)
-        rows.append(check(Row(name, ours, "C opus_encode", c, "<= 1.03"), 1.03))
+        rows.append(paired(name, vona_enc, "C opus_encode", c_enc, "<= 1.03", 1.03, **ENC))
         ref_enc = opuslib.Encoder(48000, 1, opuslib.APPLICATION_VOIP)
         ref_enc.complexity = complexity
         bk = itertools.cycle(raw_bytes)
-        ours, theirs = paired(
-            vona_enc, loop(lambda r=ref_enc, bk=bk: r.encode(next(bk), FRAME)), **ENC
-        )
-        rows.append(Row(name, ours, "opuslib", theirs))
+        lib_enc = loop(lambda r=ref_enc, bk=bk: r.encode(next(bk), FRAME))
+        rows.append(paired(name, vona_enc, "opuslib", lib_enc, "", None, **ENC))
     return rows
 
 
@@ -196,13 +214,15 @@ def ogg_write_rows() -> list[Row]:
 
     rows = []
     for flush, mode in ((True, "realtime pages"), (False, "filled pages")):
-        ours, raw = paired(encode_and_write(flush), encode_only(), **ENC)
         name = f"Ogg Opus write (encode + page), {mode}"
-        rows.append(check(Row(name, ours, "vona encode alone", raw, "<= 1.05"), 1.05))
+        ours, raw = encode_and_write(flush), encode_only()
+        rows.append(paired(name, ours, "vona encode alone", raw, "<= 1.05", 1.05, **ENC))
     sw, fl = sphn.OpusStreamWriter(48000), itertools.cycle(floats)
-    ours, theirs = paired(encode_and_write(True), loop(lambda: sw.append_pcm(next(fl))), **ENC)
+    theirs = loop(lambda: sw.append_pcm(next(fl)))
     name = "Ogg Opus write (encode + page), realtime pages"
-    rows.append(check(Row(name, ours, "sphn OpusStreamWriter", theirs, "< 1"), 0.999))
+    rows.append(
+        paired(name, encode_and_write(True), "sphn OpusStreamWriter", theirs, "< 1", 0.999, **ENC)
+    )
     return rows
 
 
@@ -218,26 +238,34 @@ def ogg_read_rows() -> list[Row]:
     headers = first[:split]
     pages = [first[split:]] + [w.write(packets[i % FRAMES]) for i in range(1, calls)]
 
-    def read_and_decode() -> Batch:
+    def read_and_decode(as_float: bool = False) -> Batch:
         dec, reader = OpusDecoder(48000, 1), OggOpusReader()
+        decode = dec.decode_float if as_float else dec.decode
         reader.feed(headers)
         it = iter(pages)
 
         def step() -> None:
             for p in reader.feed(next(it)):
-                dec.decode(p)
+                decode(p)
 
         return loop(step)
 
+    def sphn_reader() -> Batch:
+        sr = sphn.OpusStreamReader(48000)
+        sr.append_bytes(headers)
+        sk = iter(pages)
+        return loop(lambda: sr.append_bytes(next(sk)))
+
     dec, pk = OpusDecoder(48000, 1), itertools.cycle(packets)
-    ours, raw = paired(read_and_decode(), loop(lambda: dec.decode(next(pk))), **DEC)
-    name = "Ogg Opus read (page + decode)"
-    rows = [check(Row(name, ours, "vona decode alone", raw, "<= 1.05"), 1.05)]
-    sr = sphn.OpusStreamReader(48000)
-    sr.append_bytes(headers)
-    sk = iter(pages)
-    ours, theirs = paired(read_and_decode(), loop(lambda: sr.append_bytes(next(sk))), **DEC)
-    rows.append(check(Row(name, ours, "sphn OpusStreamReader", theirs, "< 1"), 0.999))
+    raw = loop(lambda: dec.decode(next(pk)))
+    name = "Ogg Opus read (page + decode to int16)"
+    rows = [paired(name, read_and_decode(), "vona decode alone", raw, "<= 1.05", 1.05, **DEC)]
+    rows.append(
+        paired(name, read_and_decode(), "sphn OpusStreamReader", sphn_reader(), "", None, **DEC)
+    )
+    name = "Ogg Opus read (page + decode to float32)"
+    ours = read_and_decode(as_float=True)
+    rows.append(paired(name, ours, "sphn OpusStreamReader", sphn_reader(), "< 1", 0.999, **DEC))
     return rows
 
 
@@ -248,11 +276,13 @@ NOTES = """
 Opus rows run libopus's own code on both sides, so the ratio is the binding's cost: one
 buffer view, one output allocation and a GIL release per call. The C floor is
 `benchmarks/c/opus_raw.c` (cc -O3, same libopus, same frames) built as a shared library so
-its batches alternate with Vona's under the same machine load. Ogg rows compare whole 20 ms
+its batches alternate with Vona's under the same machine load; *ratio* is the median of
+per-pair ratios (it can differ from the quotient of the two medians). Ogg rows compare whole 20 ms
 steps: encode + page against encode alone (the Ogg overhead), and against sphn (Kyutai's
 Rust implementation; libopus default complexity, VoIP, on both sides). sphn's stream reader
-decodes on a background thread, so its row is the time seen by the calling thread, not
-its total CPU.
+returns float32 samples (libopus's float path), so the like-for-like row decodes to float32
+too (`OpusDecoder.decode_float`); libopus's int16 output adds a soft clip and a conversion
+(5-15% of a decode), which the int16 row carries. sphn links its own build of libopus.
 """
 
 

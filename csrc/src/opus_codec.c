@@ -184,13 +184,10 @@ vona_status vona_opus_decoder_packet_samples(const vona_opus_decoder *dec, const
     return VONA_OK;
 }
 
-vona_status vona_opus_decoder_decode(vona_opus_decoder *dec, const uint8_t *packet, size_t len,
-                                     int16_t *pcm, int frame_samples, int fec, int *decoded,
-                                     int *opus_error)
+/* Checks shared by both decode functions, before libopus sees the arguments. */
+static vona_status decode_args_ok(const vona_opus_decoder *dec, const uint8_t *packet, size_t len,
+                                  int frame_samples, int fec)
 {
-    if (opus_error) *opus_error = 0;
-    if (decoded) *decoded = 0;
-    if (!dec || !pcm || !decoded) return VONA_E_INVALID_ARG;
     int max_samples = dec->rate / 25 * 3; /* 120 ms */
     if (frame_samples <= 0 || frame_samples > max_samples) return VONA_E_LIMIT;
     if (packet == NULL || fec) {
@@ -201,6 +198,35 @@ vona_status vona_opus_decoder_decode(vona_opus_decoder *dec, const uint8_t *pack
         if (len == 0) return VONA_E_CORRUPT;
         if (len > VONA_OPUS_MAX_PACKET_BYTES) return VONA_E_LIMIT;
     }
+    return VONA_OK;
+}
+
+vona_status vona_opus_decoder_decode_float(vona_opus_decoder *dec, const uint8_t *packet,
+                                           size_t len, float *pcm, int frame_samples, int fec,
+                                           int *decoded, int *opus_error)
+{
+    if (opus_error) *opus_error = 0;
+    if (decoded) *decoded = 0;
+    if (!dec || !pcm || !decoded) return VONA_E_INVALID_ARG;
+    vona_status st = decode_args_ok(dec, packet, len, frame_samples, fec);
+    if (st != VONA_OK) return st;
+    int n = opus_decode_float(dec->st, packet, packet ? (opus_int32)len : 0, pcm, frame_samples,
+                              fec ? 1 : 0);
+    if (n < 0) return from_opus(n, opus_error);
+    dec->last_samples = n;
+    *decoded = n;
+    return VONA_OK;
+}
+
+vona_status vona_opus_decoder_decode(vona_opus_decoder *dec, const uint8_t *packet, size_t len,
+                                     int16_t *pcm, int frame_samples, int fec, int *decoded,
+                                     int *opus_error)
+{
+    if (opus_error) *opus_error = 0;
+    if (decoded) *decoded = 0;
+    if (!dec || !pcm || !decoded) return VONA_E_INVALID_ARG;
+    vona_status st = decode_args_ok(dec, packet, len, frame_samples, fec);
+    if (st != VONA_OK) return st;
     int n = opus_decode(dec->st, packet, packet ? (opus_int32)len : 0, pcm, frame_samples,
                         fec ? 1 : 0);
     if (n < 0) return from_opus(n, opus_error);

@@ -57,6 +57,24 @@ def test_opuslib_packets_decode_bit_exact(make_tone: Tone) -> None:
         np.testing.assert_array_equal(ours.decode(packet), expect)
 
 
+@pytest.mark.parametrize(("rate", "channels"), [(48000, 1), (16000, 2), (8000, 1)])
+def test_decode_float_matches_opuslib(make_tone: Tone, rate: int, channels: int) -> None:
+    enc = OpusEncoder(rate, channels)
+    ours, ref = OpusDecoder(rate, channels), opuslib.Decoder(rate, channels)
+    n = rate // 50
+    for frame in _frames(make_tone, rate, channels, 20, 5):
+        packet = enc.encode(frame)
+        out = ours.decode_float(packet)
+        assert out.dtype == np.float32
+        assert out.shape == (n * channels,)
+        expect = np.frombuffer(ref.decode_float(packet, n), np.float32)
+        np.testing.assert_array_equal(out, expect)
+    concealed = ours.decode_float(None)
+    np.testing.assert_array_equal(concealed, np.frombuffer(ref.decode_float(b"", n), np.float32))
+    with pytest.raises(errors.CodecError, match="empty"):
+        ours.decode_float(b"")
+
+
 def test_settings_round_trip_and_match_libopus() -> None:
     enc = OpusEncoder(16000, 1, bitrate=24000, complexity=3, fec=True, dtx=True,
                       packet_loss_perc=15)  # fmt: skip

@@ -48,6 +48,10 @@ static void test_all_sizes(void)
                 CHECK(vona_opus_decoder_decode(dec, packet, n, dec_pcm, frame, 0, &got, &oerr) ==
                       VONA_OK);
                 CHECK(got == frame && vona_opus_decoder_last_samples(dec) == frame);
+                static float fpcm[VONA_OPUS_MAX_FRAME_SAMPLES * 2];
+                CHECK(vona_opus_decoder_decode_float(dec, packet, n, fpcm, frame, 0, &got,
+                                                     &oerr) == VONA_OK);
+                CHECK(got == frame);
                 int s48 = 0;
                 CHECK(vona_opus_packet_samples_48k(packet, n, &s48, &oerr) == VONA_OK);
                 CHECK(s48 == 120 * units[ui]);

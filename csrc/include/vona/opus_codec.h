@@ -82,6 +82,10 @@ vona_status vona_opus_decoder_packet_samples(const vona_opus_decoder *dec, const
 vona_status vona_opus_decoder_decode(vona_opus_decoder *dec, const uint8_t *packet, size_t len,
                                      int16_t *pcm, int frame_samples, int fec, int *decoded,
                                      int *opus_error);
+/* The same, to float samples (nominally -1..1; libopus's float path, no int16 soft clip). */
+vona_status vona_opus_decoder_decode_float(vona_opus_decoder *dec, const uint8_t *packet,
+                                           size_t len, float *pcm, int frame_samples, int fec,
+                                           int *decoded, int *opus_error);
 vona_status vona_opus_decoder_reset(vona_opus_decoder *dec, int *opus_error);
 
 /* Samples per channel of the last packet decoded (0 before the first). */

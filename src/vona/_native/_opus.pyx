@@ -335,13 +335,20 @@ cdef class OpusDecoder:
 
     def decode(self, packet, *, bint fec=False, frame_samples=None):
         """Decode one packet (bytes-like) to int16 PCM; None conceals a lost packet."""
+        return self._decode_any(packet, fec, frame_samples, False)
+
+    def decode_float(self, packet, *, bint fec=False, frame_samples=None):
+        """Like decode, but float32 samples (nominally -1..1) from libopus's float path."""
+        return self._decode_any(packet, fec, frame_samples, True)
+
+    cdef object _decode_any(self, object packet, bint fec, object frame_samples, bint as_float):
         self._ready()
         cdef ByteView v
         cdef int n = 0
         if packet is None:
             if fec:
                 raise errors.CodecError("decode(None, fec=True): FEC needs the next packet")
-            return self._decode(NULL, 0, False, self._conceal_samples(frame_samples))
+            return self._decode(NULL, 0, False, self._conceal_samples(frame_samples), as_float)
         view_bytes(packet, &v)
         try:
             if v.size == 0:
@@ -356,7 +363,7 @@ cdef class OpusDecoder:
                 n = self._conceal_samples(frame_samples)
             else:
                 n = self._packet_samples(v.data, <size_t>v.size)
-            return self._decode(v.data, <size_t>v.size, fec, n)
+            return self._decode(v.data, <size_t>v.size, fec, n, as_float)
         finally:
             release_bytes(&v)
 
@@ -368,16 +375,23 @@ cdef class OpusDecoder:
                    "Opus decode")
         return n
 
-    cdef object _decode(self, const uint8_t *data, size_t length, bint fec, int n):
-        """Decode into a new int16 array of exactly n * channels samples (one allocation)."""
+    cdef object _decode(self, const uint8_t *data, size_t length, bint fec, int n,
+                        bint as_float):
+        """Decode into a new array of exactly n * channels samples (one allocation)."""
         cdef cnp.npy_intp dims = n * self.channels
-        cdef cnp.ndarray out = cnp.PyArray_EMPTY(1, &dims, cnp.NPY_INT16, 0)
-        cdef int16_t *pcm = <int16_t *>cnp.PyArray_DATA(out)
+        cdef cnp.ndarray out = cnp.PyArray_EMPTY(
+            1, &dims, cnp.NPY_FLOAT32 if as_float else cnp.NPY_INT16, 0)
+        cdef void *pcm = cnp.PyArray_DATA(out)
         cdef int got = 0, oerr = 0
         cdef vona_status st
         self._busy = True
         with nogil:
-            st = c.vona_opus_decoder_decode(self._dec, data, length, pcm, n, fec, &got, &oerr)
+            if as_float:
+                st = c.vona_opus_decoder_decode_float(self._dec, data, length, <float *>pcm, n,
+                                                      fec, &got, &oerr)
+            else:
+                st = c.vona_opus_decoder_decode(self._dec, data, length, <int16_t *>pcm, n, fec,
+                                                &got, &oerr)
         self._busy = False
         check_opus(st, oerr, "Opus decode")
         if got != n:

@@ -52,6 +52,9 @@ cdef extern from "vona/opus_codec.h" nogil:
     vona_status vona_opus_decoder_decode(vona_opus_decoder *dec, const uint8_t *packet,
                                          size_t len, int16_t *pcm, int frame_samples, int fec,
                                          int *decoded, int *opus_error)
+    vona_status vona_opus_decoder_decode_float(vona_opus_decoder *dec, const uint8_t *packet,
+                                               size_t len, float *pcm, int frame_samples,
+                                               int fec, int *decoded, int *opus_error)
     vona_status vona_opus_decoder_reset(vona_opus_decoder *dec, int *opus_error)
     int vona_opus_decoder_last_samples(const vona_opus_decoder *dec)
 

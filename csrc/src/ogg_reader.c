@@ -15,6 +15,7 @@ struct vona_ogg_reader {
     uint8_t *asm_buf; /* a packet continued across pages */
     size_t asm_len, asm_cap;
     int asm_active;
+    int skipping; /* skipping the rest of a packet whose start was lost (counted once) */
     size_t tail_off, tail_len; /* packet begun at the end of the last page, moved to asm_buf */
     int tail_pending;          /* at the next feed, before the page buffer is reused */
 
@@ -203,8 +204,12 @@ static vona_status check_stream(vona_ogg_reader *r, int flags, uint32_t serial, 
         return fail(r, VONA_E_CORRUPT, "beginning-of-stream flag on a page after the first");
     }
     if (seq != r->next_seq) {
-        /* Pages went missing: a packet in progress cannot be completed. */
-        if (r->asm_active) r->lost_packets++;
+        /* Pages went missing: a packet in progress cannot be completed (counted here, so
+         * skipping its continuation does not count it again). */
+        if (r->asm_active) {
+            r->lost_packets++;
+            r->skipping = 1;
+        }
         r->asm_active = 0;
         r->asm_len = 0;
     }
@@ -234,6 +239,7 @@ static vona_status process_page(vona_ogg_reader *r)
         r->asm_len = 0;
     }
     int was_head = r->state == WANT_HEAD;
+    if (!continued) r->skipping = 0;
     while (seg < nseg) {
         size_t start = off, first_seg = seg;
         int ended = 0;
@@ -247,7 +253,13 @@ static vona_status process_page(vona_ogg_reader *r)
         }
         size_t len = off - start;
         if (first_seg == 0 && continued) {
-            if (!r->asm_active) continue; /* the start of this packet was lost: skip its end */
+            if (!r->asm_active) {
+                /* The start of this packet was lost (a corrupt or missing page): skip its
+                 * rest, counting the packet once however many pages it spans. */
+                if (!r->skipping) r->lost_packets++;
+                r->skipping = !ended;
+                continue;
+            }
             if (asm_append(r, body + start, len) != VONA_OK) return r->fatal;
             if (!ended) continue;
             r->asm_active = 0;

@@ -67,3 +67,13 @@ def test_harness_survives_random_and_mutated_inputs(path: Path) -> None:
 def test_harnesses_exist() -> None:
     names = {p.stem for p in HARNESSES}
     assert {"fuzz_ogg_reader", "fuzz_opus_decoder"} <= names
+
+
+def test_runner_finds_harnesses_and_writes_seeds(tmp_path: Path) -> None:
+    runner = load(HERE / "run_all.py")
+    assert [p.stem for p in runner.harnesses(None)] == [p.stem for p in HARNESSES]
+    assert [p.stem for p in runner.harnesses("ogg")] == ["fuzz_ogg_reader"]
+    count = runner.write_seeds(HERE / "fuzz_ogg_reader.py", tmp_path / "corpus")
+    written = sorted((tmp_path / "corpus").iterdir())
+    assert count == len(written) > 0
+    assert all(p.read_bytes() for p in written)

@@ -195,3 +195,18 @@ def test_we_read_opusenc_output(make_tone: Tone, tmp_path: Path) -> None:
     ours = to_float(decoded.reshape(-1, 2).T)
     offset = ours.shape[1] - theirs.shape[1] if theirs.shape[1] < ours.shape[1] else 0
     np.testing.assert_allclose(theirs[:, :n], ours[:, offset : offset + n], atol=2e-4)
+
+
+@pytest.mark.skipif(shutil.which("ogginfo") is None, reason="ogginfo (vorbis-tools) not installed")
+@pytest.mark.parametrize("flush", [True, False])
+def test_ogginfo_accepts_our_files(make_tone: Tone, tmp_path: Path, flush: bool) -> None:
+    packets, lookahead = encode_tone(make_tone, 30, 2)
+    w = OggOpusWriter(48000, 2, pre_skip=lookahead, flush_every_packet=flush)
+    path = tmp_path / "vona.opus"
+    path.write_bytes(b"".join(w.write(p) for p in packets) + w.close())
+    info = subprocess.run(["ogginfo", str(path)], capture_output=True, text=True, timeout=30)
+    assert info.returncode == 0, info.stdout + info.stderr
+    assert "WARNING" not in info.stdout
+    assert "ERROR" not in info.stdout
+    assert "type Opus" in info.stdout
+    assert "Vendor: vona" in info.stdout

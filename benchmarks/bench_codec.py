@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"
 FRAME = 960  # 20 ms at 48 kHz
 FRAMES = 100
-DEC = {"batch": 10, "batches": 500, "warmup": 5}  # ~30 us per call
-ENC = {"batch": 2, "batches": 300, "warmup": 3}  # ~150-260 us per call
+DEC = {"batch": 20, "batches": 300, "warmup": 5}  # ~30 us per call
+ENC = {"batch": 5, "batches": 160, "warmup": 3}  # ~150-260 us per call
 
 Batch = Callable[[int], float]  # runs n calls, returns ns per call
 

@@ -168,6 +168,8 @@ def test_fec_matches_opuslib(make_tone: Tone) -> None:
     assert ours.decode(packets[7], fec=True, frame_samples=640).shape == (640,)
     with pytest.raises(errors.CodecError, match="FEC needs the next packet"):
         ours.decode(None, fec=True)
+    with pytest.raises(errors.CodecError, match="its own length"):
+        ours.decode(packets[8], frame_samples=320)
 
 
 def test_dtx_sends_tiny_packets_in_silence() -> None:

@@ -285,7 +285,8 @@ cdef class OpusDecoder:
 
     ``decode(None)`` conceals a lost packet; ``decode(packet, fec=True)`` rebuilds the lost
     packet *before* ``packet`` from its forward error correction data. Both produce
-    ``frame_samples`` per channel, by default the length of the last packet decoded.
+    ``frame_samples`` per channel, by default the length of the last packet decoded
+    (for concealment) or of ``packet`` (for FEC); a normal decode takes no frame_samples.
     """
 
     cdef c.vona_opus_decoder *_dec
@@ -361,6 +362,10 @@ cdef class OpusDecoder:
                     f"-byte limit (RFC 6716: 120 ms of 1275-byte frames)")
             if fec and frame_samples is not None:
                 n = self._conceal_samples(frame_samples)
+            elif frame_samples is not None:
+                raise errors.CodecError(
+                    "frame_samples applies to concealment (packet None) and FEC decodes only; "
+                    "a packet decodes to its own length")
             else:
                 n = self._packet_samples(v.data, <size_t>v.size)
             return self._decode(v.data, <size_t>v.size, fec, n, as_float)

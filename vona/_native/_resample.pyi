@@ -3,12 +3,14 @@ from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import disjoint_base
 
 SUPPORTED_RATES: tuple[int, ...]
 QUALITIES: tuple[str, ...]
 
 _Samples = npt.NDArray[np.int16] | npt.NDArray[np.float32]
 
+@disjoint_base
 class Resampler:
     @property
     def in_rate(self) -> int: ...

@@ -1,3 +1,4 @@
+# cython: auto_pickle=False, autotestdict=False
 """Streaming resampler binding: argument checks with the GIL, the C call without it."""
 cimport numpy as cnp
 from libc.stdint cimport int16_t, uint32_t
@@ -39,8 +40,12 @@ cdef class Resampler:
     cdef bint _busy
     cdef int _dtype  # numpy type number of the stream so far (for flush)
 
-    def __cinit__(self, int in_rate, int out_rate, int channels=1, str quality="hq"):
+    def __cinit__(self, *args, **kwargs):
         self._r = NULL
+
+    def __init__(self, int in_rate, int out_rate, int channels=1, str quality="hq"):
+        if self._r != NULL:
+            raise errors.VonaError("Resampler is already initialised")
         if in_rate not in SUPPORTED_RATES:
             raise errors.AudioFormatError(
                 f"in_rate {in_rate} Hz is not supported; use one of {SUPPORTED_RATES}")

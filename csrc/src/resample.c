@@ -17,6 +17,7 @@ struct vona_resampler {
     soxr_t sx; /* NULL when in_rate == out_rate (exact copy) */
     uint32_t in_rate, out_rate, channels;
     vona_resample_quality quality;
+    unsigned flags;
     uint64_t total_in, total_out; /* frames since the stream started */
     float scratch_in[BLOCK_FRAMES * MAX_CHANNELS];
     float scratch_out[SCRATCH_FRAMES * MAX_CHANNELS];
@@ -50,6 +51,12 @@ static soxr_t engine_new(const vona_resampler *r)
      * deterministic nor chunk-invariant; we convert ourselves. */
     soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     soxr_runtime_spec_t rt = soxr_runtime_spec(1); /* never spawn OpenMP threads */
+    if (r->flags & VONA_RESAMPLE_LOW_LATENCY) {
+        /* the smallest DFT sizes soxr allows: its output comes in blocks of
+         * about half a DFT, so smaller DFTs mean smaller blocks and less delay */
+        rt.log2_min_dft_size = 8;
+        rt.log2_large_dft_size = 8;
+    }
     soxr_error_t err = NULL;
     soxr_t sx = soxr_create((double)r->in_rate, (double)r->out_rate, r->channels, &err, &io, &q, &rt);
     if (err) {
@@ -62,6 +69,13 @@ static soxr_t engine_new(const vona_resampler *r)
 vona_status vona_resampler_create(uint32_t in_rate, uint32_t out_rate, uint32_t channels,
                                   vona_resample_quality quality, vona_resampler **out)
 {
+    return vona_resampler_create_ex(in_rate, out_rate, channels, quality, 0, out);
+}
+
+vona_status vona_resampler_create_ex(uint32_t in_rate, uint32_t out_rate, uint32_t channels,
+                                     vona_resample_quality quality, unsigned flags,
+                                     vona_resampler **out)
+{
     if (!out) return VONA_E_INVALID_ARG;
     *out = NULL;
     if (!vona_resampler_rate_supported(in_rate) || !vona_resampler_rate_supported(out_rate))
@@ -69,12 +83,14 @@ vona_status vona_resampler_create(uint32_t in_rate, uint32_t out_rate, uint32_t 
     if (channels < 1 || channels > MAX_CHANNELS) return VONA_E_INVALID_ARG;
     if (quality != VONA_RESAMPLE_LOW && quality != VONA_RESAMPLE_HQ && quality != VONA_RESAMPLE_VHQ)
         return VONA_E_INVALID_ARG;
+    if (flags & ~(unsigned)VONA_RESAMPLE_LOW_LATENCY) return VONA_E_INVALID_ARG;
     vona_resampler *r = calloc(1, sizeof *r);
     if (!r) return VONA_E_NOMEM;
     r->in_rate = in_rate;
     r->out_rate = out_rate;
     r->channels = channels;
     r->quality = quality;
+    r->flags = flags;
     if (in_rate != out_rate) {
         r->sx = engine_new(r);
         if (!r->sx) {

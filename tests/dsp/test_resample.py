@@ -47,16 +47,23 @@ def _expected_len(n: int, a: int, b: int) -> int:
     channels=st.sampled_from((1, 2)),
     dtype=st.sampled_from(DTYPES),
     quality=st.sampled_from(("low", "hq", "vhq")),
+    low_latency=st.booleans(),
     n=st.integers(0, 3000),
     data=st.data(),
 )
 def test_any_split_equals_one_shot(
-    pair: tuple[int, int], channels: int, dtype: type, quality: str, n: int, data: st.DataObject
+    pair: tuple[int, int],
+    channels: int,
+    dtype: type,
+    quality: str,
+    low_latency: bool,
+    n: int,
+    data: st.DataObject,
 ) -> None:
     a, b = pair
     x = _signal(n, channels, dtype, seed=n)
     splits = data.draw(st.lists(st.integers(0, n), max_size=40))
-    r = Resampler(a, b, channels, quality)
+    r = Resampler(a, b, channels, quality, low_latency=low_latency)
     ref = _stream(r, x, [])
     got = _stream(r, x, splits)  # flush() reset the stream, so r is reused
     assert got.dtype == dtype
@@ -67,10 +74,13 @@ def test_any_split_equals_one_shot(
 @pytest.mark.parametrize(("a", "b"), [*PAIRS, (8000, 48000)])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [1, 2])
-def test_one_sample_chunks_equal_one_shot(a: int, b: int, dtype: type, channels: int) -> None:
+@pytest.mark.parametrize("low_latency", [False, True])
+def test_one_sample_chunks_equal_one_shot(
+    a: int, b: int, dtype: type, channels: int, low_latency: bool
+) -> None:
     n = 1500
     x = _signal(n, channels, dtype)
-    r = Resampler(a, b, channels)
+    r = Resampler(a, b, channels, low_latency=low_latency)
     ref = _stream(r, x, [])
     got = _stream(r, x, list(range(1, n)))
     np.testing.assert_array_equal(got, ref)
@@ -100,6 +110,27 @@ def test_per_call_count_is_bounded_and_delay_tracks_it() -> None:
         assert r.delay == pytest.approx(total_in / 3 - total_out)
     assert len(r.flush()) == _expected_len(total_in, 48000, 16000) - total_out
     assert r.delay == 0.0
+
+
+@pytest.mark.parametrize(("a", "b"), PAIRS)
+def test_low_latency_gives_the_same_signal_sooner(a: int, b: int) -> None:
+    x = _signal(a, 1, np.float32)
+    chunk = a // 50
+    normal, low = Resampler(a, b), Resampler(a, b, low_latency=True)
+    max_delay = {False: 0.0, True: 0.0}
+    outs: dict[bool, list[npt.NDArray[np.generic]]] = {False: [], True: []}
+    for i in range(0, len(x), chunk):
+        for flag, r in ((False, normal), (True, low)):
+            y = r.process(x[i : i + chunk])
+            outs[flag].append(y)
+            max_delay[flag] = max(max_delay[flag], r.delay)
+            if flag:
+                assert len(y) > 0  # every 20 ms chunk yields output
+    assert max_delay[True] < max_delay[False]
+    full = {f: np.concatenate([*outs[f], r.flush()]) for f, r in ((False, normal), (True, low))}
+    # same filter; the FFT block size changes float rounding only
+    err = full[True].astype(np.float64) - full[False]
+    assert np.sqrt(np.mean(err**2)) < 1e-6 * np.sqrt(np.mean(full[False].astype(np.float64) ** 2))
 
 
 def test_equal_rates_copy_exactly() -> None:

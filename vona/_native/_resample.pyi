@@ -20,12 +20,16 @@ class Resampler:
     def channels(self) -> int: ...
     @property
     def quality(self) -> str: ...
+    @property
+    def low_latency(self) -> bool: ...
     def __init__(
         self,
         in_rate: int,
         out_rate: int,
         channels: int = 1,
         quality: Literal["low", "hq", "vhq"] | str = "hq",
+        *,
+        low_latency: bool = False,
     ) -> None: ...
     @overload
     def process(self, x: npt.NDArray[np.int16]) -> npt.NDArray[np.int16]: ...

@@ -28,6 +28,10 @@ cdef class Resampler:
     stream totals ``floor(total_in * out_rate / in_rate + 1/2)`` frames, then
     resets. ``delay`` is the number of output frames held inside right now.
 
+    ``low_latency=True`` uses smaller engine blocks: same filter and output, but
+    the held-back latency at "hq" drops from up to ~37 ms to ~15 ms and every
+    20 ms chunk yields output, for about 1.5x the CPU time.
+
     One object must not be used from two threads at once (that raises
     VonaError); separate objects run in parallel with the GIL released.
     """
@@ -37,13 +41,15 @@ cdef class Resampler:
     cdef readonly int out_rate
     cdef readonly int channels
     cdef readonly str quality
+    cdef readonly bint low_latency
     cdef bint _busy
     cdef int _dtype  # numpy type number of the stream so far (for flush)
 
     def __cinit__(self, *args, **kwargs):
         self._r = NULL
 
-    def __init__(self, int in_rate, int out_rate, int channels=1, str quality="hq"):
+    def __init__(self, int in_rate, int out_rate, int channels=1, str quality="hq", *,
+                 bint low_latency=False):
         if self._r != NULL:
             raise errors.VonaError("Resampler is already initialised")
         if in_rate not in SUPPORTED_RATES:
@@ -58,13 +64,15 @@ cdef class Resampler:
             raise errors.ConfigError(f"quality must be one of {QUALITIES}, got {quality!r}")
         cdef c.vona_resample_quality q
         check(c.vona_resampler_quality_parse(quality.encode(), &q), "resampler quality")
-        check(c.vona_resampler_create(<uint32_t>in_rate, <uint32_t>out_rate,
-                                      <uint32_t>channels, q, &self._r),
+        cdef unsigned flags = c.VONA_RESAMPLE_LOW_LATENCY if low_latency else 0
+        check(c.vona_resampler_create_ex(<uint32_t>in_rate, <uint32_t>out_rate,
+                                         <uint32_t>channels, q, flags, &self._r),
               f"create resampler {in_rate}->{out_rate} Hz, {channels} ch")
         self.in_rate = in_rate
         self.out_rate = out_rate
         self.channels = channels
         self.quality = quality
+        self.low_latency = low_latency
         self._dtype = cnp.NPY_FLOAT32
 
     def __dealloc__(self):
@@ -191,4 +199,4 @@ cdef class Resampler:
 
     def __repr__(self):
         return (f"Resampler({self.in_rate}, {self.out_rate}, channels={self.channels}, "
-                f"quality={self.quality!r})")
+                f"quality={self.quality!r}, low_latency={bool(self.low_latency)})")

@@ -186,10 +186,11 @@ def _snr_db(y: npt.NDArray[np.generic], ref: npt.NDArray[np.float64]) -> float:
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
-def test_hq_snr_against_soxr_vhq_at_least_soxr_hq(a: int, b: int) -> None:
+@pytest.mark.parametrize("low_latency", [False, True])
+def test_hq_snr_against_soxr_vhq_at_least_soxr_hq(a: int, b: int, low_latency: bool) -> None:
     x = _bandlimited(a, a, 0.9 * min(a, b) / 2)
     ref = soxr.resample(x, a, b, quality="VHQ")
-    r = Resampler(a, b)
+    r = Resampler(a, b, low_latency=low_latency)
     ours = _stream(r, x.astype(np.float32), list(range(a // 50, a, a // 50)))
     theirs = soxr.resample(x.astype(np.float32), a, b, quality="HQ")
     assert _snr_db(ours, ref) >= _snr_db(theirs, ref) - 0.05

@@ -10,7 +10,7 @@
  * FIFO stops growing after warm-up (no allocation in process), and int16 data
  * is converted through fixed scratch buffers of this size. */
 #define BLOCK_FRAMES 1024
-#define SCRATCH_FRAMES 8192 /* > BLOCK_FRAMES * 6 (8k -> 48k) + the engine's largest burst */
+#define SCRATCH_FRAMES 8192 /* > BLOCK_FRAMES * 6 (8k -> 48k): a block goes in at one call */
 #define MAX_CHANNELS 2
 
 struct vona_resampler {
@@ -196,7 +196,7 @@ static vona_status process(vona_resampler *r, const float *in_f, const int16_t *
 {
     const size_t ch = r->channels;
     if (!r->sx) { /* equal rates: exact copy */
-        if (s->f32) memcpy(s->f32, in_f, in_frames * ch * sizeof(float));
+        if (in_frames && s->f32) memcpy(s->f32, in_f, in_frames * ch * sizeof(float));
         else if (in_frames) memcpy(s->i16, in_i, in_frames * ch * sizeof(int16_t));
         s->pos = in_frames;
     } else {

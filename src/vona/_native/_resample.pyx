@@ -167,7 +167,11 @@ cdef class Resampler:
         return out
 
     def reset(self):
-        """Drop buffered samples and start a new stream."""
+        """Drop buffered samples and start a new stream.
+
+        Re-initialises the engine (tens to hundreds of microseconds): meant for
+        barge-in or a new stream, not for every frame.
+        """
         self._enter()
         try:
             st = c.vona_resampler_reset(self._r)

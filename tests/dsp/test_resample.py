@@ -289,13 +289,14 @@ def test_threads_on_separate_objects_match_single_thread() -> None:
 
 def test_same_object_from_two_threads_is_refused_not_corrupted() -> None:
     r = Resampler(8000, 48000, 2)
-    big = _signal(200_000, 2, np.float32)
+    big = _signal(100_000, 2, np.float32)
     failures: list[BaseException] = []
+    produced: list[int] = []
 
     def hammer() -> None:
         for _ in range(5):
             try:
-                r.process(big)
+                produced.append(len(r.process(big)) // 2)
             except errors.VonaError as exc:
                 failures.append(exc)
 
@@ -303,3 +304,7 @@ def test_same_object_from_two_threads_is_refused_not_corrupted() -> None:
         for f in [pool.submit(hammer) for _ in range(2)]:
             f.result()
     assert all("in use by another thread" in str(e) for e in failures)
+    assert len(produced) + len(failures) == 10
+    # refused calls consumed nothing: the stream is exactly the accepted calls
+    total = sum(produced) + len(r.flush()) // 2
+    assert total == _expected_len(len(produced) * 100_000, 8000, 48000)

@@ -18,10 +18,10 @@ import numpy as np
 import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Row, print_table, render, time_ns_per_call, write_section  # noqa: E402
+from _harness import Row, print_table, render, time_ns_per_call, write_section
 
-from vona.dsp import RingBuffer, to_float32, to_int16  # noqa: E402
-from vona.loop import StepLoop  # noqa: E402
+from vona.dsp import RingBuffer, to_float32, to_int16
+from vona.loop import StepLoop
 
 FRAME_16K = 320  # 20 ms at 16 kHz: 640 B
 FRAME_48K = 960  # 20 ms at 48 kHz

@@ -232,3 +232,23 @@ def test_validation_messages() -> None:
         pass
     with pytest.raises(errors.VonaError, match="closed"):
         loop.pull_playout(1)
+
+
+def test_separate_loops_run_in_parallel_threads() -> None:
+    """process() releases the GIL; independent loops in threads give the serial result."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    x = _noise(48000, seed=11)
+
+    def run(_: int) -> npt.NDArray[np.int16]:
+        loop = StepLoop(48000, 16000, 320, playout_capacity_samples=1 << 20)
+        loop.set_native_backend("gain", gain_db=-3.0)
+        for k in range(0, x.size, 960):
+            loop.process(x[k : k + 960])
+        return loop.pull_playout(1 << 20)
+
+    serial = run(0)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, range(8)))
+    assert serial.size > 40000
+    assert all(np.array_equal(r, serial) for r in results)

@@ -125,62 +125,61 @@ vona_status vona_cbor_put_float(vona_cbor_buf *b, double v)
 
 /* ---------------------------------------------------------------- map sort */
 
-static int key_cmp(const uint8_t *base, const vona_cbor_map_entry *a, const vona_cbor_map_entry *c)
+/* Bytewise comparison, shorter first on a common prefix. Keys are short: an inline
+ * loop beats a libc call. */
+static inline int key_cmp(const uint8_t *keys, const vona_cbor_map_entry *a,
+                          const vona_cbor_map_entry *c)
 {
-    size_t n = a->key_len < c->key_len ? a->key_len : c->key_len;
-    int r = memcmp(base + a->off, base + c->off, n);
-    if (r) return r;
-    return (a->key_len > c->key_len) - (a->key_len < c->key_len);
+    const uint8_t *x = keys + a->off, *y = keys + c->off;
+    size_t n = a->len < c->len ? a->len : c->len;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i]) return (int)x[i] - (int)y[i];
+    return (a->len > c->len) - (a->len < c->len);
 }
 
-/* Bottom-up merge sort of entries (stable, O(n log n), no recursion). */
-static void sort_entries(const uint8_t *base, vona_cbor_map_entry *e, vona_cbor_map_entry *tmp,
-                         size_t n)
+/* Insertion sort with duplicate detection: the scan for an element's place always ends
+ * on the largest smaller-or-equal key, so an equal key is always met. */
+static vona_status insertion_sort(const uint8_t *keys, vona_cbor_map_entry *e, size_t n)
 {
+    for (size_t i = 1; i < n; i++) {
+        vona_cbor_map_entry x = e[i];
+        size_t j = i;
+        int c = 1;
+        while (j > 0 && (c = key_cmp(keys, &e[j - 1], &x)) > 0) {
+            e[j] = e[j - 1];
+            j--;
+        }
+        if (c == 0) return VONA_E_INVALID_ARG;
+        e[j] = x;
+    }
+    return VONA_OK;
+}
+
+vona_status vona_cbor_sort_keys(const uint8_t *keys, vona_cbor_map_entry *e,
+                                vona_cbor_map_entry *tmp, size_t n)
+{
+    if (n <= 16) return insertion_sort(keys, e, n); /* one pass when already sorted */
+    int sorted = 1;
+    for (size_t i = 1; i < n; i++) {
+        int c = key_cmp(keys, &e[i - 1], &e[i]);
+        if (c == 0) return VONA_E_INVALID_ARG;
+        if (c > 0) sorted = 0;
+    }
+    if (sorted) return VONA_OK;
+    /* Bottom-up merge sort: stable, O(n log n), no recursion. */
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) tmp[k++] = key_cmp(base, &e[j], &e[i]) < 0 ? e[j++] : e[i++];
+            while (i < mid && j < hi) tmp[k++] = key_cmp(keys, &e[j], &e[i]) < 0 ? e[j++] : e[i++];
             while (i < mid) tmp[k++] = e[i++];
             while (j < hi) tmp[k++] = e[j++];
         }
         memcpy(e, tmp, n * sizeof *e);
     }
-}
-
-vona_status vona_cbor_sort_map(vona_cbor_buf *b, vona_cbor_map_entry *entries, size_t n)
-{
-    if (n < 2) return VONA_OK;
-    int sorted = 1;
-    for (size_t i = 1; i < n; i++) {
-        int c = key_cmp(b->data, &entries[i - 1], &entries[i]);
-        if (c == 0) return VONA_E_INVALID_ARG;
-        if (c > 0) sorted = 0;
-    }
-    if (sorted) return VONA_OK;
-    size_t start = entries[0].off;
-    size_t region = b->len - start;
-    /* Scratch after the region holds the reordered bytes, then the merge-sort buffer. */
-    size_t tmp_bytes = n * sizeof(vona_cbor_map_entry);
-    size_t align = sizeof(size_t);
-    size_t pad = (align - (b->len + region) % align) % align;
-    if (region > SIZE_MAX / 2 || tmp_bytes > SIZE_MAX / 2) return VONA_E_NOMEM;
-    size_t saved_max = b->max;
-    b->max = SIZE_MAX; /* scratch is transient: the output never keeps it */
-    vona_status st = vona_cbor_buf_reserve(b, region + pad + tmp_bytes);
-    b->max = saved_max;
-    if (b->cap > b->max) b->cap = b->max; /* later puts must still stop at max */
-    if (st != VONA_OK) return st == VONA_E_LIMIT ? VONA_E_NOMEM : st;
-    uint8_t *out = b->data + b->len;
-    vona_cbor_map_entry *tmp = (vona_cbor_map_entry *)(void *)(out + region + pad);
-    sort_entries(b->data, entries, tmp, n);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        memcpy(out + w, b->data + entries[i].off, entries[i].len);
-        w += entries[i].len;
-    }
-    memcpy(b->data + start, out, region);
+    /* Equal neighbours after sorting are duplicates the first pass could not see. */
+    for (size_t i = 1; i < n; i++)
+        if (key_cmp(keys, &e[i - 1], &e[i]) == 0) return VONA_E_INVALID_ARG;
     return VONA_OK;
 }

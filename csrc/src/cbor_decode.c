@@ -91,7 +91,15 @@ vona_status vona_cbor_decoder_init(vona_cbor_decoder *d, const uint8_t *data, si
     return VONA_OK;
 }
 
-static vona_status fail(vona_cbor_decoder *d, vona_status st, vona_cbor_error err, uint64_t arg,
+#if defined(__GNUC__)
+#define VONA_COLD __attribute__((cold, noinline))
+#define VONA_LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define VONA_COLD
+#define VONA_LIKELY(x) (x)
+#endif
+
+static VONA_COLD vona_status fail(vona_cbor_decoder *d, vona_status st, vona_cbor_error err, uint64_t arg,
                         size_t pos)
 {
     d->err = err;

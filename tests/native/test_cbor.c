@@ -248,39 +248,56 @@ static void test_limits(void)
     CHECK(vona_cbor_check(in, n, &lim, st, 2, &err) == VONA_E_INVALID_ARG);
 }
 
-static void test_sort_map(void)
+/* Encode {"b": 1, 10: 2, "aa": 3, -1: 4}: keys sort to 10, -1, "b", "aa" (bytewise). */
+static void test_sort_keys(void)
 {
-    /* {"b": 1, 10: 2, "aa": 3, -1: 4} sorts to 10, -1, "b", "aa" (bytewise on encodings). */
-    uint8_t storage[8]; /* small: forces growth while sorting */
-    vona_cbor_buf b;
-    vona_cbor_buf_init(&b, storage, sizeof storage, 0);
-    vona_cbor_map_entry e[4];
-    vona_cbor_put_map(&b, 4);
-    e[0].off = b.len, vona_cbor_put_text(&b, "b", 1), e[0].key_len = b.len - e[0].off;
-    vona_cbor_put_uint(&b, 1), e[0].len = b.len - e[0].off;
-    e[1].off = b.len, vona_cbor_put_uint(&b, 10), e[1].key_len = b.len - e[1].off;
-    vona_cbor_put_uint(&b, 2), e[1].len = b.len - e[1].off;
-    e[2].off = b.len, vona_cbor_put_text(&b, "aa", 2), e[2].key_len = b.len - e[2].off;
-    vona_cbor_put_uint(&b, 3), e[2].len = b.len - e[2].off;
-    e[3].off = b.len, vona_cbor_put_int(&b, -1), e[3].key_len = b.len - e[3].off;
-    vona_cbor_put_uint(&b, 4), e[3].len = b.len - e[3].off;
-    CHECK(vona_cbor_sort_map(&b, e, 4) == VONA_OK);
-    CHECK(buf_is(&b, "a40a02200461620162616103"));
-    /* Equal encodings are duplicate keys. */
-    b.len = 0;
-    vona_cbor_put_map(&b, 2);
-    for (int i = 0; i < 2; i++) {
-        e[i].off = b.len, vona_cbor_put_text(&b, "k", 1), e[i].key_len = b.len - e[i].off;
-        vona_cbor_put_uint(&b, (uint64_t)i), e[i].len = b.len - e[i].off;
+    vona_cbor_buf keys, out;
+    vona_cbor_map_entry e[4], tmp[4];
+    uint64_t values[4] = {1, 2, 3, 4};
+    vona_cbor_buf_init(&keys, NULL, 0, 0);
+    vona_cbor_buf_init(&out, NULL, 0, 0);
+    for (size_t i = 0; i < 4; i++) {
+        e[i].off = keys.len;
+        e[i].index = i;
+        if (i == 0) vona_cbor_put_text(&keys, "b", 1);
+        if (i == 1) vona_cbor_put_uint(&keys, 10);
+        if (i == 2) vona_cbor_put_text(&keys, "aa", 2);
+        if (i == 3) vona_cbor_put_int(&keys, -1);
+        e[i].len = keys.len - e[i].off;
     }
-    CHECK(vona_cbor_sort_map(&b, e, 2) == VONA_E_INVALID_ARG);
-    vona_cbor_buf_free(&b);
+    CHECK(vona_cbor_sort_keys(keys.data, e, tmp, 4) == VONA_OK);
+    vona_cbor_put_map(&out, 4);
+    for (size_t i = 0; i < 4; i++) {
+        vona_cbor_put_raw(&out, keys.data + e[i].off, e[i].len);
+        vona_cbor_put_uint(&out, values[e[i].index]);
+    }
+    CHECK(buf_is(&out, "a40a02200461620162616103"));
+    /* Already sorted: untouched. */
+    CHECK(vona_cbor_sort_keys(keys.data, e, tmp, 4) == VONA_OK && e[0].index == 1);
+    /* Equal encodings are duplicate keys, adjacent or not. */
+    keys.len = 0;
+    const char *dup[3] = {"k", "a", "k"};
+    for (size_t i = 0; i < 3; i++) {
+        e[i].off = keys.len, e[i].index = i;
+        vona_cbor_put_text(&keys, dup[i], 1);
+        e[i].len = keys.len - e[i].off;
+    }
+    CHECK(vona_cbor_sort_keys(keys.data, e, tmp, 3) == VONA_E_INVALID_ARG);
+    vona_cbor_buf_free(&keys);
+    vona_cbor_buf_free(&out);
     /* A buffer's max stops growth. */
+    uint8_t storage[8];
+    vona_cbor_buf b;
     vona_cbor_buf_init(&b, storage, sizeof storage, 6);
     CHECK(vona_cbor_put_bytes(&b, "abcd", 4) == VONA_OK);
     CHECK(vona_cbor_put_uint(&b, 1000) == VONA_E_LIMIT);
     CHECK(vona_cbor_put_uint(&b, 1) == VONA_OK && b.len == 6);
     CHECK(vona_cbor_put_uint(&b, 1) == VONA_E_LIMIT);
+    vona_cbor_buf_free(&b);
+    /* Growth from caller storage to the heap keeps the bytes. */
+    vona_cbor_buf_init(&b, storage, sizeof storage, 0);
+    for (int i = 0; i < 100; i++) CHECK(vona_cbor_put_uint(&b, 1000) == VONA_OK);
+    CHECK(b.owned && b.len == 300 && b.data[297] == 0x19 && b.data[299] == 0xe8);
     vona_cbor_buf_free(&b);
 }
 
@@ -292,7 +309,7 @@ int main(void)
     test_appendix_a_walk();
     test_refusals();
     test_limits();
-    test_sort_map();
+    test_sort_keys();
     if (failures) fprintf(stderr, "%d failure(s)\n", failures);
     return failures != 0;
 }

@@ -36,12 +36,12 @@ typedef struct vona_cbor_buf {
     int owned;
 } vona_cbor_buf;
 
-/* One entry of a map being encoded: its key starts at `off` (absolute offset in the
- * buffer) and is `key_len` bytes; key and value together are `len` bytes. */
+/* One key of a map being encoded: its encoding is keys[off..off+len) in a caller's
+ * scratch buffer; `index` is the caller's position of the entry (kept through sorting). */
 typedef struct vona_cbor_map_entry {
     size_t off;
-    size_t key_len;
     size_t len;
+    size_t index;
 } vona_cbor_map_entry;
 
 enum {
@@ -118,6 +118,16 @@ static inline vona_status vona_cbor_put_string(vona_cbor_buf *b, unsigned major,
     return VONA_OK;
 }
 
+/* Bytes that are already CBOR (e.g. a key encoded earlier). */
+static inline vona_status vona_cbor_put_raw(vona_cbor_buf *b, const void *p, size_t n)
+{
+    vona_status st = vona_cbor_buf_reserve(b, n);
+    if (st != VONA_OK) return st;
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return VONA_OK;
+}
+
 static inline vona_status vona_cbor_put_bytes(vona_cbor_buf *b, const void *p, size_t n)
 {
     return vona_cbor_put_string(b, VONA_CBOR_MAJOR_BYTES, p, n);
@@ -159,10 +169,12 @@ static inline vona_status vona_cbor_put_null(vona_cbor_buf *b)
 /* A float in the shortest of half/single/double that keeps it exactly; NaN as f97e00. */
 vona_status vona_cbor_put_float(vona_cbor_buf *b, double v);
 
-/* Sort the n entries of a map just encoded (entries in buffer order, contiguous, the
- * last ending at b->len) bytewise by their encoded keys, moving bytes only if needed.
- * Two keys with equal encodings give VONA_E_INVALID_ARG (a duplicate key). */
-vona_status vona_cbor_sort_map(vona_cbor_buf *b, vona_cbor_map_entry *entries, size_t n);
+/* Sort n map keys bytewise by their encodings (RFC 8949 section 4.2.1): encode the keys
+ * into a scratch buffer first, sort, then emit each key followed by its value, so values
+ * are written once and never moved. tmp holds n entries. Already-sorted input is
+ * detected in one pass. Two equal encodings give VONA_E_INVALID_ARG (a duplicate key). */
+vona_status vona_cbor_sort_keys(const uint8_t *keys, vona_cbor_map_entry *entries,
+                                vona_cbor_map_entry *tmp, size_t n);
 
 /* ---------------------------------------------------------------- decoder */
 

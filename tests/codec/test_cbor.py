@@ -227,7 +227,8 @@ def test_depth_limit_both_ways() -> None:
     assert cbor_loads(data, max_depth=129) == nested(129)
     deep = cbor_loads(b"\x81" * 1000 + b"\x00", max_depth=1000)
     for _ in range(1000):  # walked, not compared: == would hit Python's recursion limit
-        assert type(deep) is list and len(deep) == 1
+        assert type(deep) is list
+        assert len(deep) == 1
         deep = deep[0]
     assert deep == 0
     with pytest.raises(CodecError, match="max_depth=3"):

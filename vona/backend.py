@@ -1,0 +1,64 @@
+"""The step-oriented backend contract: frames in, frames and control events out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from vona.config import SessionConfig
+from vona.events import ControlEvent, ExternalContextEvent
+from vona.frames import AudioInputFrame, AudioOutputFrame
+
+__all__ = ["BackendCapabilities", "BackendStep", "SpeechToSpeechBackend"]
+
+
+@dataclass(slots=True, frozen=True)
+class BackendCapabilities:
+    """What a backend consumes and offers. The runtime adapts transports to it.
+
+    ``frame_samples`` is samples per channel per input frame at ``input_sample_rate_hz``
+    (0: any size). ``streaming``: output may arrive in later steps than its input.
+    """
+
+    name: str = "backend"
+    input_sample_rate_hz: int = 16_000
+    output_sample_rate_hz: int = 16_000
+    channels: int = 1
+    frame_samples: int = 320
+    supports_tools: bool = False
+    supports_interruption: bool = True
+    streaming: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def frame_ms(self) -> float:
+        return 1000.0 * self.frame_samples / self.input_sample_rate_hz
+
+
+@dataclass(slots=True)
+class BackendStep:
+    """What one step produced: audio for the user and control events for the runtime."""
+
+    output_audio: list[AudioOutputFrame] = field(default_factory=list)
+    control_events: list[ControlEvent] = field(default_factory=list)
+
+
+@runtime_checkable
+class SpeechToSpeechBackend(Protocol):
+    """A backend driven frame by frame.
+
+    ``start_session`` returns an opaque session object that the backend gets back in every
+    other call; one backend object may serve many sessions at once. ``step`` gets frames of
+    exactly ``capabilities().frame_samples`` at the backend's input rate. Failures raise
+    ``vona.errors.BackendError`` with ``retryable`` set truthfully.
+    """
+
+    def capabilities(self) -> BackendCapabilities: ...
+
+    async def start_session(self, config: SessionConfig) -> Any: ...
+
+    async def step(self, session: Any, frame: AudioInputFrame) -> BackendStep: ...
+
+    async def inject_event(self, session: Any, event: ExternalContextEvent) -> None: ...
+
+    async def end_session(self, session: Any) -> None: ...

@@ -108,11 +108,33 @@ static VONA_COLD vona_status fail(vona_cbor_decoder *d, vona_status st, vona_cbo
     return st;
 }
 
-static uint64_t read_be(const uint8_t *p, int n)
+/* The 1, 2, 4 or 8-byte big-endian argument after a head (fixed-size loads, no loop). */
+static inline uint64_t read_arg(const uint8_t *p, unsigned ai)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++) v = v << 8 | p[i];
-    return v;
+    switch (ai) {
+    case 24: return p[0];
+    case 25: return (uint64_t)p[0] << 8 | p[1];
+    case 26: return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+    default: {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+        return v;
+    }
+    }
+}
+
+/* Short ASCII strings (map keys) are the common case: check them inline. */
+static inline int text_valid(const uint8_t *p, size_t n, int *ascii)
+{
+    if (n <= 16) {
+        uint8_t acc = 0;
+        for (size_t i = 0; i < n; i++) acc |= p[i];
+        if (acc < 0x80) {
+            *ascii = 1;
+            return 1;
+        }
+    }
+    return vona_utf8_valid(p, n, ascii);
 }
 
 /* An item finished: close every definite container it was the last of. */
@@ -144,7 +166,7 @@ static vona_status push(vona_cbor_decoder *d, uint8_t kind, int indefinite, uint
     return VONA_OK;
 }
 
-vona_status vona_cbor_next(vona_cbor_decoder *d, vona_cbor_item *it)
+vona_status vona_cbor_next(vona_cbor_decoder *restrict d, vona_cbor_item *restrict it)
 {
     size_t at = d->pos;
     if (d->started && d->depth == 0) return fail(d, VONA_E_STATE, VONA_CBOR_ERR_DONE, 0, at);
@@ -181,7 +203,7 @@ vona_status vona_cbor_next(vona_cbor_decoder *d, vona_cbor_item *it)
     if (ai >= 24 && ai <= 27) {
         int n = 1 << (ai - 24);
         if ((size_t)n > d->len - pos) return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_TRUNCATED, 0, at);
-        v = read_be(d->data + pos, n);
+        v = read_arg(d->data + pos, ai);
         pos += (size_t)n;
     } else if (ai >= 28 && ai <= 30) {
         return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_RESERVED, ai, at);
@@ -219,7 +241,7 @@ vona_status vona_cbor_next(vona_cbor_decoder *d, vona_cbor_item *it)
         if (v > left) return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_TRUNCATED, 0, at);
         it->value = v;
         it->data = d->data + pos;
-        if (major == 3 && !vona_utf8_valid(it->data, (size_t)v, &it->ascii))
+        if (major == 3 && !text_valid(it->data, (size_t)v, &it->ascii))
             return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_INVALID_UTF8, 0, at);
         pos += (size_t)v;
         break;

@@ -166,7 +166,8 @@ static vona_status push(vona_cbor_decoder *d, uint8_t kind, int indefinite, uint
     return VONA_OK;
 }
 
-vona_status vona_cbor_next(vona_cbor_decoder *restrict d, vona_cbor_item *restrict it)
+/* The general path: every item kind, every error. */
+static vona_status next_slow(vona_cbor_decoder *restrict d, vona_cbor_item *restrict it)
 {
     size_t at = d->pos;
     if (d->started && d->depth == 0) return fail(d, VONA_E_STATE, VONA_CBOR_ERR_DONE, 0, at);
@@ -293,6 +294,48 @@ vona_status vona_cbor_next(vona_cbor_decoder *restrict d, vona_cbor_item *restri
     d->pos = pos;
     if (!opened) close_done(d);
     return VONA_OK;
+}
+
+vona_status vona_cbor_next(vona_cbor_decoder *restrict d, vona_cbor_item *restrict it)
+{
+    /* Fast path for the common case: an integer or definite string inside a definite
+     * container. It commits nothing until every check has passed; anything else
+     * (containers, floats, errors, indefinite items) goes to next_slow. */
+    size_t at = d->pos;
+    if (VONA_LIKELY(at < d->len && d->depth)) {
+        vona_cbor_frame *f = &d->stack[d->depth - 1];
+        uint8_t ib = d->data[at];
+        unsigned ai = ib & 31, major = ib >> 5;
+        if (major < 4 && ai < 28 && !f->indefinite && d->items < d->limits.max_items) {
+            size_t pos = at + 1;
+            uint64_t v = ai;
+            if (ai >= 24) {
+                size_t n = (size_t)1 << (ai - 24);
+                if (n > d->len - pos) return next_slow(d, it);
+                v = read_arg(d->data + pos, ai);
+                pos += n;
+            }
+            const uint8_t *data = NULL;
+            int ascii = 0;
+            if (major >= 2) {
+                if (v > d->len - pos) return next_slow(d, it);
+                data = d->data + pos;
+                if (major == 3 && !text_valid(data, (size_t)v, &ascii)) return next_slow(d, it);
+                pos += (size_t)v;
+            }
+            /* UINT, NEGINT, BYTES, TEXT are 0..3, as the major types. */
+            it->type = (vona_cbor_type)major;
+            it->indefinite = 0;
+            it->ascii = ascii;
+            it->value = v;
+            it->data = data;
+            d->items++;
+            d->pos = pos;
+            if (--f->remaining == 0) close_done(d); /* a definite frame: never a string */
+            return VONA_OK;
+        }
+    }
+    return next_slow(d, it);
 }
 
 vona_status vona_cbor_finish(vona_cbor_decoder *d)

@@ -7,12 +7,11 @@ differ (the input side of one, the output side of the other); one otherwise.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Protocol, TypeAlias
 
-from vona.errors import ConfigError
 from vona.frames import Int16Array
+from vona.loop import StepLoop
 
 __all__ = ["AudioLoop", "LoopFactory", "make_loop"]
 
@@ -72,15 +71,7 @@ def make_loop(
     quality: str,
 ) -> AudioLoop:
     """Build the native ``vona.loop.StepLoop``."""
-    try:
-        step_loop = importlib.import_module("vona.loop").StepLoop
-    except ImportError:
-        # The compiled module itself, for builds that predate the vona.loop re-export.
-        try:
-            step_loop = importlib.import_module("vona._native._step_loop").StepLoop
-        except ImportError as exc:  # pragma: no cover - only without the compiled module
-            raise ConfigError(f"the native step loop is not available: {exc}") from exc
-    loop: AudioLoop = step_loop(
+    loop: AudioLoop = StepLoop(
         transport_rate,
         backend_rate,
         backend_frame_samples,

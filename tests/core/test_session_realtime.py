@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from vona.realtime import AudioDelta, RealtimeError, SpeechStarted, SpeechStopped, UnknownEvent
+from vona.realtime import (
+    AudioDelta,
+    RealtimeError,
+    ResponseDone,
+    SpeechStarted,
+    SpeechStopped,
+    ToolCall,
+    UnknownEvent,
+)
 from vona.runtime import VonaRuntime
 from vona.skills import SkillRegistry
 from vona.testing import (
@@ -167,3 +175,31 @@ def test_realtime_resampled_transport() -> None:
     assert 23_000 <= m.samples_out <= 24_000
     assert run.realtime_session.input_ms > 1400
     assert all(s.frame.sample_rate_hz == 48_000 for s in run.transport.sent)
+
+
+def test_late_tool_call_of_an_interrupted_response_never_runs() -> None:
+    ran: list[str] = []
+    reg = SkillRegistry()
+
+    @reg.skill()
+    async def weather(city: str) -> str:
+        ran.append(city)
+        return "rain"
+
+    script = [
+        WaitInput(200),
+        *reply("r1", 2000, done=False),
+        WaitInput(1000),
+        Emit(SpeechStarted()),
+        WaitInterruption(),
+        Emit(ToolCall("late", "weather", '{"city": "Oslo"}', response_id="r1")),
+        Emit(ResponseDone("r1", status="cancelled")),
+        WaitInput(1500),
+        *tool_call("fresh", "weather", '{"city": "Bergen"}', response_id="r2"),
+    ]
+    run = run_realtime(script, input_ms=2500, sample_rate_hz=RATE, skills=reg)
+    run.assert_tool_never_ran("late")
+    run.assert_tool_round_trip("fresh")
+    assert ran == ["Bergen"]
+    assert run.tool_call("late").generation_id == 1
+    assert run.tool_call("fresh").generation_id == 2

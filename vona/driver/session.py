@@ -86,7 +86,7 @@ class SessionDriver:
         self.config = config
         self.executor.on_result = self._on_tool_result
         self.executor.on_audit = self._on_audit
-        self._backends: list[AnyBackend] = [backend, *self.runtime.fallbacks]
+        self._backends: list[AnyBackend] = [backend, *self.runtime.backend_chain]
         for b in self._backends:
             is_realtime_backend(b)
         self._next_backend = 1
@@ -179,7 +179,11 @@ class SessionDriver:
         real_dropped = self._split_transport_drop(dropped_transport)
         heard = max(int(played) - real_dropped, 0)
         rate = self._rate or 1
-        cancelled = self.executor.cancel_generation(gen, f"generation interrupted ({reason})")
+        # Generation 0 means "unknown" (a backend without generation ids): cancel what is
+        # live but do not bar later calls, which would carry the same id.
+        cancelled = self.executor.cancel_generation(
+            gen, f"generation interrupted ({reason})", remember=gen != 0
+        )
         record = InterruptionRecord(
             t_ns=now - self.metrics.started_ns,
             reason=reason,
@@ -441,11 +445,14 @@ class SessionDriver:
             m.frames_in += 1
             m.samples_in += frame.samples_per_channel
             in_loop = self._in_loop
+            feeding = self.engine
             assert in_loop is not None
             for samples in in_loop.push_input(frame.samples):
                 engine = self.engine
                 if engine is None or self.done:
                     return
+                if engine is not feeding:
+                    break  # a fallback switched backends: these frames are at the old rate
                 m.backend_frames += 1
                 bf = AudioInputFrame(
                     m.backend_frames,

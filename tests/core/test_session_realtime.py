@@ -9,6 +9,7 @@ import numpy as np
 
 from vona.realtime import (
     AudioDelta,
+    Interrupted,
     RealtimeError,
     ResponseDone,
     SpeechStarted,
@@ -62,6 +63,7 @@ CONVERSATION = [
     WaitInput(2000),
     Emit(SpeechStarted()),  # barge-in while r2 still plays
     WaitInterruption(),
+    Emit(Interrupted()),  # the provider's echo of the same barge-in: no second interruption
     Emit(AudioDelta(tone(100, RATE), RATE, response_id="r2")),  # late audio of r2
     Emit(UnknownEvent("rate_limits.updated", {"limits": []})),
     Emit(SpeechStopped()),
@@ -104,6 +106,7 @@ def test_realtime_tool_round_trip_and_barge_in_truncation() -> None:
         "turn_latency",
         "user_speech_start",
         "interruption",
+        "provider_interrupted",
         "unknown_event",
         "user_speech_end",
         "assistant_audio_start",

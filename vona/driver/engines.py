@@ -223,8 +223,12 @@ class RealtimeEngine(Engine):
         elif isinstance(event, SpeechStopped):
             d.on_user_speech_end()
         elif isinstance(event, Interrupted):
-            self._mark_interrupted()
-            await d.interrupt(f"server:{event.reason}", d.generation_id)
+            # Often an echo of a barge-in already handled (SpeechStarted): act only if
+            # assistant audio is still live.
+            d.log("provider_interrupted", reason=event.reason)
+            if d.assistant_active():
+                self._mark_interrupted()
+                await d.interrupt(f"server:{event.reason}", d.generation_id)
         elif isinstance(event, TranscriptDelta):
             if event.final:
                 d.log("transcript", role=event.role, text=event.text)

@@ -90,12 +90,13 @@ class SessionDriver:
         self.generation_id = 0
         self.generation_open = False
         self._turn_open = False
+        self._turn_begun = False
         self._reader = InputReader(transport)
         self._playout: Playout | None = None
         self._done: asyncio.Event | None = None
         self._end_reason: str | None = None
         self._exc: BaseException | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- public --------------------------------------------------------------------
 
@@ -157,6 +158,9 @@ class SessionDriver:
         gen = self.generation_id if generation_id is None else generation_id
         out = self.out_loop
         dropped_ring, played, _ = out.interrupt() if out is not None else (0, 0, 0.0)
+        if not self._turn_begun:
+            played = 0  # the loop still reports the turn an earlier interruption ended
+        self._turn_begun = False
         dropped_transport = int(await self.transport.clear())
         playout = self._playout
         real_dropped = (
@@ -266,6 +270,7 @@ class SessionDriver:
             now = self.clock.now_ns()
             out.begin_turn(now)
             self._turn_open = True
+            self._turn_begun = True
             if self._playout is not None:
                 self._playout.new_turn()
             self.generation_open = True
@@ -315,10 +320,15 @@ class SessionDriver:
         self._reader.check(self.clock.now_ns(), self._playout.period_ns, self._spawn)
 
     def _spawn(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(self._guard(coro), name="vona-read-ahead")
-        self._tasks.append(task)
+        self._track(
+            asyncio.get_running_loop().create_task(self._guard(coro), name="vona-read-ahead")
+        )
 
     # -- internals -------------------------------------------------------------------
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _main(self) -> None:
         first: AudioInputFrame | None = None
@@ -344,10 +354,10 @@ class SessionDriver:
         loop = asyncio.get_running_loop()
         assert self._rate is not None
         self._playout = Playout(self, self._rate, self._channels)
-        self._tasks.append(loop.create_task(self._guard(self._playout.run()), name="vona-playout"))
-        self._tasks.append(loop.create_task(self._guard(self._input(first)), name="vona-input"))
+        self._track(loop.create_task(self._guard(self._playout.run()), name="vona-playout"))
+        self._track(loop.create_task(self._guard(self._input(first)), name="vona-input"))
         if self.runtime.max_session_s is not None:
-            self._tasks.append(loop.create_task(self._limit(), name="vona-limit"))
+            self._track(loop.create_task(self._limit(), name="vona-limit"))
         assert self._done is not None
         await self._done.wait()
 
@@ -446,10 +456,11 @@ class SessionDriver:
     async def _cleanup(self) -> None:
         if self._end_reason is None:
             self.end("stopped")
-        for task in self._tasks:
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
         await self.executor.aclose()
         engine = self.engine

@@ -1,4 +1,4 @@
-"""``vona models list | plan | fetch | verify | gc``: the provisioning command line."""
+"""``vona models list | plan | fetch | verify | gc | convert-mlx``: provisioning commands."""
 
 from __future__ import annotations
 
@@ -156,6 +156,16 @@ def _cmd_gc(store: ModelStore, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_convert_mlx(store: ModelStore, args: argparse.Namespace, out: TextIO) -> int:
+    from vona.provisioning.whisper_mlx import convert_ct2_whisper_to_mlx
+
+    src = store.resolve(args.model)
+    dst = args.out or store.root / "converted" / f"{args.model}-mlx"
+    convert_ct2_whisper_to_mlx(src, dst, dtype=args.dtype)
+    print(f"{args.model}: converted for mlx-whisper into {dst}", file=out)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="vona models", description="Manage local model files.")
     p.add_argument("--cache-dir", type=Path, default=None, help="default: $VONA_CACHE_DIR")
@@ -174,6 +184,10 @@ def _parser() -> argparse.ArgumentParser:
         if name == "fetch":
             sp.add_argument("--retries", type=int, default=3)
             sp.add_argument("-q", "--quiet", action="store_true")
+    conv = sub.add_parser("convert-mlx", help="convert an installed Whisper for mlx-whisper")
+    conv.add_argument("model", nargs="?", default="whisper-base")
+    conv.add_argument("--out", type=Path, default=None, help="default: <cache>/converted/")
+    conv.add_argument("--dtype", choices=("float16", "float32"), default="float16")
     gc = sub.add_parser("gc", help="remove partial downloads and files no manifest names")
     gc.add_argument("--dry-run", action="store_true")
     return p
@@ -189,6 +203,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         "fetch": _cmd_fetch,
         "verify": _cmd_verify,
         "gc": _cmd_gc,
+        "convert-mlx": _cmd_convert_mlx,
     }
     try:
         return commands[args.command](_store(args), args, stream)

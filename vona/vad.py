@@ -62,7 +62,7 @@ def as_float_chunk(chunk: npt.NDArray[np.generic], expected: int) -> Float32Arra
     if chunk.dtype == np.int16:
         return chunk.astype(np.float32) * np.float32(1.0 / 32768.0)
     if chunk.dtype == np.float32:
-        return chunk
+        return chunk.astype(np.float32, copy=False)
     raise AudioFormatError(f"VAD chunk must be int16 or float32, got {chunk.dtype}")
 
 

@@ -25,13 +25,20 @@ class HibariTts:
     """
 
     def __init__(
-        self, voice: str | None = None, *, speed: float = 1.0, seed: int | None = 0, threads: int = 1
+        self,
+        voice: str | None = None,
+        *,
+        speed: float = 1.0,
+        seed: int | None = 0,
+        threads: int = 1,
     ) -> None:
         try:
             import hibari
             from hibari import voices
         except ImportError as exc:
-            raise ProvisioningError("HibariTts needs the hibari-tts package: pip install 'vona[local]'") from exc
+            raise ProvisioningError(
+                "HibariTts needs the hibari-tts package: pip install 'vona[local]'"
+            ) from exc
         if not 0.5 <= speed <= 2.0:
             raise ConfigError(f"HibariTts speed must be in [0.5, 2.0], got {speed}")
         name = voice or voices.DEFAULT

@@ -95,9 +95,7 @@ class SileroVad:
         buf = self._input
         ctx = self._ctx
         buf[0, ctx:] = audio
-        out, state = self._session.run(
-            None, {"input": buf, "state": self._state, "sr": self._sr}
-        )
+        out, state = self._session.run(None, {"input": buf, "state": self._state, "sr": self._sr})
         self._state = state
         # The last ctx samples of this input are the context of the next one.
         buf[0, :ctx] = buf[0, -ctx:]

@@ -187,7 +187,12 @@ def _write_manifest(path: Path, art_name: str, data: bytes, url: str) -> Path:
                 "name": art_name,
                 "description": "served",
                 "files": [
-                    {"name": "weights.bin", "sha256": sha, "size": len(data), "sources": [{"url": url}]}
+                    {
+                        "name": "weights.bin",
+                        "sha256": sha,
+                        "size": len(data),
+                        "sources": [{"url": url}],
+                    }
                 ],
             }
         ]
@@ -232,8 +237,10 @@ def test_cli_errors_are_one_line_and_status_2(tmp_path, capsys):
 
 def test_bad_manifests_raise_config_error(tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text('{"artifacts": [{"name": "x", "files": [{"name": "../evil", '
-                   '"sha256": "' + "0" * 64 + '", "size": 1, "sources": [{"url": "u"}]}]}]}')
+    bad.write_text(
+        '{"artifacts": [{"name": "x", "files": [{"name": "../evil", '
+        '"sha256": "' + "0" * 64 + '", "size": 1, "sources": [{"url": "u"}]}]}]}'
+    )
     with pytest.raises(ConfigError, match="relative path"):
         load_manifest(bad)
     with pytest.raises(ConfigError, match="sha256"):

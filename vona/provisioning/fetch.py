@@ -120,7 +120,9 @@ def _copy_local(source: PathSource | PackageSource, partial: Path, progress: Pro
     return n
 
 
-def _http_resume(url: str, partial: Path, f: ArtifactFile, progress: Progress, timeout: float) -> int:
+def _http_resume(
+    url: str, partial: Path, f: ArtifactFile, progress: Progress, timeout: float
+) -> int:
     """One request: append to ``partial`` from its current size. Returns bytes received."""
     have = partial.stat().st_size if partial.exists() else 0
     if have > f.size:
@@ -149,7 +151,7 @@ def _http_resume(url: str, partial: Path, f: ArtifactFile, progress: Progress, t
         elif status != 200:
             raise ProvisioningError(f"{url}: HTTP {status}")
         out: BinaryIO
-        with partial.open(mode) as out:
+        with partial.open(mode) as out:  # type: ignore[assignment]
             while chunk := resp.read(_CHUNK):
                 out.write(chunk)
                 got += len(chunk)

@@ -103,6 +103,7 @@ class CascadeSession:
     preroll: deque[np.ndarray]
     utterance: list[np.ndarray] = field(default_factory=list)
     utterance_start: int = 0
+    speech_start: int = 0
     generation: int = 0
     task: asyncio.Task[None] | None = None
     partial_task: asyncio.Task[None] | None = None
@@ -263,18 +264,22 @@ class CascadeBackend:
                 self._interrupt(session, "barge_in")
             session.utterance = list(session.preroll)
             session.utterance_start = chunk_start - len(session.preroll) * self._chunk
+            session.speech_start = max(event.sample, session.utterance_start)
             session.last_partial_at = chunk_start
         if seg.speaking or event is not None:
             session.utterance.append(samples)
             if len(session.utterance) * self._chunk > self._max_utterance:
                 session.utterance.pop(0)
                 session.utterance_start += self._chunk
+                session.speech_start = max(session.speech_start, session.utterance_start)
             self._maybe_partial(session, seg.position)
         else:
             session.preroll.append(samples)
         if event is not None and event.kind == "end":
-            end = max(event.sample - session.utterance_start, 0)
-            audio = np.concatenate(session.utterance)[:end].astype(np.float32) / 32768.0
+            begin = session.speech_start - session.utterance_start
+            end = max(event.sample - session.utterance_start, begin)
+            pcm = np.concatenate(session.utterance)[begin:end]
+            audio = pcm.astype(np.float32) * np.float32(1.0 / 32768.0)
             session.utterance = []
             session.preroll.clear()
             self._start_generation(session, audio, None)
@@ -427,7 +432,8 @@ class CascadeBackend:
         speaker = asyncio.get_running_loop().create_task(self._speak(session, turn, sentences))
         try:
             if reply_text is not None:
-                for s in SentenceSplitter().push(reply_text + " ") or [reply_text]:
+                splitter = SentenceSplitter()
+                for s in [*splitter.push(reply_text), *splitter.flush()]:
                     await sentences.put(s)
             else:
                 assert audio is not None

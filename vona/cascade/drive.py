@@ -1,0 +1,108 @@
+"""Drive a CascadeBackend with recorded audio: for files, tests, the demo and benchmarks.
+
+``drive_audio`` feeds 16 kHz int16 audio frame by frame (as fast as the backend takes it, or
+paced in real time), then feeds silence until every reply has been spoken. Between silent
+steps it waits on the session instead of spinning, so it costs no CPU while the engines
+work. Tool calls go to ``tool_handler`` (for instance a ``SkillExecutor`` wrapper), whose
+``ExternalContextEvent`` is injected back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from vona.cascade.backend import CascadeBackend, CascadeSession
+from vona.errors import AudioFormatError, BackendError
+from vona.events import ControlEvent, ExternalContextEvent, ToolCallRequested
+from vona.frames import AudioInputFrame, AudioOutputFrame
+
+__all__ = ["DriveResult", "ToolHandler", "drive_audio"]
+
+ToolHandler = Callable[[ToolCallRequested], Awaitable[ExternalContextEvent]]
+
+
+@dataclass(slots=True)
+class DriveResult:
+    """Everything the backend produced, in order; ``output_at_step`` maps each output frame
+    to the input step that returned it."""
+
+    output: list[AudioOutputFrame] = field(default_factory=list)
+    events: list[tuple[int, ControlEvent]] = field(default_factory=list)
+    output_at_step: list[int] = field(default_factory=list)
+    steps: int = 0
+
+    def pcm(self) -> npt.NDArray[np.int16]:
+        if not self.output:
+            return np.zeros(0, dtype=np.int16)
+        return np.concatenate([f.samples for f in self.output])
+
+
+async def drive_audio(
+    backend: CascadeBackend,
+    session: CascadeSession,
+    audio: npt.NDArray[np.int16],
+    *,
+    tool_handler: ToolHandler | None = None,
+    realtime: bool = False,
+    tail_silence_ms: int = 1000,
+    timeout_s: float = 120.0,
+    on_step: Callable[[int, AudioInputFrame], None] | None = None,
+) -> DriveResult:
+    """Feed ``audio`` (16 kHz mono int16), then silence until all replies are done."""
+    if audio.dtype != np.int16 or audio.ndim != 1:
+        raise AudioFormatError(f"drive_audio wants 1-D int16 audio, got {audio.dtype} {audio.shape}")
+    n = backend.capabilities().frame_samples
+    frame_s = n / 16_000
+    tail_n = tail_silence_ms * 16
+    tail = np.zeros(tail_n + (-(audio.shape[0] + tail_n)) % n, dtype=np.int16)
+    feed = np.concatenate([audio, tail])
+    result = DriveResult()
+    pending_tools: set[asyncio.Task[None]] = set()
+    start = time.monotonic()
+
+    async def run_tool(ev: ToolCallRequested) -> None:
+        assert tool_handler is not None
+        reply = await tool_handler(ev)
+        await backend.inject_event(session, reply)
+
+    async def one(samples: npt.NDArray[np.int16]) -> None:
+        frame = AudioInputFrame(result.steps, 16_000, 1, samples)
+        if on_step is not None:
+            on_step(result.steps, frame)
+        out = await backend.step(session, frame)
+        for f in out.output_audio:
+            result.output.append(f)
+            result.output_at_step.append(result.steps)
+        for ev in out.control_events:
+            result.events.append((result.steps, ev))
+            if isinstance(ev, ToolCallRequested) and tool_handler is not None:
+                task = asyncio.get_running_loop().create_task(run_tool(ev))
+                pending_tools.add(task)
+                task.add_done_callback(pending_tools.discard)
+        result.steps += 1
+
+    silence = np.zeros(n, dtype=np.int16)
+    for i in range(0, feed.shape[0], n):
+        t0 = time.monotonic()
+        await one(feed[i : i + n])
+        if realtime:
+            await asyncio.sleep(max(0.0, frame_s - (time.monotonic() - t0)))
+        else:
+            await asyncio.sleep(0)
+    while session.busy or session.segmenter.speaking or pending_tools:
+        if time.monotonic() - start > timeout_s:
+            raise BackendError(f"replies not finished after {timeout_s} s", retryable=True)
+        if realtime:
+            await asyncio.sleep(frame_s)
+        elif session.pending_samples == 0:
+            await backend.wait(session, frame_s)
+        await one(silence)
+    # One more step flushes the final events (TurnEnd, transcripts).
+    await one(silence)
+    return result

@@ -25,6 +25,7 @@ from vona.events import (
     TurnEnd,
 )
 from vona.frames import AudioInputFrame
+from vona.skills import SkillRegistry
 from vona.vad import VadParams
 
 CHUNK = 512
@@ -71,11 +72,20 @@ def _silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * 16_000), dtype=np.int16)
 
 
-WEATHER = ToolSpec(name="get_weather", parameters={"type": "object"})
+SKILLS = SkillRegistry()
+
+
+@SKILLS.skill()
+def get_weather(city: str) -> dict[str, Any]:
+    """Current weather in a city."""
+    return {"conditions": "sunny", "temperature_c": 21}
+
+
+WEATHER = SKILLS.get("get_weather").spec()
 
 
 async def _weather(ev: ToolCallRequested) -> ExternalContextEvent:
-    result = {"conditions": "sunny", "temperature_c": 21}
+    result = get_weather(**ev.arguments)  # type: ignore[arg-type]
     return ExternalContextEvent.tool_result(ev.call_id, ev.name, result)
 
 
@@ -93,7 +103,7 @@ async def test_turn_with_tool_call_produces_ordered_events_and_audio():
     assert caps.supports_tools
     session = await backend.start_session(SessionConfig(tools=[WEATHER]))
     audio = np.concatenate([_silence(0.3), _speech(1.0), _silence(0.1)])
-    result = await drive_audio(backend, session, audio, tool_handler=_weather)
+    result = await drive_audio(backend, session, audio, skills=SKILLS)
     events = [ev for _, ev in result.events]
     kinds = [type(ev).__name__ for ev in events if not isinstance(ev, LatencyMark)]
     assert kinds == ["TranscriptUpdate", "ToolCallRequested", "TranscriptUpdate", "TurnEnd"]
@@ -132,7 +142,7 @@ async def test_first_sentence_plays_while_the_second_is_synthesized():
             tts.gate.set()  # type: ignore[union-attr]
 
     audio = np.concatenate([_speech(0.8), _silence(0.1)])
-    result = await drive_audio(backend, session, audio, tool_handler=_weather, on_step=watch)
+    result = await drive_audio(backend, session, audio, skills=SKILLS, on_step=watch)
     assert frames, "the first sentence never played before the second was synthesized"
     assert len(tts.spoken) == 2
     assert result.pcm().shape[0] == 960 * sum(len(s) for s in tts.spoken)
@@ -265,7 +275,9 @@ async def test_tool_loops_are_bounded():
     responder = ToolLoopResponder()
     backend = CascadeBackend(stt=ScriptedStt("x"), tts=ToneTts(), responder=responder)
     session = await backend.start_session(SessionConfig(tools=[WEATHER]))
-    await drive_audio(backend, session, np.concatenate([_speech(0.5), _silence(0.1)]), tool_handler=_weather)
+    await drive_audio(
+        backend, session, np.concatenate([_speech(0.5), _silence(0.1)]), skills=SKILLS
+    )
     assert responder.calls == 8
 
 

@@ -111,7 +111,7 @@ async def test_turn_with_tool_call_produces_ordered_events_and_audio():
     assert user == TranscriptUpdate("What is the weather in Paris today?", "user", True, 1)
     call = next(e for e in events if isinstance(e, ToolCallRequested))
     assert (call.name, call.arguments) == ("get_weather", {"city": "Paris"})
-    reply = [e for e in events if isinstance(e, TranscriptUpdate) and e.role == "assistant"][0]
+    reply = next(e for e in events if isinstance(e, TranscriptUpdate) and e.role == "assistant")
     assert reply.text.startswith("Right now in Paris it is sunny and 21 degrees.")
     assert tts.spoken == [
         "Right now in Paris it is sunny and 21 degrees.",
@@ -304,5 +304,6 @@ async def test_end_session_cancels_work():
     assert session.busy
     await backend.end_session(session)
     await asyncio.sleep(0)
-    assert session.task is not None and session.task.cancelled()
+    assert session.task is not None
+    assert session.task.cancelled()
     assert not session.busy

@@ -8,17 +8,24 @@ shared by every session of the backend.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, cast
 
 from vona.cascade.backend import CascadeBackend
 from vona.cascade.protocols import Responder, SpeechToText, TextToSpeech
 from vona.cascade.rules import RuleResponder
-from vona.errors import ConfigError
+from vona.errors import ConfigError, ProvisioningError
 from vona.provisioning import ModelStore
 from vona.vad import EnergyVad, VadModel, VadParams
 
 __all__ = ["build_local_cascade", "load_stt", "load_tts", "vad_factory"]
+
+
+def _adapter(module: str, name: str) -> Any:
+    """A class from ``vona.adapters.<module>`` (imported lazily: optional dependencies)."""
+    return getattr(importlib.import_module(f"vona.adapters.{module}"), name)
 
 
 def load_stt(
@@ -30,40 +37,32 @@ def load_stt(
     """Whisper through faster-whisper (CPU) or mlx-whisper (converted folder)."""
     store = ModelStore(cache_dir)
     if engine == "faster-whisper":
-        from vona.adapters.faster_whisper import FasterWhisperStt
-
-        return FasterWhisperStt(store.resolve(model))
+        stt = _adapter("faster_whisper", "FasterWhisperStt")(store.resolve(model))
+        return cast(SpeechToText, stt)
     if engine == "mlx":
-        from vona.adapters.mlx_whisper import MlxWhisperStt
-
         converted = store.root / "converted" / f"{model}-mlx"
         if not (converted / "config.json").is_file():
-            from vona.errors import ProvisioningError
-
             raise ProvisioningError(
                 f"no MLX copy of {model} in {converted}; run `vona models convert-mlx {model}`"
             )
-        return MlxWhisperStt(converted)
+        return cast(SpeechToText, _adapter("mlx_whisper", "MlxWhisperStt")(converted))
     raise ConfigError(f"unknown STT engine {engine!r} (faster-whisper or mlx)")
 
 
 def load_tts() -> TextToSpeech:
-    from vona.adapters.hibari_tts import HibariTts
-
-    return HibariTts(seed=0)
+    return cast(TextToSpeech, _adapter("hibari_tts", "HibariTts")(seed=0))
 
 
 def vad_factory(
     kind: Literal["silero", "energy"] = "silero", *, cache_dir: str | Path | None = None
-) -> type[VadModel] | object:
+) -> Callable[[], VadModel]:
     """A zero-argument callable making one VAD model per session."""
     if kind == "energy":
         return EnergyVad
     if kind == "silero":
-        from vona.adapters.silero_vad import SileroVad
-
+        silero = _adapter("silero_vad", "SileroVad")
         path = ModelStore(cache_dir).resolve("silero-vad") / "silero_vad.onnx"
-        return lambda: SileroVad(path)
+        return lambda: cast(VadModel, silero(path))
     raise ConfigError(f"unknown VAD {kind!r} (silero or energy)")
 
 
@@ -83,7 +82,7 @@ def build_local_cascade(
         stt=stt or load_stt(cache_dir=cache_dir),
         tts=tts or load_tts(),
         responder=responder or RuleResponder(),
-        vad=factory,  # type: ignore[arg-type]
+        vad=factory,
         vad_params=vad_params or VadParams(min_silence_ms=400, speech_pad_ms=96),
         partial_interval_ms=partial_interval_ms,
     )

@@ -201,6 +201,16 @@ class CascadeBackend:
         with self._tts_lock:
             return self.tts.synthesize(text)
 
+    def warmup(self) -> float:
+        """Run each engine once (first calls load lazily: G2P tables, kernels), so the
+        first real turn is not slower than the rest. Returns the seconds it took."""
+        t0 = time.perf_counter()
+        self._synthesize("Hello.")
+        self._transcribe(np.zeros(16_000, dtype=np.float32))
+        vad = self._vad_factory()
+        vad.probability(np.zeros(self._chunk, dtype=np.float32))
+        return time.perf_counter() - t0
+
     # -- session lifecycle -------------------------------------------------------------
     async def start_session(self, config: SessionConfig) -> CascadeSession:
         messages = [ChatMessage("system", config.instructions)] if config.instructions else []

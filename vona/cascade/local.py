@@ -72,12 +72,12 @@ def build_local_cascade(
     stt: SpeechToText | None = None,
     tts: TextToSpeech | None = None,
     responder: Responder | None = None,
-    vad: Literal["silero", "energy"] = "silero",
+    vad: Literal["silero", "energy"] | Callable[[], VadModel] = "silero",
     vad_params: VadParams | None = None,
     partial_interval_ms: int = 0,
 ) -> CascadeBackend:
     """The offline voice loop with the given or default engines."""
-    factory = vad_factory(vad, cache_dir=cache_dir)
+    factory = vad_factory(vad, cache_dir=cache_dir) if isinstance(vad, str) else vad
     return CascadeBackend(
         stt=stt or load_stt(cache_dir=cache_dir),
         tts=tts or load_tts(),

@@ -53,7 +53,8 @@ def _render(template: str, fields: Mapping[str, Any]) -> str:
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
         "weather",
-        r"\bweather\b.*?\bin\s+(?P<city>[a-z][a-z .'-]*?)(?:\s+(?:today|now|tomorrow))?\s*[?.!]*$",
+        r"\bweather\b.*?\bin\s+(?P<city>[a-z][a-z .'-]*?)"
+        r"(?:\s+(?:today|tonight|right now|now|tomorrow|please))*\s*[?.!]*$",
         "Right now in {city} it is {conditions} and {temperature_c} degrees. "
         "Is there anything else I can do for you?",
         tool="get_weather",

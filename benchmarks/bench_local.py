@@ -31,18 +31,18 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Row, print_table, render, time_ns_per_call, write_section  # noqa: E402
+from _harness import Row, print_table, render, time_ns_per_call, write_section
 
-from vona.cascade import ChatMessage  # noqa: E402
-from vona.cascade.drive import drive_audio  # noqa: E402
-from vona.cascade.local import build_local_cascade  # noqa: E402
-from vona.cascade.rules import RuleResponder  # noqa: E402
-from vona.cascade.sentences import SentenceSplitter  # noqa: E402
-from vona.cascade.skills import demo_skills  # noqa: E402
-from vona.config import SessionConfig  # noqa: E402
-from vona.provisioning import DEFAULT_MANIFEST, ModelStore, fetch_artifact  # noqa: E402
-from vona.vad import VadParams, VadSegmenter  # noqa: E402
-from vona.wavio import resample_int16  # noqa: E402
+from vona.cascade import ChatMessage
+from vona.cascade.drive import drive_audio
+from vona.cascade.local import build_local_cascade
+from vona.cascade.rules import RuleResponder
+from vona.cascade.sentences import SentenceSplitter
+from vona.cascade.skills import demo_skills
+from vona.config import SessionConfig
+from vona.provisioning import DEFAULT_MANIFEST, ModelStore, fetch_artifact
+from vona.vad import VadParams, VadSegmenter
+from vona.wavio import resample_int16
 
 BENCHVENV = Path("/work/benchvenv/bin/python")
 QUESTIONS = [
@@ -122,7 +122,7 @@ def _direct(stt: Any, tts: Any, skills: Any, audio: np.ndarray) -> float:
     return (time.perf_counter_ns() - t0) / 1e6
 
 
-async def _latency(cache: Path) -> dict[str, Any]:
+async def _latency(cache: Path, idle: str) -> dict[str, Any]:
     from vona.adapters.faster_whisper import FasterWhisperStt
     from vona.adapters.hibari_tts import HibariTts
 
@@ -145,7 +145,7 @@ async def _latency(cache: Path) -> dict[str, Any]:
         stt.calls.clear()
         tts.calls.clear()
         session = await backend.start_session(SessionConfig(tools=skills.tool_specs()))
-        await drive_audio(backend, session, audio, skills=skills)
+        await drive_audio(backend, session, audio, skills=skills, idle=idle)  # type: ignore[arg-type]
         await backend.end_session(session)
         turn = session.turns[0]
         lat = (turn.first_audio_ns - turn.speech_end_ns) / 1e6
@@ -197,7 +197,6 @@ PIPECAT_SCRIPT = textwrap.dedent(
 
 def _vad(cache: Path) -> list[Row]:
     import onnxruntime as ort
-
     from vona.adapters.silero_vad import SileroVad
 
     path = cache / "models" / "silero-vad" / "silero_vad.onnx"
@@ -214,20 +213,33 @@ def _vad(cache: Path) -> list[Row]:
     }
     floor = time_ns_per_call(lambda: sess.run(None, feed), batch=50, batches=60, warmup=50)
     rows = [
-        Row("Silero VAD, 32 ms chunk, decision incl. hysteresis", ours, "onnxruntime direct",
-            floor, "info (model floor)", None),
+        Row(
+            "Silero VAD, 32 ms chunk, decision incl. hysteresis",
+            ours,
+            "onnxruntime direct",
+            floor,
+            "info (model floor)",
+            None,
+        ),
     ]
     if BENCHVENV.exists():
         proc = subprocess.run(
             [str(BENCHVENV), "-c", PIPECAT_SCRIPT, "60", "50"],
-            capture_output=True, text=True, timeout=600,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         if proc.returncode == 0:
             pipecat = float(proc.stdout.strip().splitlines()[-1])
             rows.append(
-                Row("Silero VAD, 32 ms chunk, decision incl. hysteresis", ours,
-                    "pipecat SileroVADAnalyzer (executor)", pipecat, "<= 0.5",
-                    ours <= 0.5 * pipecat)
+                Row(
+                    "Silero VAD, 32 ms chunk, decision incl. hysteresis",
+                    ours,
+                    "pipecat SileroVADAnalyzer (executor)",
+                    pipecat,
+                    "<= 0.5",
+                    ours <= 0.5 * pipecat,
+                )
             )
         else:
             print("pipecat run failed:", proc.stderr[-2000:], file=sys.stderr)
@@ -242,29 +254,46 @@ def main() -> int:
     for name in ("whisper-base", "silero-vad"):
         fetch_artifact(store, DEFAULT_MANIFEST.get(name), source_kind="package")
     vad_rows = _vad(cache)
-    lat = asyncio.run(_latency(cache))
-    c, d = lat["cascade"], lat["direct"]
-    share_p50 = (statistics.median(c) - statistics.median(d)) / statistics.median(c)
-    in_run = statistics.median(lat["share_in_run"])
     lines = [
-        f"End of speech (VAD decision) to first reply audio, {len(c)} utterances, "
-        "faster-whisper base int8 + rule responder with a skill + Hibari:",
+        f"End of speech (the VAD's end-of-turn decision) to the first reply audio, "
+        f"{len(QUESTIONS)} utterances, one session each: Silero VAD, faster-whisper base int8 "
+        "(2 threads), the rule responder calling a skill through the SkillExecutor, Hibari. "
+        "*live*: the session keeps stepping silent input frames every 32 ms while the engines "
+        "work (the VAD keeps listening for barge-in); *file*: it steps only when the backend "
+        "has news (`vona run`). *direct*: the same models called in a plain sequence on the "
+        "same audio, right after each cascade turn.",
         "",
-        "| path | p50 ms | p95 ms |",
-        "|---|---:|---:|",
-        f"| cascade (CascadeBackend via drive_audio) | {statistics.median(c):,.1f} "
-        f"| {_pct(c, 95):,.1f} |",
-        f"| the same models called directly | {statistics.median(d):,.1f} | {_pct(d, 95):,.1f} |",
+        "| path | p50 ms | p95 ms | runtime share (p50s) | paired median | in-run share |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    verdicts = []
+    for idle in ("wait", "step"):
+        lat = asyncio.run(_latency(cache, idle))
+        c, d = lat["cascade"], lat["direct"]
+        share = (statistics.median(c) - statistics.median(d)) / statistics.median(c)
+        in_run = statistics.median(lat["share_in_run"])
+        name = "file" if idle == "wait" else "live"
+        lines.append(
+            f"| cascade, {name} | {statistics.median(c):,.1f} | {_pct(c, 95):,.1f} | "
+            f"{share:.2%} | {statistics.median(lat['share_paired']):.2%} | {in_run:.2%} |"
+        )
+        lines.append(
+            f"| direct (after {name}) | {statistics.median(d):,.1f} | {_pct(d, 95):,.1f} | | | |"
+        )
+        verdicts.append(
+            f"{name}: {share:.2%} by p50s, {in_run:.2%} in run (non-engine time median "
+            f"{statistics.median(lat['runtime_ms_in_run']):.1f} ms)"
+        )
+    lines += [
         "",
-        f"Runtime's share of the latency: {share_p50:.2%} from the p50s "
-        f"(paired per utterance: median {statistics.median(lat['share_paired']):.2%}); "
-        f"{in_run:.2%} in-run (latency minus the engines' own compute, median "
-        f"{statistics.median(lat['runtime_ms_in_run']):.2f} ms). Target: under 2%: "
-        f"{'met' if in_run < 0.02 else '**not met**'}.",
+        "Runtime's share, target under 2%: " + "; ".join(verdicts) + ". The in-run share "
+        "subtracts the engines' own compute time measured inside the cascade's worker calls "
+        "from the same turn's latency, so it is immune to load drift between runs; the p50 "
+        "comparison also counts engines slowed down by concurrent work (live stepping).",
         "",
         render(vad_rows),
     ]
-    print("\n".join(lines[:8]))
+    print("\n".join(lines[:-2]))
     print_table("Silero VAD per 32 ms chunk", vad_rows)
     write_section("local", "Local voice loop (VAD, Whisper, rules, Hibari)", "\n".join(lines))
     return 0

@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -52,11 +53,18 @@ async def drive_audio(
     skills: SkillRegistry | None = None,
     tool_timeout_s: float = 10.0,
     realtime: bool = False,
+    idle: Literal["step", "wait"] = "step",
     tail_silence_ms: int = 1000,
     timeout_s: float = 120.0,
     on_step: Callable[[int, AudioInputFrame], None] | None = None,
 ) -> DriveResult:
-    """Feed ``audio`` (16 kHz mono int16), then silence until all replies are done."""
+    """Feed ``audio`` (16 kHz mono int16), then silence until all replies are done.
+
+    After the input, ``idle="step"`` keeps stepping silent frames once per frame period
+    while the engines work, as a live session would (the VAD keeps running); ``"wait"``
+    steps only when the session has news (cheaper; for files). Either way the reply audio
+    drains as fast as the pacing allows when ``realtime`` is False.
+    """
     if audio.dtype != np.int16 or audio.ndim != 1:
         raise AudioFormatError(
             f"drive_audio wants 1-D int16 audio, got {audio.dtype} {audio.shape}"
@@ -116,7 +124,10 @@ async def drive_audio(
             if realtime:
                 await asyncio.sleep(frame_s)
             elif session.pending_samples == 0:
-                await backend.wait(session, frame_s)
+                woke = await backend.wait(session, frame_s)
+                quiet = not session.events and not session.segmenter.speaking
+                if not woke and idle == "wait" and quiet:
+                    continue
             await one(silence)
         # One more step flushes the final events (TurnEnd, transcripts).
         await one(silence)

@@ -106,7 +106,7 @@ async def _converse(
     skills = demo_skills()
     session = await backend.start_session(SessionConfig(tools=skills.tool_specs()))
     try:
-        result = await drive_audio(backend, session, audio16k, skills=skills)
+        result = await drive_audio(backend, session, audio16k, skills=skills, idle="wait")
     finally:
         await backend.end_session(session)
     return session, result

@@ -81,7 +81,10 @@ class SessionMetrics:
     ``first_audio_latency_ns``: session start to the first non-silent sample handed to the
     transport. ``time_to_first_byte_ns``: session start to the first audio the backend
     produced. ``turn_latencies_ns``: per assistant turn, end of the user's speech to the
-    first non-silent sample played. ``end_reason`` is one of ``input_ended``,
+    first non-silent sample played. ``dropped_samples``: transport-rate samples cleared
+    from the playout ring and the transport by interruptions; ``stale_audio_samples``:
+    audio of an interrupted realtime response that arrived afterwards and was discarded.
+    ``end_reason`` is one of ``input_ended``,
     ``max_duration``, ``backend_closed``, ``error``, ``stopped``.
     """
 
@@ -104,6 +107,7 @@ class SessionMetrics:
     filler_frames_out: int = 0
     backend_frames: int = 0
     dropped_samples: int = 0
+    stale_audio_samples: int = 0
     underruns: int = 0
     input_tokens: int = 0
     output_tokens: int = 0

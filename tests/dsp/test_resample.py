@@ -217,6 +217,10 @@ def test_tone_above_output_nyquist_is_rejected(a: int, b: int) -> None:
         ((16000, 96000), errors.AudioFormatError, "out_rate 96000"),
         ((16000, 8000, 3), errors.AudioFormatError, "channels"),
         ((16000, 8000, 1, "best"), errors.ConfigError, "quality"),
+        ((16000, 8000, 1, None), errors.ConfigError, "quality"),
+        ((16000.0, 8000), errors.AudioFormatError, "in_rate must be an integer"),
+        ((16000, "8000"), errors.AudioFormatError, "out_rate must be an integer"),
+        ((16000, 8000, True), errors.AudioFormatError, "channels must be an integer"),
     ],
 )
 def test_bad_construction(args: tuple[object, ...], exc: type[Exception], needle: str) -> None:
@@ -241,6 +245,11 @@ def test_bad_chunks(x: object, needle: str) -> None:
     with pytest.raises(errors.AudioFormatError, match=needle):
         r.process(x)  # type: ignore[arg-type]
     assert r.delay == 0.0  # nothing was consumed
+
+
+def test_numpy_integer_arguments_are_accepted() -> None:
+    r = Resampler(np.int64(48000), np.int32(16000), np.int16(2))
+    assert (r.in_rate, r.out_rate, r.channels) == (48000, 16000, 2)
 
 
 def test_closed_resampler_raises() -> None:

@@ -82,6 +82,11 @@ class SkillExecutor:
         """Calls not yet in a terminal state (queued or running)."""
         return len(self._live)
 
+    def oldest_running_ns(self) -> int | None:
+        """When the longest-running live call started, None if none is running."""
+        starts = [c.started_ns for c in self._live.values() if c.started_ns is not None]
+        return min(starts) if starts else None
+
     def active_for(self, generation_id: int) -> int:
         return sum(1 for c in self._live.values() if c.generation_id == generation_id)
 

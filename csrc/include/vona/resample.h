@@ -22,17 +22,19 @@
  *   in_frames * out / in every time: at "hq"/"vhq" a 20 ms chunk may return 0
  *   frames and the next one a block (e.g. 48k->16k hq: 0 or ~490 frames);
  *   "low" returns nearly even counts; VONA_RESAMPLE_LOW_LATENCY makes the
- *   blocks smaller (48k->16k hq: 296..444 frames per 20 ms chunk). What is guaranteed: after any call,
- *   total_out <= floor(total_in * out / in + 1/2), and
- *   vona_resampler_max_output() bounds the next call exactly.
+ *   blocks smaller (48k->16k hq: 296..444 frames per 20 ms chunk).
+ *   Guaranteed: after any call, total_out <= floor(total_in * out / in + 1/2),
+ *   and vona_resampler_max_output() bounds the next call exactly.
  * - flush() returns the rest, so that over the stream
  *   total_out == floor(total_in * out / in + 1/2)  (round half up), and then
  *   resets the resampler for a new stream.
- * - delay: output frames currently held inside the resampler (input consumed
- *   whose output has not been returned yet) = the stream's latency right now.
+ * - delay: output frames currently held inside the resampler, exactly
+ *   total_in * out / in - total_out (input consumed whose output has not been
+ *   returned yet): the stream's latency right now, 0 after flush or reset.
  *
  * Threads: one resampler must not be used by two threads at once; separate
- * resamplers are fully independent (no shared mutable state).
+ * resamplers are fully independent (no shared mutable state; tested with
+ * concurrent threads in tests/native/test_resample.c and tests/dsp).
  * Allocation and cost: process() feeds the engine in blocks of at most 1024
  * frames, so after the first calls its FIFOs stop growing and process() does
  * not allocate. reset() and flush() re-initialise the engine (soxr_clear:

@@ -6,7 +6,7 @@ from libc.stdint cimport int16_t, uint32_t
 cimport vona._native.cresample as c
 from vona._native.cstatus cimport check, vona_status
 
-import numpy as np
+import operator
 
 from vona import errors
 
@@ -14,6 +14,17 @@ cnp.import_array()
 
 SUPPORTED_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
 QUALITIES = ("low", "hq", "vhq")
+
+
+def _whole(str name, value):
+    """An int-like argument as int, or AudioFormatError naming it."""
+    if isinstance(value, bool):
+        raise errors.AudioFormatError(f"{name} must be an integer, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise errors.AudioFormatError(
+            f"{name} must be an integer, got {type(value).__name__} {value!r}") from None
 
 
 cdef class Resampler:
@@ -48,8 +59,10 @@ cdef class Resampler:
     def __cinit__(self, *args, **kwargs):
         self._r = NULL
 
-    def __init__(self, int in_rate, int out_rate, int channels=1, str quality="hq", *,
-                 bint low_latency=False):
+    def __init__(self, in_rate, out_rate, channels=1, quality="hq", *, low_latency=False):
+        in_rate = _whole("in_rate", in_rate)
+        out_rate = _whole("out_rate", out_rate)
+        channels = _whole("channels", channels)
         if self._r != NULL:
             raise errors.VonaError("Resampler is already initialised")
         if in_rate not in SUPPORTED_RATES:
@@ -60,11 +73,11 @@ cdef class Resampler:
                 f"out_rate {out_rate} Hz is not supported; use one of {SUPPORTED_RATES}")
         if channels not in (1, 2):
             raise errors.AudioFormatError(f"channels must be 1 or 2, got {channels}")
-        if quality not in QUALITIES:
+        if not isinstance(quality, str) or quality not in QUALITIES:
             raise errors.ConfigError(f"quality must be one of {QUALITIES}, got {quality!r}")
         cdef c.vona_resample_quality q
         check(c.vona_resampler_quality_parse(quality.encode(), &q), "resampler quality")
-        cdef unsigned flags = c.VONA_RESAMPLE_LOW_LATENCY if low_latency else 0
+        cdef unsigned flags = c.VONA_RESAMPLE_LOW_LATENCY if bool(low_latency) else 0
         check(c.vona_resampler_create_ex(<uint32_t>in_rate, <uint32_t>out_rate,
                                          <uint32_t>channels, q, flags, &self._r),
               f"create resampler {in_rate}->{out_rate} Hz, {channels} ch")
@@ -72,7 +85,7 @@ cdef class Resampler:
         self.out_rate = out_rate
         self.channels = channels
         self.quality = quality
-        self.low_latency = low_latency
+        self.low_latency = bool(low_latency)
         self._dtype = cnp.NPY_FLOAT32
 
     def __dealloc__(self):

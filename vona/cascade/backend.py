@@ -4,10 +4,12 @@
 turn, a generation task transcribes the utterance, streams the responder's reply, splits it
 into sentences and hands each to a synthesis task, so the first sentence plays while the
 rest is still being produced. STT and TTS run in worker threads; ``step`` never waits for
-them. Output is paced against input: each step releases at most the input's duration of
-reply audio (plus ``output_lead_ms`` of headroom), so a barge-in, detected by the VAD while
-the assistant speaks, stops the reply within the frame that detected it: the generation is
-cancelled, pending audio dropped and an ``Interruption`` emitted.
+them. Reply audio goes out as soon as it is synthesized (the runtime's output ring paces it
+and clears it in O(1) on interruption); with ``output_lead_ms`` set, the backend paces it
+itself against input time (each step releases the input's duration plus that headroom), for
+drivers without an output ring. A barge-in, detected by the VAD while the assistant speaks,
+cancels the generation, drops the pending audio and emits an ``Interruption`` in the same
+step; no reply audio follows it.
 
 Tool calls from the responder are emitted as ``ToolCallRequested``; the runtime runs them
 through its ``SkillExecutor`` and injects the result (``ExternalContextEvent.tool_result``),
@@ -76,6 +78,7 @@ class TurnRecord:
     first_audio_ns: int = 0
     done_ns: int = 0
     interrupted: bool = False
+    audio_base: int = 0
     stage_ms: dict[str, float] = field(default_factory=dict)
 
     def latencies_ms(self) -> dict[str, float]:
@@ -118,6 +121,8 @@ class CascadeSession:
     override: str | None = None
     spoken: list[tuple[int, str]] = field(default_factory=list)
     emitted_samples: int = 0
+    heard_samples: int = 0
+    play_end_ns: int = 0
     reply_message: ChatMessage | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
@@ -138,7 +143,8 @@ class CascadeBackend:
     ``vad`` makes one VAD model per session (default: ``EnergyVad``); ``stt``, ``tts`` and
     ``responder`` are shared by sessions (STT and TTS calls are serialised per engine).
     ``partial_interval_ms`` > 0 transcribes speech in progress that often (partial
-    transcripts); ``output_lead_ms`` is how far reply audio may run ahead of input time.
+    transcripts); ``output_lead_ms`` (None: no pacing) is how far reply audio may run ahead
+    of input time.
     """
 
     def __init__(
@@ -150,7 +156,7 @@ class CascadeBackend:
         vad: Callable[[], VadModel] | None = None,
         vad_params: VadParams | None = None,
         partial_interval_ms: int = 0,
-        output_lead_ms: int = 200,
+        output_lead_ms: int | None = None,
         output_frame_ms: int = 20,
         tool_timeout_s: float = 15.0,
         max_utterance_s: float = 30.0,
@@ -158,7 +164,7 @@ class CascadeBackend:
     ) -> None:
         if stt.sample_rate_hz != 16_000:
             raise ConfigError(f"CascadeBackend needs 16 kHz STT, got {stt.sample_rate_hz} Hz")
-        if partial_interval_ms < 0 or output_lead_ms < 0 or output_frame_ms <= 0:
+        if partial_interval_ms < 0 or (output_lead_ms or 0) < 0 or output_frame_ms <= 0:
             raise ConfigError("partial_interval_ms and output_lead_ms must be >= 0, frame > 0")
         self.stt = stt
         self.tts = tts
@@ -171,7 +177,8 @@ class CascadeBackend:
         self.vad_params = vad_params or VadParams()
         self.partial_interval = partial_interval_ms * 16
         self._out_rate = tts.sample_rate_hz
-        self._lead = output_lead_ms * self._out_rate // 1000
+        self._paced = output_lead_ms is not None
+        self._lead = (output_lead_ms or 0) * self._out_rate // 1000
         self._out_frame = output_frame_ms * self._out_rate // 1000
         self.tool_timeout_s = tool_timeout_s
         self._max_utterance = int(max_utterance_s * 16_000)
@@ -252,6 +259,22 @@ class CascadeBackend:
         else:
             session.messages.append(ChatMessage("system", json.dumps(event.payload)))
 
+    async def on_interrupt(self, session: CascadeSession, interruption: Interruption) -> None:
+        """The runtime's word on an interruption: stop the generation if it still runs (an
+        app- or runtime-initiated interruption), and cut the history at what the user
+        actually heard (``played_samples`` of the generation, at the output rate)."""
+        turn = session.current_turn
+        if turn is None:
+            return
+        if self._speaking(session):
+            self._interrupt(session, interruption.reason, emit=False)
+        if interruption.played_samples is not None and turn.interrupted:
+            heard_until = turn.audio_base + interruption.played_samples
+            heard = [text for start, text in session.spoken if start < heard_until]
+            turn.reply = " ".join(heard)
+            if session.reply_message is not None:
+                session.reply_message.content = turn.reply
+
     # -- the per-frame path --------------------------------------------------------------
     async def step(self, session: CascadeSession, frame: AudioInputFrame) -> BackendStep:
         samples = frame.samples
@@ -270,7 +293,7 @@ class CascadeBackend:
         chunk_start = seg.position
         event = seg.push(samples)
         if event is not None and event.kind == "start":
-            if session.busy and session.config.turn_detection.interrupt_response:
+            if self._speaking(session) and session.config.turn_detection.interrupt_response:
                 self._interrupt(session, "barge_in")
             session.utterance = list(session.preroll)
             session.utterance_start = chunk_start - len(session.preroll) * self._chunk
@@ -293,6 +316,7 @@ class CascadeBackend:
             session.utterance = []
             session.preroll.clear()
             self._start_generation(session, audio, None)
+            session.events.append(TurnEnd(generation_id=session.generation, role="user"))
         out = self._release_audio(session, frame.samples_per_channel)
         events, session.events = session.events, []
         return BackendStep(output_audio=out, control_events=events)
@@ -328,6 +352,8 @@ class CascadeBackend:
             self._maybe_turn_end(session)
             return []
         session.credit += n_in * self._out_rate // 16_000
+        if not self._paced:
+            session.credit = session.pending_samples
         frames: list[AudioOutputFrame] = []
         turn = session.current_turn
         while session.pending_samples and session.credit >= min(
@@ -351,6 +377,11 @@ class CascadeBackend:
             session.emitted_samples += take
             frames.append(AudioOutputFrame(session.out_seq, self._out_rate, 1, pcm))
             session.out_seq += 1
+        if frames:
+            now = self.clock()
+            released = sum(f.samples.shape[0] for f in frames)
+            start = max(now, session.play_end_ns)
+            session.play_end_ns = start + released * 1_000_000_000 // self._out_rate
         if frames and turn is not None and not turn.first_audio_ns:
             turn.first_audio_ns = self.clock()
             session.events.append(LatencyMark("first_audio", turn.first_audio_ns))
@@ -383,11 +414,26 @@ class CascadeBackend:
 
         session.partial_task = asyncio.get_running_loop().create_task(partial())
 
-    def _interrupt(self, session: CascadeSession, reason: str) -> None:
-        if not session.busy:
+    def _unplayed(self, session: CascadeSession) -> int:
+        """Released samples the user has not heard yet, estimated from the session clock
+        (the runtime reports the exact figure through ``on_interrupt``)."""
+        if self._paced:
+            return 0  # the backend released audio at playback pace: all of it was heard
+        left_ns = session.play_end_ns - self.clock()
+        return max(0, left_ns * self._out_rate // 1_000_000_000)
+
+    def _speaking(self, session: CascadeSession) -> bool:
+        """A reply is being produced, waiting to be released, or still playing."""
+        return session.busy or self._unplayed(session) > 0
+
+    def _interrupt(self, session: CascadeSession, reason: str, *, emit: bool = True) -> None:
+        if not self._speaking(session):
             return
         turn = session.current_turn
-        dropped = session.pending_samples
+        unplayed = min(self._unplayed(session), session.emitted_samples)
+        session.heard_samples = session.emitted_samples - unplayed
+        session.play_end_ns = 0
+        dropped = session.pending_samples + unplayed
         if session.task is not None and not session.task.done():
             session.task.cancel()
         for fut in session.tool_waiters.values():
@@ -401,13 +447,14 @@ class CascadeBackend:
             turn.interrupted = True
             turn.done_ns = now
             self._record_spoken(session, turn)
-        session.events.append(Interruption(reason, gen, dropped_samples=dropped))
-        session.events.append(LatencyMark(reason, now))
+        if emit:
+            session.events.append(Interruption(reason, gen, dropped_samples=dropped))
+            session.events.append(LatencyMark(reason, now))
 
     def _record_spoken(self, session: CascadeSession, turn: TurnRecord) -> None:
         """History keeps only the sentences that started playing before the cut."""
         if turn.interrupted:
-            heard = [text for start, text in session.spoken if start < session.emitted_samples]
+            heard = [text for start, text in session.spoken if start < session.heard_samples]
         else:
             heard = [text for _, text in session.spoken]
         turn.reply = " ".join(heard)
@@ -424,6 +471,7 @@ class CascadeBackend:
     ) -> None:
         session.generation += 1
         turn = TurnRecord(session.generation, self.clock())
+        turn.audio_base = session.emitted_samples + session.pending_samples
         session.turns.append(turn)
         session.spoken = []
         session.reply_message = None

@@ -75,6 +75,7 @@ def build_local_cascade(
     vad: Literal["silero", "energy"] | Callable[[], VadModel] = "silero",
     vad_params: VadParams | None = None,
     partial_interval_ms: int = 0,
+    output_lead_ms: int | None = None,
 ) -> CascadeBackend:
     """The offline voice loop with the given or default engines."""
     factory = vad_factory(vad, cache_dir=cache_dir) if isinstance(vad, str) else vad
@@ -85,4 +86,5 @@ def build_local_cascade(
         vad=factory,
         vad_params=vad_params or VadParams(min_silence_ms=400, speech_pad_ms=96),
         partial_interval_ms=partial_interval_ms,
+        output_lead_ms=output_lead_ms,
     )

@@ -217,14 +217,16 @@ class GeminiLiveSession(WebSocketSession):
 
     def handle_message(self, message: dict[str, Any]) -> list[RealtimeEvent]:
         events: list[RealtimeEvent] = []
+        # Usage rides on the turnComplete message; report it before the ResponseDone.
+        raw_usage = _key(message, "usageMetadata", "usage_metadata")
+        if raw_usage is not None:
+            usage = UsageMetadata.model_validate(raw_usage)
+            events.append(Usage(usage.prompt_token_count, usage.response_token_count, raw_usage))
         for key, value in message.items():
             if key in ("serverContent", "server_content"):
                 self._server_content(value, events)
             elif key in ("usageMetadata", "usage_metadata"):
-                usage = UsageMetadata.model_validate(value)
-                events.append(
-                    Usage(usage.prompt_token_count, usage.response_token_count, dict(value))
-                )
+                continue
             elif key in ("toolCall", "tool_call"):
                 for call in ToolCallMessage.model_validate(value).function_calls:
                     self._calls[call.id] = call.name

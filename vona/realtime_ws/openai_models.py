@@ -48,6 +48,11 @@ __all__ = [
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="allow")
 
+    def model_post_init(self, context: Any, /) -> None:
+        # A defaulted ``type`` is still the message's tag: always serialise it.
+        if "type" in type(self).model_fields:
+            self.model_fields_set.add("type")
+
     def wire(self) -> dict[str, Any]:
         """JSON-ready dict of the fields that were set (explicit ``None`` kept: it clears)."""
         return self.model_dump(mode="json", exclude_unset=True)

@@ -76,14 +76,16 @@ async def test_audio_up_audio_and_transcripts_down(provider, helpers):
         e.sample_rate_hz == provider.output_rate_hz for e in events if isinstance(e, AudioDelta)
     )
     user = [e for e in events if isinstance(e, TranscriptDelta) and e.role == "user"]
-    assert user and user[-1].text == "What's the weather in Paris?"
+    assert user
+    assert user[-1].text == "What's the weather in Paris?"
     assistant = "".join(
         e.text
         for e in events
         if isinstance(e, TranscriptDelta) and e.role == "assistant" and not e.final
     )
     assert assistant == "It is sunny today."
-    assert isinstance(events[-1], ResponseDone) and events[-1].status == "completed"
+    assert isinstance(events[-1], ResponseDone)
+    assert events[-1].status == "completed"
     assert any(isinstance(e, Usage) and e.input_tokens > 0 for e in events)
     assert not [e for e in events if isinstance(e, RealtimeError)]
     # every frame went up at the provider's rate, nothing lost
@@ -116,9 +118,11 @@ async def test_tool_call_round_trip(provider, helpers):
     assert len(outputs) == 1
     out = outputs[0]
     if "call_id" in out:
-        assert out["call_id"] == "call_42" and json.loads(out["output"]) == {"temp_c": 18}
+        assert out["call_id"] == "call_42"
+        assert json.loads(out["output"]) == {"temp_c": 18}
     else:
-        assert out["id"] == "call_42" and out["response"] == {"output": {"temp_c": 18}}
+        assert out["id"] == "call_42"
+        assert out["response"] == {"output": {"temp_c": 18}}
 
 
 async def test_barge_in_truncates_to_played_position(provider, helpers):
@@ -141,7 +145,8 @@ async def test_barge_in_truncates_to_played_position(provider, helpers):
     if provider.truncates:
         assert len(truncates) == 1
         t = truncates[0]
-        assert t["audio_end_ms"] == 120 and t["content_index"] == 0
+        assert t["audio_end_ms"] == 120
+        assert t["content_index"] == 0
         assistant_items = [
             e.item_id for e in events if isinstance(e, AudioDelta) and e.item_id is not None
         ]
@@ -206,7 +211,8 @@ async def test_auth_failure_is_not_retryable_and_hides_the_key(provider):
             await backend.connect(SessionConfig())
     err = info.value
     assert err.retryable is False
-    assert bad not in str(err) and bad not in repr(err)
+    assert bad not in str(err)
+    assert bad not in repr(err)
     assert bad not in repr(backend)
     message = str(err).lower()
     assert "api key" in message or "access denied" in message or "api-key" in message
@@ -221,7 +227,9 @@ async def test_malformed_json_does_not_end_the_session(provider, helpers):
         events = await helpers.collect(session, done)
         await session.close()
     errors = [e for e in first if isinstance(e, RealtimeError)]
-    assert len(errors) == 1 and errors[0].code == "protocol_error" and not errors[0].fatal
+    assert len(errors) == 1
+    assert errors[0].code == "protocol_error"
+    assert not errors[0].fatal
     assert "malformed JSON" in errors[0].message
     unknown = first[-1]
     assert unknown.event_type in ("vona.fake.future_event", "voiceActivity")
@@ -237,7 +245,8 @@ async def test_provider_error_events_are_kept_and_not_fatal(openai_shaped, helpe
         await helpers.send_speech(session, 300, openai_shaped.input_rate_hz)
         events += await helpers.collect(session, done)
         await session.close()
-    assert events[0].code == "fake_error" and not events[0].fatal
+    assert events[0].code == "fake_error"
+    assert not events[0].fatal
 
 
 async def test_manual_turns_commit_and_request_a_response(provider, helpers):

@@ -105,6 +105,11 @@ PROVIDERS = {
 OPENAI_SHAPED = ["openai-ga", "openai-beta", "azure", "qwen"]
 
 
+@pytest.fixture
+def providers() -> dict[str, Provider]:
+    return PROVIDERS
+
+
 @pytest.fixture(params=list(PROVIDERS))
 def provider(request: pytest.FixtureRequest) -> Provider:
     return PROVIDERS[request.param]

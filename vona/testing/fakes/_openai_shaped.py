@@ -207,14 +207,13 @@ class OpenAIShapedFake(LoopbackFake):
             "content": [{"type": "input_audio", "transcript": None}],
         }
         await self._item_events(conn, item)
-        done = {
+        done: dict[str, Any] = {
             "type": "conversation.item.input_audio_transcription.completed",
             "item_id": user,
             "content_index": 0,
             "transcript": conn.turn.user_transcript,
         }
-        if self.shape == "ga":
-            done["usage"] = {"type": "duration", "seconds": 1.0}
+        done["usage"] = {"type": "duration", "seconds": 1.0}
         await self._send(conn, done)
 
     async def _item_events(self, conn: _Conn, item: dict[str, Any]) -> None:
@@ -458,7 +457,7 @@ class OpenAIShapedFake(LoopbackFake):
         final = {
             **item,
             "status": "completed" if status == "completed" else "incomplete",
-            "content": [part],
+            "content": [{**part, "type": "output_audio" if self.shape == "ga" else "audio"}],
         }
         await self._send(
             conn,

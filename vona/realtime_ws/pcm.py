@@ -9,6 +9,7 @@ google-genai SDK, for one) send the URL-safe one.
 from __future__ import annotations
 
 import binascii
+import re
 import sys
 
 import numpy as np
@@ -24,7 +25,25 @@ __all__ = [
 ]
 
 _URLSAFE = str.maketrans("-_", "+/")
+_URLSAFE_BYTES = bytes.maketrans(b"-_", b"+/")
 _LITTLE = sys.byteorder == "little"
+
+
+def _a2b_strict(data: str | bytes) -> bytes:
+    return binascii.a2b_base64(data, strict_mode=True)
+
+
+_B64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
+
+
+def _a2b_lenient(data: str | bytes) -> bytes:  # Python 3.10 has no strict mode
+    raw = data.encode("ascii", "replace") if isinstance(data, str) else data
+    if _B64.fullmatch(raw) is None:
+        raise binascii.Error("characters outside the base64 alphabet")
+    return binascii.a2b_base64(raw)
+
+
+_a2b = _a2b_strict if sys.version_info >= (3, 11) else _a2b_lenient
 
 
 def pcm16_to_b64(samples: Int16Array) -> str:
@@ -46,15 +65,12 @@ def b64_to_pcm16(text: str | bytes) -> Int16Array:
     if isinstance(text, str):
         if "-" in text or "_" in text:
             text = text.translate(_URLSAFE)
-        try:
-            raw = binascii.a2b_base64(text)
-        except (binascii.Error, ValueError) as exc:
-            raise ProtocolError(f"audio is not valid base64: {exc}") from None
     else:
-        try:
-            raw = binascii.a2b_base64(bytes(text).translate(bytes.maketrans(b"-_", b"+/")))
-        except (binascii.Error, ValueError) as exc:
-            raise ProtocolError(f"audio is not valid base64: {exc}") from None
+        text = bytes(text).translate(_URLSAFE_BYTES)
+    try:
+        raw = _a2b(text)
+    except (binascii.Error, ValueError) as exc:
+        raise ProtocolError(f"audio is not valid base64: {exc}") from None
     if len(raw) % 2:
         raise ProtocolError(f"PCM16 audio must have an even byte count, got {len(raw)} bytes")
     out = np.frombuffer(raw, dtype="<i2")

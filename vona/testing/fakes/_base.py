@@ -44,11 +44,16 @@ def reply_pcm(ms: int, sample_rate_hz: int, *, offset: int = 0) -> Int16Array:
 
 @dataclass(frozen=True)
 class FakeToolCall:
-    """A function call the fake's model makes before it answers."""
+    """A function call the fake's model makes before it answers.
+
+    ``withdrawn``: the server cancels the call right after making it (Gemini's
+    ``toolCallCancellation``, sent when the user interrupts); no answer follows.
+    """
 
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
     call_id: str = "call_1"
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,9 @@ class GeminiLiveFake(LoopbackFake):
             conn.waiting_tool, conn.waiting_call_id = turn, call.call_id
             fc = {"id": call.call_id, "name": call.name, "args": call.arguments}
             await self._send(conn, {"toolCall": {"functionCalls": [fc]}})
+            if call.withdrawn:
+                conn.waiting_tool, conn.waiting_call_id = None, None
+                await self._send(conn, {"toolCallCancellation": {"ids": [call.call_id]}})
             return
         self._answer(conn, turn)
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 from vona.realtime_ws.connection import ReconnectPolicy, WebSocketSession
 from vona.realtime_ws.openai_session import OpenAIDialect, OpenAIShapedSession, tool_output_text
 from vona.realtime_ws.pcm import b64_to_pcm16, pcm16_duration_ms, pcm16_to_b64, samples_to_ms
-from vona.realtime_ws.secrets import ApiKey, redact, resolve_api_key
+from vona.realtime_ws.secrets import ApiKey, RedactingLogger, redact, resolve_api_key
 
 __all__ = [
     "ApiKey",
     "OpenAIDialect",
     "OpenAIShapedSession",
     "ReconnectPolicy",
+    "RedactingLogger",
     "WebSocketSession",
     "b64_to_pcm16",
     "pcm16_duration_ms",

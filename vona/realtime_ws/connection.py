@@ -39,7 +39,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from vona.errors import BackendError, ConfigError, ProtocolError
 from vona.realtime import RealtimeError, RealtimeEvent
-from vona.realtime_ws.secrets import ApiKey, redact
+from vona.realtime_ws.secrets import ApiKey, RedactingLogger, redact
 
 __all__ = ["ReconnectPolicy", "WebSocketSession"]
 
@@ -54,10 +54,13 @@ class ReconnectPolicy:
 
     ``max_attempts`` 0 disables reconnection. Delays run ``initial_delay_s``,
     ``initial_delay_s * multiplier``, ... capped at ``max_delay_s``, each spread by
-    ``jitter`` (a fraction) so many sessions do not reconnect in lockstep.
+    ``jitter`` (a fraction) so many sessions do not reconnect in lockstep. The attempts
+    are shared by consecutive outages until a connection stays up ``stable_after_s``, so a
+    server that accepts and drops at once cannot keep a session reconnecting forever.
     """
 
     max_attempts: int = 5
+    stable_after_s: float = 10.0
     initial_delay_s: float = 0.25
     max_delay_s: float = 8.0
     multiplier: float = 2.0
@@ -112,6 +115,7 @@ class WebSocketSession(ABC):
         self._outbox: list[dict[str, Any]] = []
         self._flusher: asyncio.Task[None] | None = None
         self.reconnects = 0
+        self._strikes = 0  # reconnect attempts since the last stable connection
 
     # -- subclass hooks -------------------------------------------------------------------
 
@@ -258,6 +262,7 @@ class WebSocketSession(ABC):
                 open_timeout=self._open_timeout_s,
                 max_size=self._max_message_bytes,
                 compression=self._compression,
+                logger=RedactingLogger(logging.getLogger("websockets.client"), self._secrets),
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
@@ -275,12 +280,16 @@ class WebSocketSession(ABC):
 
     async def _read_loop(self) -> None:
         try:
+            loop = asyncio.get_running_loop()
             while True:
                 ws = self._ws
                 assert ws is not None
+                opened = loop.time()
                 code, reason = await self._pump(ws)
                 if self._closing:
                     return
+                if loop.time() - opened >= self._policy.stable_after_s:
+                    self._strikes = 0
                 self._connected.clear()
                 wanted = self._reconnect_reason
                 if wanted is None and code not in self._policy.transient_close_codes:
@@ -316,7 +325,11 @@ class WebSocketSession(ABC):
 
     async def _reconnect(self, why: str) -> bool:
         last: BackendError | None = None
-        for attempt, delay in enumerate(self._policy.delays(), start=1):
+        delays = list(self._policy.delays())
+        while self._strikes < len(delays):
+            delay = delays[self._strikes]
+            self._strikes += 1
+            attempt = self._strikes
             await asyncio.sleep(delay)
             if self._closing:
                 return False
@@ -339,7 +352,7 @@ class WebSocketSession(ABC):
                 )
             )
             return True
-        detail = str(last) if last else "reconnection disabled"
+        detail = str(last) if last else f"gave up after {len(delays)} attempt(s)"
         self._fail(f"connection lost ({why}); {detail}", retryable=last is None or last.retryable)
         return False
 

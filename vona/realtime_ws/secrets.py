@@ -6,12 +6,14 @@ secret from a message before it becomes part of an exception, a log line or an e
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from vona.errors import ConfigError
 
-__all__ = ["ApiKey", "redact", "resolve_api_key"]
+__all__ = ["ApiKey", "RedactingLogger", "redact", "resolve_api_key"]
 
 REDACTED = "***"
 
@@ -78,3 +80,17 @@ def redact(text: str, secrets: Iterable[ApiKey | str]) -> str:
         if quoted != value:
             text = text.replace(quoted, REDACTED)
     return text
+
+
+class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A logger for ``websockets`` (its ``logger=`` argument) that removes secrets from
+    every record: its debug log prints request headers, which carry the key."""
+
+    def __init__(self, logger: logging.Logger, secrets: Sequence[ApiKey | str]) -> None:
+        super().__init__(logger, {})
+        self._secrets = tuple(secrets)
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if self.isEnabledFor(level):
+            text = str(msg) % args if args else str(msg)
+            self.logger.log(level, "%s", redact(text, self._secrets), **kwargs)

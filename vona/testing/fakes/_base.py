@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -25,6 +26,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from vona.frames import Int16Array
+from vona.realtime_ws.secrets import RedactingLogger
 
 __all__ = [
     "FakeScript",
@@ -144,6 +146,7 @@ class LoopbackFake(ABC):
             process_request=self._process_request,
             compression=self._compression,
             max_size=16 * 1024 * 1024,
+            logger=RedactingLogger(logging.getLogger("websockets.server"), [self.api_key]),
         )
         return self
 

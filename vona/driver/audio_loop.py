@@ -22,7 +22,7 @@ class AudioLoop(Protocol):
 
     Sample counts are per channel; ``interrupt`` returns ``(dropped_samples,
     played_samples, played_ms)`` for the current assistant turn at the transport rate.
-    Times are nanoseconds; -1 means "not known yet".
+    Times are nanoseconds; None means "not known yet".
     """
 
     def push_input(self, chunk: Int16Array) -> list[Int16Array]: ...
@@ -34,19 +34,21 @@ class AudioLoop(Protocol):
     @property
     def playout_buffered(self) -> int: ...
 
-    def interrupt(self) -> tuple[int, int, float]: ...
+    def interrupt(self) -> tuple[int, int, float]:
+        """``(dropped_samples, played_samples, played_ms)`` (a NamedTuple natively)."""
+        ...
 
-    def begin_turn(self, now_ns: int = -1) -> None: ...
+    def begin_turn(self, now_ns: int | None = None) -> None: ...
 
     def end_turn(self) -> None: ...
 
-    def mark_user_speech_end(self, ns: int = -1) -> None: ...
+    def mark_user_speech_end(self, ns: int | None = None) -> None: ...
 
     @property
-    def first_audio_ns(self) -> int: ...
+    def first_audio_ns(self) -> int | None: ...
 
     @property
-    def turn_latency_ns(self) -> int: ...
+    def turn_latency_ns(self) -> int | None: ...
 
     @property
     def underruns(self) -> int: ...
@@ -72,10 +74,12 @@ def make_loop(
     """Build the native ``vona.loop.StepLoop``."""
     try:
         step_loop = importlib.import_module("vona.loop").StepLoop
-    except ImportError as exc:  # pragma: no cover - only without the compiled module
-        raise ConfigError(
-            f"the native step loop (vona.loop.StepLoop) is not available: {exc}"
-        ) from exc
+    except ImportError:
+        # The compiled module itself, for builds that predate the vona.loop re-export.
+        try:
+            step_loop = importlib.import_module("vona._native._step_loop").StepLoop
+        except ImportError as exc:  # pragma: no cover - only without the compiled module
+            raise ConfigError(f"the native step loop is not available: {exc}") from exc
     loop: AudioLoop = step_loop(
         transport_rate,
         backend_rate,

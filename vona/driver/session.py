@@ -507,14 +507,14 @@ class SessionDriver:
 
     def _record_first_audio(self, out: AudioLoop) -> None:
         first = out.first_audio_ns
-        if first < 0:
+        if first is None:
             return
         m = self.metrics
         if m.first_audio_latency_ns is None:
             m.first_audio_latency_ns = first - m.started_ns
             self.log("first_audio", latency_ns=m.first_audio_latency_ns)
         latency = out.turn_latency_ns
-        if latency >= 0:
+        if latency is not None:
             m.turn_latencies_ns.append(latency)
             self.log("turn_latency", generation_id=self.generation_id, latency_ns=latency)
         self._turn_recorded = True

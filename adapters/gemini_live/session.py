@@ -5,7 +5,8 @@ Server message (camelCase or snake_case) -> event:
 * ``serverContent.modelTurn.parts[].inlineData`` -> ``AudioDelta`` (rate from its mimeType);
   text parts -> assistant ``TranscriptDelta``
 * ``serverContent.inputTranscription`` / ``outputTranscription`` -> user / assistant
-  ``TranscriptDelta`` (``final`` from ``finished``)
+  ``TranscriptDelta`` pieces; a final one with the whole text when ``finished`` arrives, the
+  model starts answering (user) or the turn completes
 * ``serverContent.interrupted`` -> ``Interrupted``; ``turnComplete`` -> ``ResponseDone``
   (``cancelled`` if the turn was interrupted); ``usageMetadata`` -> ``Usage``
 * ``toolCall.functionCalls`` -> ``ToolCall`` each; ``toolCallCancellation`` is kept as an
@@ -111,6 +112,7 @@ class GeminiLiveSession(WebSocketSession):
         self._cancelled: set[str] = set()
         self._turn_interrupted = False
         self._activity_open = False
+        self._text: dict[str, list[str]] = {"user": [], "assistant": []}
 
     # -- connection hooks -----------------------------------------------------------------
 
@@ -228,6 +230,7 @@ class GeminiLiveSession(WebSocketSession):
             elif key in ("usageMetadata", "usage_metadata"):
                 continue
             elif key in ("toolCall", "tool_call"):
+                self._finish_text("user", events)
                 for call in ToolCallMessage.model_validate(value).function_calls:
                     self._calls[call.id] = call.name
                     events.append(ToolCall(call.id, call.name, json.dumps(call.args)))
@@ -252,6 +255,7 @@ class GeminiLiveSession(WebSocketSession):
     def _server_content(self, content: dict[str, Any], events: list[RealtimeEvent]) -> None:
         turn = _key(content, "modelTurn", "model_turn")
         if turn:
+            self._finish_text("user", events)
             for part in turn.get("parts", ()):
                 blob = _key(part, "inlineData", "inline_data")
                 if blob is not None:
@@ -267,11 +271,24 @@ class GeminiLiveSession(WebSocketSession):
             raw = _key(content, camel, snake)
             if raw is not None:
                 t = Transcription.model_validate(raw)
-                events.append(TranscriptDelta(t.text, role, bool(t.finished)))  # type: ignore[arg-type]
+                if t.text:
+                    self._text[role].append(t.text)
+                    events.append(TranscriptDelta(t.text, role, False))  # type: ignore[arg-type]
+                if t.finished:
+                    self._finish_text(role, events)
         if content.get("interrupted"):
             self._turn_interrupted = True
             events.append(Interrupted(reason="server"))
         if _key(content, "turnComplete", "turn_complete"):
+            self._finish_text("user", events)
+            self._finish_text("assistant", events)
             status = "cancelled" if self._turn_interrupted else "completed"
             self._turn_interrupted = False
             events.append(ResponseDone(None, status))
+
+    def _finish_text(self, role: str, events: list[RealtimeEvent]) -> None:
+        """Close a transcript: Gemini sends pieces; the final event carries the whole text."""
+        pieces = self._text[role]
+        if pieces:
+            events.append(TranscriptDelta("".join(pieces), role, True))  # type: ignore[arg-type]
+            pieces.clear()

@@ -98,13 +98,14 @@ def test_snake_case_and_url_safe_audio_are_understood():
         "usage_metadata": {"prompt_token_count": 3, "response_token_count": 4},
     }
     events = session.decode(json.dumps(message).encode())
-    usage, audio, text, end = events
+    usage, audio, text, final, end = events
     assert isinstance(usage, Usage)
     assert (usage.input_tokens, usage.output_tokens) == (3, 4)
     assert isinstance(audio, AudioDelta)
     assert audio.sample_rate_hz == 16_000
     np.testing.assert_array_equal(audio.samples, pcm)
-    assert text == TranscriptDelta("hi", "assistant", True)
+    assert text == TranscriptDelta("hi", "assistant", False)
+    assert final == TranscriptDelta("hi", "assistant", True)
     assert end == ResponseDone(None, "completed")
 
 

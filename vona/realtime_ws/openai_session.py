@@ -11,8 +11,9 @@ Mapping (GA name / beta name -> event):
 * ``response.output_audio_transcript.*`` / ``response.audio_transcript.*`` and
   ``response.output_text.*`` / ``response.text.*`` -> assistant ``TranscriptDelta``
 * ``conversation.item.input_audio_transcription.delta|completed`` -> user ``TranscriptDelta``
-* ``input_audio_buffer.speech_started|stopped`` -> ``SpeechStarted`` (+ ``Interrupted`` when
-  a response is playing and the server interrupts) / ``SpeechStopped``
+* ``input_audio_buffer.speech_started|stopped`` -> ``SpeechStarted`` / ``SpeechStopped`` (the
+  runtime decides whether speech during playback is a barge-in; a response the server
+  cancelled for it ends with ``ResponseDone(status="cancelled")``)
 * ``response.function_call_arguments.done`` -> ``ToolCall``
 * ``response.done`` -> ``Usage`` (if reported) then ``ResponseDone``; ``error`` -> ``RealtimeError``
 * bookkeeping events (``session.*``, ``response.created``, ``*.added``, ...) update state only;
@@ -33,7 +34,6 @@ from vona.events import ControlEvent, ExternalContextEvent, Interruption, TurnEn
 from vona.frames import AudioInputFrame
 from vona.realtime import (
     AudioDelta,
-    Interrupted,
     RealtimeError,
     RealtimeEvent,
     ResponseDone,
@@ -156,7 +156,8 @@ class OpenAIShapedSession(WebSocketSession):
         self._input_rate = input_rate_hz
         self._output_rate = output_rate_hz
         self._manual = manual_turns
-        self._server_interrupts = server_interrupts
+        # With server VAD and interrupt_response the server cancels on speech itself.
+        self._server_cancels = server_interrupts and not manual_turns
         self._dialect = dialect or OpenAIDialect()
         self._response_active = False
         self._audio_item: str | None = None
@@ -229,7 +230,10 @@ class OpenAIShapedSession(WebSocketSession):
             raise ConfigError(f"{self.provider}: cannot send {type(event).__name__}")
 
     async def _interrupt(self, event: Interruption) -> None:
-        if self._response_active:
+        server_did = self._server_cancels and (
+            event.reason == "barge_in" or event.reason.startswith("server")
+        )
+        if self._response_active and not server_did:
             self._response_active = False
             await self.send_json(ResponseCancel().wire())
         if not (self._dialect.supports_truncate and self._audio_item and self._audio_samples):
@@ -318,10 +322,7 @@ class OpenAIShapedSession(WebSocketSession):
 
     def _on_speech_started(self, m: dict[str, Any]) -> list[RealtimeEvent]:
         e = SpeechStartedEvent.model_validate(m)
-        events: list[RealtimeEvent] = [SpeechStarted(e.audio_start_ms, e.item_id)]
-        if self._response_active and self._server_interrupts:
-            events.append(Interrupted(reason="speech_started"))
-        return events
+        return [SpeechStarted(e.audio_start_ms, e.item_id)]
 
     def _on_speech_stopped(self, m: dict[str, Any]) -> list[RealtimeEvent]:
         e = SpeechStoppedEvent.model_validate(m)

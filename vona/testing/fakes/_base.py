@@ -78,7 +78,10 @@ class FakeTurn:
 
 @dataclass
 class FakeScript:
-    """The turns to play (cycled) and the faults to inject, each at most once.
+    """The turns to play and the faults to inject, each at most once.
+
+    ``repeat``: cycle through ``turns`` forever; otherwise, once they are played, more
+    user audio makes no new turn (and a requested response is answered with an error).
 
     ``trigger_ms``: input audio that makes a user turn when the server's VAD is on.
     ``transient_close_after_turns``: close with ``transient_close_code`` after that many
@@ -89,6 +92,7 @@ class FakeScript:
     """
 
     turns: list[FakeTurn] = field(default_factory=lambda: [FakeTurn()])
+    repeat: bool = True
     trigger_ms: int = 200
     transient_close_after_turns: int | None = None
     transient_close_code: int = 1011
@@ -97,7 +101,10 @@ class FakeScript:
     unknown_after_setup: bool = False
     error_after_setup: bool = False
 
-    def turn(self, index: int) -> FakeTurn:
+    def turn(self, index: int) -> FakeTurn | None:
+        """The turn to play as the ``index``-th, or ``None`` when the script is over."""
+        if not self.turns or (index >= len(self.turns) and not self.repeat):
+            return None
         return self.turns[index % len(self.turns)]
 
 

@@ -170,7 +170,8 @@ class OpenAIShapedFake(LoopbackFake):
         trigger = self.script.trigger_ms * self.input_rate_hz(conn.session) * 2 // 1000
         busy = conn.response is not None and not conn.response.done()
         idle = not busy and conn.waiting_tool is None
-        if self.vad_on(conn.session) and conn.buffered >= trigger and idle:
+        more = self.script.turn(self.turns_done) is not None
+        if self.vad_on(conn.session) and conn.buffered >= trigger and idle and more:
             conn.buffered = 0
             await self._user_turn(conn, vad=True)
             self._start_response(conn, phase="first")
@@ -187,6 +188,7 @@ class OpenAIShapedFake(LoopbackFake):
     async def _user_turn(self, conn: _Conn, *, vad: bool) -> None:
         conn.turn = self.script.turn(self.turns_done)
         user = conn.next_id("item_user")
+        transcript = conn.turn.user_transcript if conn.turn else ""
         if vad:
             await self._send(
                 conn,
@@ -211,7 +213,7 @@ class OpenAIShapedFake(LoopbackFake):
             "type": "conversation.item.input_audio_transcription.completed",
             "item_id": user,
             "content_index": 0,
-            "transcript": conn.turn.user_transcript,
+            "transcript": transcript,
         }
         done["usage"] = {"type": "duration", "seconds": 1.0}
         await self._send(conn, done)
@@ -245,6 +247,9 @@ class OpenAIShapedFake(LoopbackFake):
         else:
             if conn.turn is None:
                 conn.turn = self.script.turn(self.turns_done)
+            if conn.turn is None:
+                await self._error(conn, "fake_script_over", "The fake's script has no turn left.")
+                return
             self._start_response(conn, phase="first")
 
     def _start_response(self, conn: _Conn, *, phase: str) -> None:
@@ -313,6 +318,7 @@ class OpenAIShapedFake(LoopbackFake):
 
     async def _respond(self, conn: _Conn, phase: str) -> None:
         turn = conn.turn or self.script.turn(self.turns_done)
+        assert turn is not None  # callers check that the script has a turn
         conn.response_id = conn.next_id("resp")
         await self._send(
             conn, {"type": "response.created", "response": self._response(conn, "in_progress", [])}

@@ -179,8 +179,15 @@ class GeminiLiveFake(LoopbackFake):
 
     async def _user_turn(self, conn: _Conn) -> None:
         turn = self.script.turn(self.turns_done)
+        if turn is None:
+            return  # the script is over: the audio is heard and ignored
         await self._send(
-            conn, {"serverContent": {"inputTranscription": {"text": turn.user_transcript}}}
+            conn,
+            {
+                "serverContent": {
+                    "inputTranscription": {"text": turn.user_transcript, "finished": True}
+                }
+            },
         )
         if turn.tool_call is not None:
             call = turn.tool_call

@@ -36,7 +36,7 @@ def test_wrong_dtype_is_refused():
         pcm16_to_b64(np.zeros(4, dtype=np.float32))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bad", ["%%%%", "AAA", "AA=A", "AA==", b"\xff\xfe"])
+@pytest.mark.parametrize("bad", ["%%%%", "AAA", "AA=A", "AA==", b"\xff\xfe", 5, None, [1]])
 def test_bad_base64_raises_protocol_error(bad):
     with pytest.raises(ProtocolError):
         b64_to_pcm16(bad)

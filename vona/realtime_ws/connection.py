@@ -127,9 +127,9 @@ class WebSocketSession(ABC):
     def handle_message(self, message: dict[str, Any]) -> list[RealtimeEvent]:
         """Map one server JSON object to events (``UnknownEvent`` for types not understood).
 
-        May raise ``ProtocolError``, ``ValidationError``, ``KeyError``, ``TypeError`` or
-        ``ValueError`` for a malformed message; the base turns those into a non-fatal
-        ``RealtimeError``.
+        May raise ``ProtocolError``, ``ValidationError``, ``KeyError``, ``TypeError``,
+        ``ValueError``, ``AttributeError`` or ``IndexError`` for a malformed message (a field
+        of the wrong JSON type); the base turns those into a non-fatal ``RealtimeError``.
         """
 
     async def on_close(self, ws: ClientConnection) -> None:  # noqa: B027 - optional hook
@@ -380,7 +380,7 @@ class WebSocketSession(ABC):
             where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
             what = f"{where}: {errors[0]['msg']}" if errors else str(exc)
             return [self._protocol_error(f"malformed {message.get('type', 'message')}: {what}")]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             return [self._protocol_error(f"malformed message ({type(exc).__name__}: {exc})")]
 
     def _protocol_error(self, detail: str) -> RealtimeError:

@@ -65,8 +65,10 @@ def b64_to_pcm16(text: str | bytes) -> Int16Array:
     if isinstance(text, str):
         if "-" in text or "_" in text:
             text = text.translate(_URLSAFE)
-    else:
+    elif isinstance(text, (bytes, bytearray)):
         text = bytes(text).translate(_URLSAFE_BYTES)
+    else:
+        raise ProtocolError(f"audio must be base64 text, got {type(text).__name__}")
     try:
         raw = _a2b(text)
     except (binascii.Error, ValueError) as exc:

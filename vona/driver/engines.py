@@ -239,7 +239,9 @@ class RealtimeEngine(Engine):
             d.log("unknown_event", event_type=event.event_type)
 
     def _mark_interrupted(self) -> None:
-        if self._response_id is not None and self.driver.generation_open:
+        # The response being heard may have finished generating (ResponseDone) while
+        # its audio still plays; late deltas of it are stale either way.
+        if self._response_id is not None:
             self._interrupted.add(self._response_id)
 
     async def feed(self, frame: AudioInputFrame) -> None:

@@ -85,6 +85,7 @@ class MockSession:
     fired_at: float | None = None
     asked: bool = False
     after_done: bool = False
+    generated: bool = False
     pending_audio: deque[Int16Array] = field(default_factory=deque)
     waiting_tools: set[str] = field(default_factory=set)
     interrupted: set[int] = field(default_factory=set)
@@ -170,16 +171,7 @@ class MockBackend:
                 )
             s.fired_at = now_ms
             self._emit(s, out, TurnEnd(generation_id=gen, role="user"))
-        if turn.interrupt_at_ms is not None and now_ms >= turn.interrupt_at_ms:
-            s.pending_audio.clear()
-            s.waiting_tools.clear()
-            s.interrupted.add(gen)
-            self._emit(s, out, Interruption(reason="barge_in", generation_id=gen))
-            self._next_turn(s)
-            return
-        if now_ms < s.fired_at + turn.latency_ms:
-            return
-        if not s.asked:
+        if not s.asked and now_ms >= s.fired_at + turn.latency_ms:
             s.asked = True
             for i, call in enumerate(turn.tool_calls):
                 call_id = call.call_id or f"call-{gen}-{i}"
@@ -192,6 +184,17 @@ class MockBackend:
                 reply = tone(turn.reply_ms, self._caps.output_sample_rate_hz, turn.tone_hz)
             if reply.shape[0]:
                 self._queue(s, turn, reply)
+        if turn.interrupt_at_ms is not None and now_ms >= turn.interrupt_at_ms:
+            # The user barges in: anything asked in this very step is part of the
+            # interrupted generation (its tool calls must never run).
+            s.pending_audio.clear()
+            s.waiting_tools.clear()
+            s.interrupted.add(gen)
+            self._emit(s, out, Interruption(reason="barge_in", generation_id=gen))
+            self._next_turn(s)
+            return
+        if not s.asked or s.generated:
+            return
         self._flush(s, turn, out)
         if s.waiting_tools:
             return
@@ -200,8 +203,12 @@ class MockBackend:
             rate = self._caps.output_sample_rate_hz
             self._queue(s, turn, tone(turn.after_tool_ms, rate, turn.tone_hz * 1.5))
             self._flush(s, turn, out)
-        if not s.pending_audio:
+        if not s.pending_audio and not s.generated:
+            s.generated = True
             self._emit(s, out, TurnEnd(generation_id=gen, role="assistant"))
+        # A scripted barge-in keeps the turn current until it happens: the user
+        # interrupts audio that is still playing after the generation finished.
+        if s.generated and (turn.interrupt_at_ms is None or now_ms >= turn.interrupt_at_ms):
             self._next_turn(s)
 
     def _queue(self, s: MockSession, turn: MockTurn, audio: Int16Array) -> None:
@@ -225,6 +232,7 @@ class MockBackend:
         s.fired_at = None
         s.asked = False
         s.after_done = False
+        s.generated = False
 
     @staticmethod
     def _emit(s: MockSession, out: BackendStep, event: ControlEvent) -> None:

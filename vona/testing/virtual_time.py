@@ -129,10 +129,12 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
 
     def __init__(self, clock: VirtualClock | None = None) -> None:
         self.vona_clock = clock if clock is not None else VirtualClock()
-        if self.vona_clock._loop is not None and not self.vona_clock._loop.is_closed():
-            raise ConfigError("this VirtualClock already drives another open VirtualEventLoop")
         self._threads_busy = 0
         super().__init__(selector=_VirtualSelector(self.vona_clock, self._busy))
+        owner = self.vona_clock._loop
+        if owner is not None and not owner.is_closed():
+            self.close()
+            raise ConfigError("this VirtualClock already drives another open VirtualEventLoop")
         self.vona_clock._loop = self
 
     def _busy(self) -> bool:

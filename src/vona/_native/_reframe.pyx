@@ -42,6 +42,9 @@ cdef class Reframer:
         self.frame_values = <size_t>frame_samples * channels
         self._channels = channels
 
+    def __init__(self, frame_samples, channels=1):
+        """Reframer(frame_samples, channels=1): see the class docstring."""
+
     def __dealloc__(self):
         c.vona_reframe_destroy(self.r)
         self.r = NULL

@@ -48,6 +48,9 @@ cdef class RingBuffer:
         check(c.vona_ring_create(<size_t>capacity, channels, &self.ring), "RingBuffer create")
         self._channels = channels
 
+    def __init__(self, capacity, channels=1):
+        """RingBuffer(capacity, channels=1): see the class docstring."""
+
     def __dealloc__(self):
         c.vona_ring_destroy(self.ring)
         self.ring = NULL

@@ -50,7 +50,38 @@ cdef int64_t _ns_arg(object ns, str name) except? -1:
 
 
 cdef class StepLoop:
-    """The native step loop (see ``vona.loop``). One thread at a time; GIL released inside."""
+    """The native per-frame path between a transport and a backend.
+
+    Input: ``push_input(chunk)`` takes transport-rate int16 (any size), resamples it
+    to ``backend_rate`` and returns the whole backend frames completed, each a new
+    int16 array of ``backend_frame_samples * channels`` values.
+
+    Output: ``push_output(samples)`` takes backend-rate int16 (any size), resamples it
+    to ``transport_rate`` and queues it in the playout ring; it returns the
+    transport-rate samples queued (what does not fit is refused and counted in
+    ``overflows``). ``pull_playout(n)`` returns up to n of them; the driver calls it
+    once per transport frame period (pacing is the driver's job).
+
+    Turns: ``begin_turn()`` starts an assistant turn. ``played_samples`` counts
+    transport-rate samples pulled since then; ``first_audio_ns`` is stamped when the
+    turn's first non-silent sample is pulled (pull time plus its offset in the pulled
+    chunk); ``turn_latency_ns`` is that minus ``mark_user_speech_end(ns)`` (each mark
+    is used by one turn). A pull that comes back short after playback started and
+    before ``end_turn()`` / ``interrupt()`` counts in ``underruns``. ``interrupt()``
+    clears unplayed output in O(1), resets the output resampler and returns
+    ``Interruption(dropped_samples, played_samples, played_ms)``.
+
+    Native backend: ``set_native_backend("passthrough" | "gain", gain_db)`` then
+    ``process(chunk)`` runs input -> resample -> reframe -> backend -> resample ->
+    playout in one C call without the GIL; it returns transport-rate samples queued.
+
+    Clock: CLOCK_MONOTONIC ns by default (``time.monotonic_ns()`` on Linux);
+    ``set_clock(True)`` switches to a virtual clock at 0 driven by
+    ``advance_clock(ns)`` / ``set_time(ns)``.
+
+    Counts are samples per channel; arrays are interleaved int16. Use one StepLoop
+    from one thread at a time (a concurrent call raises VonaError).
+    """
 
     cdef c.vona_step_loop *loop
     cdef readonly int transport_rate
@@ -109,6 +140,10 @@ cdef class StepLoop:
         self.playout_capacity_samples = playout_capacity_samples
         self.quality = quality
         self.frame_values = <size_t>backend_frame_samples * channels
+
+    def __init__(self, transport_rate, backend_rate, backend_frame_samples, channels=1,
+                 playout_capacity_samples=None, quality="hq"):
+        """Arguments are checked by __cinit__; this mirrors them for introspection."""
 
     def __dealloc__(self):
         c.vona_step_loop_destroy(self.loop)

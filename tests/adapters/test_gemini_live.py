@@ -190,3 +190,20 @@ async def test_fake_accepts_the_key_as_a_query_parameter():
             with pytest.raises(ConnectionClosed) as info:
                 await ws.recv()
         assert info.value.rcvd.code == 1008
+
+
+@pytest.mark.parametrize(("snake", "urlsafe"), [(True, False), (False, True), (True, True)])
+async def test_snake_case_server_and_url_safe_audio_end_to_end(snake, urlsafe, helpers):
+    from vona.testing.fakes import reply_pcm
+
+    async with GeminiLiveFake(snake_case=snake, urlsafe_audio=urlsafe) as fake:
+        backend = GeminiLiveBackend(api_key=fake.api_key, base_url=fake.base_url)
+        session = await backend.connect(SessionConfig())
+        await helpers.send_speech(session, 300, 16_000)
+        events = await helpers.collect(session, done)
+        await session.close()
+    audio = np.concatenate([e.samples for e in events if isinstance(e, AudioDelta)])
+    np.testing.assert_array_equal(audio, reply_pcm(600, 24_000))
+    finals = [e.text for e in events if isinstance(e, TranscriptDelta) and e.final]
+    assert finals == ["What's the weather in Paris?", "It's 18 degrees in Paris."]
+    assert any(isinstance(e, Usage) for e in events)

@@ -4,7 +4,8 @@ Quirks of the real service it reproduces: server JSON arrives in **binary** fram
 client messages are accepted in camelCase or snake_case at every level and audio in
 either base64 alphabet; ``setup`` must come first (else close 1007); a bad API key (the
 ``x-goog-api-key`` header or ``?key=``) is answered with close 1008 and Google's message;
-turns end with ``turnComplete`` + ``usageMetadata``; every turn sends a
+turns end with ``turnComplete`` + ``usageMetadata``; ``snake_case=True`` /
+``urlsafe_audio=True`` send snake_case keys / URL-safe base64 audio instead; every turn sends a
 ``sessionResumptionUpdate`` whose handle a reconnecting client may present; ``goAway``
 announces the end of a connection.
 """
@@ -12,6 +13,7 @@ announces the end of a connection.
 from __future__ import annotations
 
 import asyncio
+import base64
 import binascii
 import json
 from dataclasses import dataclass
@@ -29,12 +31,24 @@ __all__ = ["GeminiLiveFake"]
 _URLSAFE = str.maketrans("-_", "+/")
 
 
+def _snake_key(key: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in key)
+
+
+def _snake(value: Any) -> Any:
+    """A message with every key in snake_case (what protobuf JSON also accepts)."""
+    if isinstance(value, dict):
+        return {_snake_key(k): _snake(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_snake(v) for v in value]
+    return value
+
+
 def _get(d: dict[str, Any], camel: str) -> Any:
     """``d[camel]`` or its snake_case spelling."""
     if camel in d:
         return d[camel]
-    snake = "".join("_" + c.lower() if c.isupper() else c for c in camel)
-    return d.get(snake)
+    return d.get(_snake_key(camel))
 
 
 @dataclass
@@ -64,12 +78,21 @@ class GeminiLiveFake(LoopbackFake):
         compression: str | None = "deflate",
         record: bool = True,
         binary_frames: bool = True,
+        snake_case: bool = False,
+        urlsafe_audio: bool = False,
     ) -> None:
         super().__init__(api_key=api_key, script=script, compression=compression, record=record)
         self.binary_frames = binary_frames
+        self.snake_case = snake_case
+        self.urlsafe_audio = urlsafe_audio
         self.handles: list[str] = []
         self.resumed_with: list[str] = []
         self.unexpected_tool_responses: list[Any] = []
+
+    def _b64(self, raw: bytes) -> str:
+        if self.urlsafe_audio:
+            return base64.urlsafe_b64encode(raw).decode()
+        return binascii.b2a_base64(raw, newline=False).decode()
 
     def check_request(self, path: str, query: dict[str, str], headers: Headers) -> Response | None:
         for version in ("v1beta", "v1alpha"):
@@ -83,7 +106,7 @@ class GeminiLiveFake(LoopbackFake):
     async def _send(self, conn: _Conn, message: dict[str, Any]) -> None:
         if self._record:
             self.sent.append(message)
-        text = json.dumps(message)
+        text = json.dumps(_snake(message) if self.snake_case else message)
         await conn.ws.send(text.encode() if self.binary_frames else text)
 
     # -- connection -----------------------------------------------------------------------
@@ -221,7 +244,7 @@ class GeminiLiveFake(LoopbackFake):
             pcm = reply_pcm(turn.chunk_ms, self.output_rate_hz, offset=i * chunk)
             blob = {
                 "mimeType": f"audio/pcm;rate={self.output_rate_hz}",
-                "data": binascii.b2a_base64(pcm.tobytes(), newline=False).decode(),
+                "data": self._b64(pcm.tobytes()),
             }
             await self._send(
                 conn,

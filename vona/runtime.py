@@ -61,8 +61,9 @@ def is_realtime_backend(backend: object) -> bool:
 class VonaRuntime:
     """Session policy. Every field has a default.
 
-    - ``fallbacks``: backends to switch to, in order, on a retryable ``BackendError`` or a
-      ``FallbackRequested`` event (step or realtime, any mix).
+    - ``fallback`` / ``fallbacks``: backends to switch to, in order (``fallback`` first),
+      on a retryable ``BackendError`` or a ``FallbackRequested`` event (step or realtime,
+      any mix); ``backend_chain`` lists them.
     - ``filler_audio``: int16 audio at the transport rate, looped while a tool call runs
       and nothing else plays, sent as ``AudioOutputFrame(is_filler=True)``;
       ``filler_after_ms``: wait this long into a tool call before starting it.
@@ -77,6 +78,7 @@ class VonaRuntime:
     - ``resample_quality``: quality preset of the native loop's resamplers.
     """
 
+    fallback: AnyBackend | None = None
     fallbacks: Sequence[AnyBackend] = ()
     filler_audio: Int16Array | None = None
     filler_after_ms: int = 0
@@ -108,5 +110,11 @@ class VonaRuntime:
                     "filler_audio must be a non-empty 1-D int16 array at the transport rate, "
                     f"got dtype {audio.dtype} shape {audio.shape}"
                 )
-        for b in self.fallbacks:
+        for b in self.backend_chain:
             is_realtime_backend(b)
+
+    @property
+    def backend_chain(self) -> list[AnyBackend]:
+        """The fallback backends in the order they are tried."""
+        first = [self.fallback] if self.fallback is not None else []
+        return [*first, *self.fallbacks]

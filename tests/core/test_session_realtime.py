@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from vona.realtime import AudioDelta, RealtimeError, SpeechStarted, SpeechStopped, UnknownEvent
+from vona.realtime import (
+    AudioDelta,
+    Interrupted,
+    RealtimeError,
+    ResponseDone,
+    SpeechStarted,
+    SpeechStopped,
+    ToolCall,
+    UnknownEvent,
+)
 from vona.runtime import VonaRuntime
 from vona.skills import SkillRegistry
 from vona.testing import (
@@ -54,6 +63,7 @@ CONVERSATION = [
     WaitInput(2000),
     Emit(SpeechStarted()),  # barge-in while r2 still plays
     WaitInterruption(),
+    Emit(Interrupted()),  # the provider's echo of the same barge-in: no second interruption
     Emit(AudioDelta(tone(100, RATE), RATE, response_id="r2")),  # late audio of r2
     Emit(UnknownEvent("rate_limits.updated", {"limits": []})),
     Emit(SpeechStopped()),
@@ -96,6 +106,7 @@ def test_realtime_tool_round_trip_and_barge_in_truncation() -> None:
         "turn_latency",
         "user_speech_start",
         "interruption",
+        "provider_interrupted",
         "unknown_event",
         "user_speech_end",
         "assistant_audio_start",
@@ -106,6 +117,7 @@ def test_realtime_tool_round_trip_and_barge_in_truncation() -> None:
     )
     # Speech ended at 0.8 s; the tool took 0.2 s; r2 started on the next playout tick.
     assert m.turn_latencies_ns[0] == 220_000_000
+    assert run.latency_marks()["turn_latencies_ns"] == m.turn_latencies_ns
     assert len(m.turn_latencies_ns) == 2
     assert m.time_to_first_byte_ns == 1_000_000_000
     # The provider got the tools from the registry.
@@ -167,3 +179,31 @@ def test_realtime_resampled_transport() -> None:
     assert 23_000 <= m.samples_out <= 24_000
     assert run.realtime_session.input_ms > 1400
     assert all(s.frame.sample_rate_hz == 48_000 for s in run.transport.sent)
+
+
+def test_late_tool_call_of_an_interrupted_response_never_runs() -> None:
+    ran: list[str] = []
+    reg = SkillRegistry()
+
+    @reg.skill()
+    async def weather(city: str) -> str:
+        ran.append(city)
+        return "rain"
+
+    script = [
+        WaitInput(200),
+        *reply("r1", 2000, done=False),
+        WaitInput(1000),
+        Emit(SpeechStarted()),
+        WaitInterruption(),
+        Emit(ToolCall("late", "weather", '{"city": "Oslo"}', response_id="r1")),
+        Emit(ResponseDone("r1", status="cancelled")),
+        WaitInput(1500),
+        *tool_call("fresh", "weather", '{"city": "Bergen"}', response_id="r2"),
+    ]
+    run = run_realtime(script, input_ms=2500, sample_rate_hz=RATE, skills=reg)
+    run.assert_tool_never_ran("late")
+    run.assert_tool_round_trip("fresh")
+    assert ran == ["Bergen"]
+    assert run.tool_call("late").generation_id == 1
+    assert run.tool_call("fresh").generation_id == 2

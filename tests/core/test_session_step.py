@@ -317,3 +317,24 @@ def test_app_interrupt_and_inject() -> None:
     assert backend.session.injected[0].payload == {"text": "hello"}
     assert backend.session.interruptions[0].reason == "app"
     assert m.interruptions == [rec]
+
+
+def test_input_keeps_flowing_while_a_slow_step_runs() -> None:
+    # Each step takes 50 ms for 20 ms of audio: without read-ahead the transport would be
+    # read 2.5x slower than real time.
+    backend = MockBackend([MockTurn(at_ms=200, reply_ms=100)], step_delay_ms=50)
+    audio = silence(1000, RATE)
+    run = run_scripted(audio, backend, sample_rate_hz=RATE)
+    tr = run.transport
+    assert tr.recv_count == 50
+    # Every chunk was read within one playout period of its capture time.
+    frames_at = [(i + 1) * 20_000_000 for i in range(50)]
+    lags = [
+        t - tr.recv_times_ns[0] + 20_000_000 - at
+        for t, at in zip(tr.recv_times_ns, frames_at, strict=True)
+    ]
+    assert max(lags) <= 20_000_000
+    # Nothing was lost: all input reached the backend, in order, after the input ended.
+    assert backend.session.input_samples == audio.shape[0]
+    assert run.metrics.backend_frames == 50
+    assert run.metrics.end_reason == "input_ended"

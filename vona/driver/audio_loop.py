@@ -7,14 +7,15 @@ differ (the input side of one, the output side of the other); one otherwise.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Protocol, TypeAlias
 
+from vona.backend import BackendCapabilities
 from vona.errors import ConfigError
 from vona.frames import Int16Array
+from vona.loop import StepLoop
 
-__all__ = ["AudioLoop", "LoopFactory", "make_loop"]
+__all__ = ["AudioLoop", "LoopFactory", "LoopPair", "make_loop"]
 
 
 class AudioLoop(Protocol):
@@ -72,15 +73,7 @@ def make_loop(
     quality: str,
 ) -> AudioLoop:
     """Build the native ``vona.loop.StepLoop``."""
-    try:
-        step_loop = importlib.import_module("vona.loop").StepLoop
-    except ImportError:
-        # The compiled module itself, for builds that predate the vona.loop re-export.
-        try:
-            step_loop = importlib.import_module("vona._native._step_loop").StepLoop
-        except ImportError as exc:  # pragma: no cover - only without the compiled module
-            raise ConfigError(f"the native step loop is not available: {exc}") from exc
-    loop: AudioLoop = step_loop(
+    loop: AudioLoop = StepLoop(
         transport_rate,
         backend_rate,
         backend_frame_samples,
@@ -89,3 +82,59 @@ def make_loop(
         quality=quality,
     )
     return loop
+
+
+class LoopPair:
+    """The native loops for the current backend: one ``StepLoop`` when the backend's input
+    and output rates match, else one per direction (input side of the first, output side
+    of the second). ``configure`` rebuilds them only when the backend's audio shape
+    changes (e.g. on a fallback to a backend with other rates)."""
+
+    def __init__(
+        self,
+        factory: LoopFactory,
+        transport_rate: int,
+        channels: int,
+        capacity_samples: int,
+        quality: str,
+        virtual_now: Callable[[], int] | None,
+    ) -> None:
+        self._factory = factory
+        self.transport_rate = transport_rate
+        self.channels = channels
+        self._capacity = max(capacity_samples, 1)
+        self._quality = quality
+        self._virtual_now = virtual_now
+        self._key: tuple[int, int, int] | None = None
+        self._retired_underruns = 0
+        self.in_loop: AudioLoop | None = None
+        self.out_loop: AudioLoop | None = None
+
+    def configure(self, caps: BackendCapabilities) -> None:
+        if caps.channels != self.channels:
+            raise ConfigError(
+                f"backend {caps.name} takes {caps.channels} channel(s) but the transport "
+                f"carries {self.channels}"
+            )
+        frame = caps.frame_samples or max(caps.input_sample_rate_hz // 50, 1)
+        key = (caps.input_sample_rate_hz, caps.output_sample_rate_hz, frame)
+        if key == self._key:
+            return
+        make, rate, ch = self._factory, self.transport_rate, self.channels
+        in_loop = make(rate, key[0], frame, ch, self._capacity, self._quality)
+        out_loop = in_loop
+        if key[1] != key[0]:
+            out_frame = max(key[1] // 50, 1)
+            out_loop = make(rate, key[1], out_frame, ch, self._capacity, self._quality)
+        if self._virtual_now is not None:
+            for loop in {id(in_loop): in_loop, id(out_loop): out_loop}.values():
+                loop.set_clock(True)
+                loop.set_time(self._virtual_now())
+        self._retired_underruns = self.underruns
+        self.in_loop, self.out_loop, self._key = in_loop, out_loop, key
+
+    @property
+    def underruns(self) -> int:
+        """Underruns of every output loop this session used."""
+        current = int(self.out_loop.underruns) if self.out_loop is not None else 0
+        return self._retired_underruns + current

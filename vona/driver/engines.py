@@ -147,6 +147,7 @@ class RealtimeEngine(Engine):
         self._pump_task: asyncio.Task[None] | None = None
         self._response_id: str | None = None
         self._interrupted: set[str] = set()
+        self._generation_of: dict[str, int] = {}
 
     async def start(self) -> None:
         self.session = await self.backend.connect(self.driver.config)
@@ -182,7 +183,9 @@ class RealtimeEngine(Engine):
         d = self.driver
         if self._new_generation_needed(response_id):
             self._response_id = response_id
-            d.open_generation()
+            gen = d.open_generation()
+            if response_id is not None:
+                self._generation_of[response_id] = gen
         return d.generation_id
 
     async def _handle(self, event: RealtimeEvent) -> None:
@@ -194,7 +197,12 @@ class RealtimeEngine(Engine):
             self._open(event.response_id)
             d.on_backend_audio(event.samples, event.sample_rate_hz, event.channels)
         elif isinstance(event, ToolCall):
-            gen = self._open(event.response_id)
+            if event.response_id is not None and event.response_id in self._interrupted:
+                # A late call of an interrupted response: submitted under its own
+                # (cancelled) generation, so the executor cancels it on arrival.
+                gen = self._generation_of[event.response_id]
+            else:
+                gen = self._open(event.response_id)
             await d.on_tool_call(
                 ToolCallRequested(event.call_id, event.name, event.arguments, generation_id=gen)
             )
@@ -215,8 +223,12 @@ class RealtimeEngine(Engine):
         elif isinstance(event, SpeechStopped):
             d.on_user_speech_end()
         elif isinstance(event, Interrupted):
-            self._mark_interrupted()
-            await d.interrupt(f"server:{event.reason}", d.generation_id)
+            # Often an echo of a barge-in already handled (SpeechStarted): act only if
+            # assistant audio is still live.
+            d.log("provider_interrupted", reason=event.reason)
+            if d.assistant_active():
+                self._mark_interrupted()
+                await d.interrupt(f"server:{event.reason}", d.generation_id)
         elif isinstance(event, TranscriptDelta):
             if event.final:
                 d.log("transcript", role=event.role, text=event.text)

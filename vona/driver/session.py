@@ -13,33 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections import deque
 from typing import Any
-
-import numpy as np
 
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
-from vona.driver.audio_loop import AudioLoop, LoopFactory, make_loop
-from vona.driver.engines import Engine, RealtimeEngine, StepEngine
+from vona.driver.audio_loop import AudioLoop, LoopFactory, LoopPair, make_loop
+from vona.driver.engines import Engine
+from vona.driver.fallback import BackendChain, error_dict
+from vona.driver.input import InputReader
+from vona.driver.playout import Playout
 from vona.errors import AudioFormatError, BackendError, ConfigError, ProtocolError
 from vona.events import ExternalContextEvent, Interruption, ToolCallRequested
-from vona.frames import AudioInputFrame, AudioOutputFrame, Int16Array
-from vona.metrics import FallbackDecision, InterruptionRecord, SessionMetrics, ToolCallRecord
-from vona.runtime import AnyBackend, VonaRuntime, is_realtime_backend
+from vona.frames import AudioInputFrame, Int16Array
+from vona.metrics import InterruptionRecord, SessionMetrics, ToolCallRecord
+from vona.runtime import AnyBackend, VonaRuntime
 from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
 from vona.transport import AudioTransport
 
 __all__ = ["SessionDriver"]
-
-
-def _error_dict(exc: BaseException, backend: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
-    if isinstance(exc, BackendError):
-        out["retryable"] = exc.retryable
-    if backend is not None:
-        out["backend"] = backend
-    return out
 
 
 class SessionDriver:
@@ -86,10 +77,7 @@ class SessionDriver:
         self.config = config
         self.executor.on_result = self._on_tool_result
         self.executor.on_audit = self._on_audit
-        self._backends: list[AnyBackend] = [backend, *self.runtime.fallbacks]
-        for b in self._backends:
-            is_realtime_backend(b)
-        self._next_backend = 1
+        self._chain = BackendChain(self, [backend, *self.runtime.backend_chain])
         self._clock = clock
         rate = transport_sample_rate_hz or getattr(transport, "sample_rate_hz", None)
         self._rate: int | None = int(rate) if rate else None
@@ -98,21 +86,17 @@ class SessionDriver:
         self.raise_errors = raise_errors
         self.metrics = SessionMetrics(session_id=session_id or uuid.uuid4().hex[:12])
         self.engine: Engine | None = None
-        self._in_loop: AudioLoop | None = None
-        self._out_loop: AudioLoop | None = None
-        self._loop_key: tuple[int, int, int, int] | None = None
+        self._loops: LoopPair | None = None
         self.generation_id = 0
         self.generation_open = False
         self._turn_open = False
-        self._turn_recorded = True
-        self._seq_out = 0
-        self._recent_sends: deque[tuple[int, bool]] = deque(maxlen=64)
-        self._filler_pos = 0
+        self._turn_begun = False
+        self._reader = InputReader(transport)
+        self._playout: Playout | None = None
         self._done: asyncio.Event | None = None
         self._end_reason: str | None = None
         self._exc: BaseException | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        self._switch_lock: asyncio.Lock | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- public --------------------------------------------------------------------
 
@@ -132,7 +116,6 @@ class SessionDriver:
         if self._done is not None:
             raise ConfigError("a SessionDriver runs once; build a new one per session")
         self._done = asyncio.Event()
-        self._switch_lock = asyncio.Lock()
         if self.executor._clock is None:
             self.executor._clock = self.clock
         self.metrics.started_ns = self.clock.now_ns()
@@ -173,13 +156,23 @@ class SessionDriver:
         generation's tool calls and (``notify``) tell the backend what the user heard."""
         now = self.clock.now_ns()
         gen = self.generation_id if generation_id is None else generation_id
-        out = self._out_loop
+        out = self.out_loop
         dropped_ring, played, _ = out.interrupt() if out is not None else (0, 0, 0.0)
+        if not self._turn_begun:
+            played = 0  # the loop still reports the turn an earlier interruption ended
+        self._turn_begun = False
         dropped_transport = int(await self.transport.clear())
-        real_dropped = self._split_transport_drop(dropped_transport)
+        playout = self._playout
+        real_dropped = (
+            playout.split_transport_drop(dropped_transport) if playout else dropped_transport
+        )
         heard = max(int(played) - real_dropped, 0)
         rate = self._rate or 1
-        cancelled = self.executor.cancel_generation(gen, f"generation interrupted ({reason})")
+        # Generation 0 means "unknown" (a backend without generation ids): cancel what is
+        # live but do not bar later calls, which would carry the same id.
+        cancelled = self.executor.cancel_generation(
+            gen, f"generation interrupted ({reason})", remember=gen != 0
+        )
         record = InterruptionRecord(
             t_ns=now - self.metrics.started_ns,
             reason=reason,
@@ -239,7 +232,7 @@ class SessionDriver:
         if self._end_reason is None:
             self._exc = exc
             name = self.engine.name if self.engine is not None else None
-            self.end("error", _error_dict(exc, name))
+            self.end("error", error_dict(exc, name))
 
     def note_generation(self, generation_id: int) -> None:
         if generation_id > self.generation_id:
@@ -251,7 +244,7 @@ class SessionDriver:
         return self.generation_id
 
     def assistant_active(self) -> bool:
-        out = self._out_loop
+        out = self.out_loop
         return (
             self._turn_open
             or self.generation_open
@@ -260,7 +253,7 @@ class SessionDriver:
 
     def on_backend_audio(self, samples: Int16Array, rate: int, channels: int) -> None:
         engine = self.engine
-        out = self._out_loop
+        out = self.out_loop
         if engine is None or out is None:
             return
         if rate != engine.caps.output_sample_rate_hz or channels != self._channels:
@@ -277,7 +270,9 @@ class SessionDriver:
             now = self.clock.now_ns()
             out.begin_turn(now)
             self._turn_open = True
-            self._turn_recorded = False
+            self._turn_begun = True
+            if self._playout is not None:
+                self._playout.new_turn()
             self.generation_open = True
             self.log("assistant_audio_start", generation_id=self.generation_id)
         out.push_output(samples)
@@ -287,109 +282,53 @@ class SessionDriver:
 
     def on_user_speech_end(self) -> None:
         now = self.clock.now_ns()
-        if self._out_loop is not None:
-            self._out_loop.mark_user_speech_end(now)
+        out = self.out_loop
+        if out is not None:
+            out.mark_user_speech_end(now)
         self.log("user_speech_end")
 
     def on_assistant_done(self) -> None:
-        if self._turn_open and self._out_loop is not None:
-            self._out_loop.end_turn()
+        out = self.out_loop
+        if self._turn_open and out is not None:
+            out.end_turn()
         self._turn_open = False
         self.generation_open = False
         self.log("assistant_done", generation_id=self.generation_id)
 
     async def backend_failed(self, engine: Engine, exc: BackendError) -> None:
         """A backend failed: switch to the next fallback if the error is retryable and one
-        is left, else end the session with the error."""
-        assert self._switch_lock is not None
-        async with self._switch_lock:
-            if engine is not self.engine or self.done:
-                return
-            self.log(
-                "backend_error", backend=engine.name, message=str(exc), retryable=exc.retryable
-            )
-            while exc.retryable and self._next_backend < len(self._backends):
-                nxt = self._backends[self._next_backend]
-                self._next_backend += 1
-                new = self._make_engine(nxt)
-                self._decide(engine.name, new.name, str(exc))
-                await self._retire(engine)
-                try:
-                    await self._start_engine(new)
-                    return
-                except BackendError as again:
-                    exc, engine = again, new
-                    self.log(
-                        "backend_error",
-                        backend=new.name,
-                        message=str(again),
-                        retryable=again.retryable,
-                    )
-            if exc.retryable:
-                self._decide(engine.name, None, f"{exc} (no fallback backend left)")
-            self._exc = exc
-            self.end("error", _error_dict(exc, engine.name))
+        is left, else end the session with the error (see ``BackendChain``)."""
+        await self._chain.failed(engine, exc)
 
-    # -- internals -------------------------------------------------------------------
+    def configure_audio(self, engine: Engine) -> None:
+        """Fit the native loops to ``engine``'s rates and frame size."""
+        assert self._loops is not None
+        self._loops.configure(engine.caps)
 
-    def _decide(self, src: str, dst: str | None, reason: str) -> None:
-        t = self.clock.now_ns() - self.metrics.started_ns
-        self.metrics.fallbacks.append(FallbackDecision(t, src, dst, reason, retryable=True))
-        self.log("fallback", from_backend=src, to_backend=dst, reason=reason)
-
-    def _make_engine(self, backend: AnyBackend) -> Engine:
-        if is_realtime_backend(backend):
-            return RealtimeEngine(self, backend)  # type: ignore[arg-type]
-        return StepEngine(self, backend)  # type: ignore[arg-type]
-
-    async def _start_engine(self, engine: Engine) -> None:
-        self.engine = engine
-        self.metrics.backend = engine.name
-        self._ensure_loops(engine)
-        await engine.start()
-        self.log("backend_started", backend=engine.name, realtime=engine.realtime)
-
-    async def _retire(self, engine: Engine) -> None:
-        if self.assistant_active():
-            await self.interrupt("backend_switch", notify=False)
-        self.executor.cancel_all("backend switched")
-        try:
-            await engine.close()
-        except Exception as exc:
-            self.log("backend_close_error", backend=engine.name, message=str(exc))
+    def reset_generation_state(self) -> None:
         self._turn_open = False
         self.generation_open = False
 
-    def _ensure_loops(self, engine: Engine) -> None:
-        caps = engine.caps
-        assert self._rate is not None
-        if caps.channels != self._channels:
-            raise ConfigError(
-                f"backend {caps.name} takes {caps.channels} channel(s) but the transport "
-                f"carries {self._channels}"
-            )
-        frame = caps.frame_samples or caps.input_sample_rate_hz // 50
-        key = (caps.input_sample_rate_hz, caps.output_sample_rate_hz, frame, caps.channels)
-        if key == self._loop_key:
-            return
-        rt = self.runtime
-        cap = max(int(rt.playout_capacity_s * self._rate), 1)
-        make = self._loop_factory
-        in_loop = make(self._rate, key[0], frame, self._channels, cap, rt.resample_quality)
-        out_loop = in_loop
-        if key[1] != key[0]:
-            out_frame = max(key[1] // 50, 1)
-            out_loop = make(self._rate, key[1], out_frame, self._channels, cap, rt.resample_quality)
-        if self.clock.virtual:
-            for lp in {id(in_loop): in_loop, id(out_loop): out_loop}.values():
-                lp.set_clock(True)
-                lp.set_time(self.clock.now_ns())
-        self._collect_loop_stats()
-        self._in_loop, self._out_loop, self._loop_key = in_loop, out_loop, key
+    @property
+    def out_loop(self) -> AudioLoop | None:
+        return self._loops.out_loop if self._loops is not None else None
 
-    def _collect_loop_stats(self) -> None:
-        if self._out_loop is not None:
-            self.metrics.underruns += int(self._out_loop.underruns)
+    def tick(self) -> None:
+        """Called by the playout task once per period: start reading input ahead if a
+        backend step is slow."""
+        assert self._playout is not None
+        self._reader.check(self.clock.now_ns(), self._playout.period_ns, self._spawn)
+
+    def _spawn(self, coro: Any) -> None:
+        self._track(
+            asyncio.get_running_loop().create_task(self._guard(coro), name="vona-read-ahead")
+        )
+
+    # -- internals -------------------------------------------------------------------
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _main(self) -> None:
         first: AudioInputFrame | None = None
@@ -400,18 +339,25 @@ class SessionDriver:
                 self.end("input_ended")
                 return
             self._rate, self._channels = first.sample_rate_hz, first.channels
-        engine = self._make_engine(self._backends[0])
-        try:
-            await self._start_engine(engine)
-        except BackendError as exc:
-            await self.backend_failed(engine, exc)
+        rt = self.runtime
+        self._loops = LoopPair(
+            self._loop_factory,
+            self._rate,
+            self._channels,
+            int(rt.playout_capacity_s * self._rate),
+            rt.resample_quality,
+            self.clock.now_ns if self.clock.virtual else None,
+        )
+        await self._chain.start_first()
         if self.done:
             return
         loop = asyncio.get_running_loop()
-        self._tasks.append(loop.create_task(self._guard(self._playout()), name="vona-playout"))
-        self._tasks.append(loop.create_task(self._guard(self._input(first)), name="vona-input"))
+        assert self._rate is not None
+        self._playout = Playout(self, self._rate, self._channels)
+        self._track(loop.create_task(self._guard(self._playout.run()), name="vona-playout"))
+        self._track(loop.create_task(self._guard(self._input(first)), name="vona-input"))
         if self.runtime.max_session_s is not None:
-            self._tasks.append(loop.create_task(self._limit(), name="vona-limit"))
+            self._track(loop.create_task(self._limit(), name="vona-limit"))
         assert self._done is not None
         await self._done.wait()
 
@@ -430,7 +376,8 @@ class SessionDriver:
         self.end("max_duration")
 
     async def _input(self, first: AudioInputFrame | None) -> None:
-        frame = first if first is not None else await self.transport.recv()
+        reader = self._reader
+        frame = first if first is not None else await reader.next()
         m = self.metrics
         while frame is not None and not self.done:
             if frame.sample_rate_hz != self._rate or frame.channels != self._channels:
@@ -440,12 +387,15 @@ class SessionDriver:
                 )
             m.frames_in += 1
             m.samples_in += frame.samples_per_channel
-            in_loop = self._in_loop
+            in_loop = self._loops.in_loop if self._loops is not None else None
+            feeding = self.engine
             assert in_loop is not None
             for samples in in_loop.push_input(frame.samples):
                 engine = self.engine
                 if engine is None or self.done:
                     return
+                if engine is not feeding:
+                    break  # a fallback switched backends: these frames are at the old rate
                 m.backend_frames += 1
                 bf = AudioInputFrame(
                     m.backend_frames,
@@ -454,11 +404,14 @@ class SessionDriver:
                     samples,
                     frame.timestamp_ns,
                 )
+                reader.step_since_ns = self.clock.now_ns()
                 try:
                     await engine.feed(bf)
                 except BackendError as exc:
                     await self.backend_failed(engine, exc)
-            frame = await self.transport.recv()
+                finally:
+                    reader.step_since_ns = None
+            frame = await reader.next()
         if self.done:
             return
         self.log("input_ended")
@@ -471,7 +424,7 @@ class SessionDriver:
         deadline = clock.now_ns() + int(self.runtime.drain_timeout_s * 1e9)
         while not self.done and clock.now_ns() < deadline:
             engine = self.engine
-            out = self._out_loop
+            out = self.out_loop
             busy = engine is not None and engine.busy()
             if (
                 not busy
@@ -480,84 +433,6 @@ class SessionDriver:
             ):
                 return
             await clock.sleep(period)
-
-    async def _playout(self) -> None:
-        clock = self.clock
-        assert self._rate is not None
-        period = self.runtime.playout_frame_ms * 1_000_000
-        n = self._rate * self.runtime.playout_frame_ms // 1000
-        virtual = clock.virtual
-        deadline = clock.now_ns()
-        while not self.done:
-            deadline += period
-            await clock.sleep_until(deadline)
-            out = self._out_loop
-            if out is None:
-                continue
-            if virtual:
-                out.set_time(clock.now_ns())
-            samples = out.pull_playout(n)
-            got = int(samples.shape[0]) // self._channels
-            if got:
-                await self._send(samples, got, False)
-                if not self._turn_recorded:
-                    self._record_first_audio(out)
-            elif self.runtime.filler_audio is not None:
-                await self._maybe_filler(n)
-
-    def _record_first_audio(self, out: AudioLoop) -> None:
-        first = out.first_audio_ns
-        if first is None:
-            return
-        m = self.metrics
-        if m.first_audio_latency_ns is None:
-            m.first_audio_latency_ns = first - m.started_ns
-            self.log("first_audio", latency_ns=m.first_audio_latency_ns)
-        latency = out.turn_latency_ns
-        if latency is not None:
-            m.turn_latencies_ns.append(latency)
-            self.log("turn_latency", generation_id=self.generation_id, latency_ns=latency)
-        self._turn_recorded = True
-
-    async def _send(self, samples: Int16Array, got: int, filler: bool) -> None:
-        assert self._rate is not None
-        self._seq_out += 1
-        frame = AudioOutputFrame(self._seq_out, self._rate, self._channels, samples, filler)
-        self._recent_sends.append((got, filler))
-        m = self.metrics
-        m.frames_out += 1
-        m.samples_out += got
-        if filler:
-            m.filler_frames_out += 1
-        await self.transport.send(frame)
-
-    async def _maybe_filler(self, n: int) -> None:
-        since = self.executor.oldest_running_ns()
-        if since is None:
-            self._filler_pos = 0
-            return
-        if self.clock.now_ns() - since < self.runtime.filler_after_ms * 1_000_000:
-            return
-        filler = self.runtime.filler_audio
-        assert filler is not None
-        want = n * self._channels
-        idx = (self._filler_pos + np.arange(want)) % filler.shape[0]
-        self._filler_pos = int(idx[-1] + 1) % filler.shape[0]
-        await self._send(np.ascontiguousarray(filler[idx]), n, True)
-
-    def _split_transport_drop(self, dropped: int) -> int:
-        """How many of the samples the transport dropped were assistant audio, not filler
-        (the transport drops from the newest end of what it was sent)."""
-        real, remaining = 0, dropped
-        for got, filler in reversed(self._recent_sends):
-            if remaining <= 0:
-                break
-            take = min(got, remaining)
-            if not filler:
-                real += take
-            remaining -= take
-        self._recent_sends.clear()
-        return real + max(remaining, 0)
 
     async def _on_tool_result(self, event: ExternalContextEvent) -> None:
         self.log("tool_result", call_id=event.call_id, ok=event.payload.get("ok"))
@@ -581,10 +456,11 @@ class SessionDriver:
     async def _cleanup(self) -> None:
         if self._end_reason is None:
             self.end("stopped")
-        for task in self._tasks:
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
         await self.executor.aclose()
         engine = self.engine
@@ -593,8 +469,9 @@ class SessionDriver:
                 await engine.close()
             except Exception as exc:
                 self.log("backend_close_error", backend=engine.name, message=str(exc))
-        with contextlib.suppress(Exception):
-            self._collect_loop_stats()
+        if self._loops is not None:
+            with contextlib.suppress(Exception):
+                self.metrics.underruns = self._loops.underruns
         m = self.metrics
         m.tool_calls = [
             ToolCallRecord(

@@ -118,10 +118,14 @@ class SkillExecutor:
             self._queue.append(call)
         return call
 
-    def cancel_generation(self, generation_id: int, reason: str = "interrupted") -> list[SkillCall]:
-        """Cancel every queued or running call of ``generation_id``; later calls of that
-        generation are cancelled on arrival. Returns the calls cancelled now."""
-        self._cancelled_generations.add(generation_id)
+    def cancel_generation(
+        self, generation_id: int, reason: str = "interrupted", *, remember: bool = True
+    ) -> list[SkillCall]:
+        """Cancel every queued or running call of ``generation_id``; with ``remember``,
+        later calls of that generation are cancelled on arrival. Returns the calls
+        cancelled now."""
+        if remember:
+            self._cancelled_generations.add(generation_id)
         return self._cancel(lambda c: c.generation_id == generation_id, reason)
 
     def cancel_all(self, reason: str = "session ended") -> list[SkillCall]:

@@ -96,6 +96,7 @@ class ScriptedTransport:
         self.sent: list[SentFrame] = []
         self.clears: list[ClearRecord] = []
         self.recv_count = 0
+        self.recv_times_ns: list[int] = []
         self._sent_total = 0
         self._buffered = 0
         self._played = 0
@@ -134,6 +135,7 @@ class ScriptedTransport:
             await clock.sleep_until(at)
         self._seq += 1
         self.recv_count += 1
+        self.recv_times_ns.append(clock.now_ns())
         return AudioInputFrame(self._seq, self.sample_rate_hz, ch, chunk, at)
 
     async def send(self, frame: AudioOutputFrame) -> None:

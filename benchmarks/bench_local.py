@@ -197,6 +197,7 @@ PIPECAT_SCRIPT = textwrap.dedent(
 
 def _vad(cache: Path) -> list[Row]:
     import onnxruntime as ort
+
     from vona.adapters.silero_vad import SileroVad
 
     path = cache / "models" / "silero-vad" / "silero_vad.onnx"

@@ -61,9 +61,9 @@ async def _time_async(fn: Any, *, batch: int, batches: int) -> list[float]:
 
 async def run(port: int, *, batch: int, rounds: int) -> list[Row]:
     from openai import AsyncOpenAI
-    from vona.adapters.openai_realtime import OpenAIRealtimeBackend
 
     from vona import AudioInputFrame, SessionConfig, TurnDetection
+    from vona.adapters.openai_realtime import OpenAIRealtimeBackend
 
     base = f"ws://127.0.0.1:{port}/v1"
     rng = np.random.default_rng(0)

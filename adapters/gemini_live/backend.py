@@ -18,7 +18,6 @@ from vona.adapters.gemini_live.models import (
     VoiceConfig,
 )
 from vona.adapters.gemini_live.session import GeminiLiveSession
-
 from vona.backend import BackendCapabilities
 from vona.config import SessionConfig
 from vona.errors import ConfigError

@@ -23,6 +23,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
 from vona.adapters.gemini_live.models import (
     ClientContent,
     Content,
@@ -35,9 +38,6 @@ from vona.adapters.gemini_live.models import (
     Transcription,
     UsageMetadata,
 )
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
-
 from vona.errors import AudioFormatError, BackendError, ConfigError
 from vona.events import ControlEvent, ExternalContextEvent, Interruption, TurnEnd
 from vona.frames import AudioInputFrame

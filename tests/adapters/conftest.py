@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+
+from vona import AudioInputFrame, RealtimeEvent, SessionConfig
 from vona.adapters.azure_voice_live import AzureVoiceLiveBackend
 from vona.adapters.gemini_live import GeminiLiveBackend
 from vona.adapters.openai_realtime import OpenAIRealtimeBackend
 from vona.adapters.qwen_realtime import QwenRealtimeBackend
-
-from vona import AudioInputFrame, RealtimeEvent, SessionConfig
 from vona.realtime_ws import ReconnectPolicy
 from vona.testing.fakes import (
     AzureVoiceLiveFake,

@@ -10,9 +10,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openai import AsyncOpenAI
-from vona.adapters.gemini_live import GeminiLiveSession
 
 from vona import RealtimeError
+from vona.adapters.gemini_live import GeminiLiveSession
 from vona.realtime_ws import OpenAIShapedSession
 from vona.testing.fakes import FakeScript, FakeTurn, OpenAIRealtimeFake, reply_pcm
 

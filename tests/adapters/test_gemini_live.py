@@ -8,7 +8,6 @@ import json
 
 import numpy as np
 import pytest
-from vona.adapters.gemini_live import GeminiLiveBackend, GeminiLiveSession, build_setup
 from websockets.exceptions import ConnectionClosed
 
 from vona import (
@@ -22,6 +21,7 @@ from vona import (
     UnknownEvent,
     Usage,
 )
+from vona.adapters.gemini_live import GeminiLiveBackend, GeminiLiveSession, build_setup
 from vona.errors import BackendError, ConfigError
 from vona.testing.fakes import FakeScript, FakeToolCall, FakeTurn, GeminiLiveFake
 

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from vona.adapters.ollama import OllamaLlm
 
+from vona.adapters.ollama import OllamaLlm
 from vona.cascade import ChatMessage, TextDelta, ToolCallRequest
 from vona.config import ToolSpec
 from vona.errors import BackendError, ConfigError, ProtocolError

@@ -140,7 +140,6 @@ def test_silero_separates_speech_from_silence_and_noise(model_cache, question_16
 
 def test_silero_rejects_other_rates_and_missing_file(tmp_path):
     from vona.adapters.silero_vad import SileroVad
-
     from vona.errors import ProvisioningError
 
     with pytest.raises(ConfigError, match="8000 or 16000"):

@@ -9,12 +9,12 @@ import socket
 from typing import Any
 
 import pytest
-from vona.adapters.openai_realtime import OpenAIRealtimeBackend
 from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
 from vona import RealtimeError, SessionConfig, UnknownEvent
+from vona.adapters.openai_realtime import OpenAIRealtimeBackend
 from vona.errors import BackendError, ConfigError
 from vona.realtime_ws import ReconnectPolicy, WebSocketSession
 from vona.testing.fakes import FakeScript, OpenAIRealtimeFake

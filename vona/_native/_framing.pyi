@@ -4,6 +4,8 @@ from typing_extensions import Buffer, disjoint_base
 
 from vona.frames import AudioInputFrame, AudioOutputFrame
 
+DEFAULT_MAX_DEPTH: int
+DEFAULT_MAX_ITEMS: int
 DEFAULT_MAX_FRAME_BYTES: int
 MAX_FRAME_BYTES_LIMIT: int
 

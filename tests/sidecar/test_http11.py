@@ -159,8 +159,8 @@ async def test_a_bad_client_does_not_disturb_others(server: tuple[HttpServer, in
     bad_r, bad_w = await _open(port)
     half_r, half_w = await _open(port)
     half_w.write(b"POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial")  # stalls
+    bad_w.write(b"\x00\xff garbage\r\n\r\n")
     for i in range(5):
-        bad_w.write(b"\x00\xff garbage\r\n\r\n")
         good_w.write(_req("POST", f"/g{i}", b"x" * i))
         status, _, body = await _read_response(good_r)
         assert status == 200 and json.loads(body)["path"] == f"/g{i}"

@@ -3,7 +3,7 @@
 Environment: ``VONA_STS_SIDECAR_BIND`` (default ``127.0.0.1:9090``),
 ``VONA_STS_SIDECAR_BACKEND``, ``VONA_STS_SIDECAR_IPC``, ``VONA_SIDECAR_TOKEN``,
 ``VONA_STS_SIDECAR_MAX_SESSIONS``, ``VONA_STS_SIDECAR_IDLE_TIMEOUT``,
-``VONA_STS_SIDECAR_MAX_BODY_BYTES``, and for ``--backend onnx``
+``VONA_STS_SIDECAR_MAX_BODY_BYTES``, ``VONA_STS_SIDECAR_DRAIN_TIMEOUT``, and for ``--backend onnx``
 ``VONA_STS_ONNX_MODEL_PATH``, ``VONA_STS_ONNX_INPUT_NAME``, ``VONA_STS_ONNX_OUTPUT_NAME``,
 ``VONA_STS_ONNX_SAMPLE_RATE``.
 
@@ -121,7 +121,9 @@ class SidecarSettings:
             ipc_path=args.ipc or env.get("VONA_STS_SIDECAR_IPC") or None,
             token=env.get("VONA_SIDECAR_TOKEN") or None,
             max_sessions=(
-                args.max_sessions or _env_int(env, "VONA_STS_SIDECAR_MAX_SESSIONS", 256)
+                args.max_sessions
+                if args.max_sessions is not None
+                else _env_int(env, "VONA_STS_SIDECAR_MAX_SESSIONS", 256)
             ),
             idle_timeout_s=(
                 args.idle_timeout
@@ -129,7 +131,14 @@ class SidecarSettings:
                 else _env_float(env, "VONA_STS_SIDECAR_IDLE_TIMEOUT", 300.0)
             ),
             max_body_bytes=(
-                args.max_body_bytes or _env_int(env, "VONA_STS_SIDECAR_MAX_BODY_BYTES", 1 << 20)
+                args.max_body_bytes
+                if args.max_body_bytes is not None
+                else _env_int(env, "VONA_STS_SIDECAR_MAX_BODY_BYTES", 1 << 20)
+            ),
+            drain_timeout_s=(
+                args.drain_timeout
+                if args.drain_timeout is not None
+                else _env_float(env, "VONA_STS_SIDECAR_DRAIN_TIMEOUT", 10.0)
             ),
             onnx_model_path=args.onnx_model or env.get("VONA_STS_ONNX_MODEL_PATH") or None,
             onnx_input_name=env.get("VONA_STS_ONNX_INPUT_NAME") or "input",
@@ -150,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ipc", help="Unix socket path to serve IPC on as well")
     p.add_argument("--max-sessions", type=int, help="live session cap (default 256)")
     p.add_argument("--idle-timeout", type=float, help="end sessions idle this many s")
+    p.add_argument("--drain-timeout", type=float, help="on SIGTERM, wait this long for sessions")
     p.add_argument("--max-body-bytes", type=int, help="largest request body or IPC frame")
     p.add_argument("--onnx-model", help="ONNX model path (env VONA_STS_ONNX_MODEL_PATH)")
     return p

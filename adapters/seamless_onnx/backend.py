@@ -71,7 +71,9 @@ class SeamlessOnnxBackend:
         try:
             import onnxruntime as ort
         except ImportError as exc:
-            raise ConfigError(f"SeamlessOnnxBackend needs onnxruntime (vona[onnx]): {exc}") from None
+            raise ConfigError(
+                f"SeamlessOnnxBackend needs onnxruntime (vona[onnx]): {exc}"
+            ) from None
         if model_path is None:
             raise ConfigError("SeamlessOnnxBackend needs a model path")
         path = os.fspath(model_path)
@@ -176,8 +178,7 @@ class SeamlessOnnxBackend:
             self._open_rate(session, frame.sample_rate_hz)
         elif frame.sample_rate_hz != session.rate:
             raise AudioFormatError(
-                f"frame rate {frame.sample_rate_hz} Hz differs from the session's "
-                f"{session.rate} Hz"
+                f"frame rate {frame.sample_rate_hz} Hz differs from the session's {session.rate} Hz"
             )
         x = frame.samples.astype(np.float32) * np.float32(1.0 / 32768.0)
         if session.to_model is not None:

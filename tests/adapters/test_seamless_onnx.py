@@ -11,9 +11,9 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
 from onnx import TensorProto, helper  # noqa: E402
+from vona.adapters.seamless_onnx import SeamlessOnnxBackend  # noqa: E402
 
 from vona import AudioInputFrame, ExternalContextEvent, SessionConfig  # noqa: E402
-from vona.adapters.seamless_onnx import SeamlessOnnxBackend  # noqa: E402
 from vona.errors import AudioFormatError, ConfigError, ProvisioningError  # noqa: E402
 
 RNG = np.random.default_rng(7)
@@ -51,7 +51,9 @@ def delay_model(tmp_path: Path, delay: int) -> Path:
         helper.make_node("Pad", ["input", "pads"], ["padded"]),
         helper.make_node("Slice", ["padded", "starts", "ends", "axes"], ["output"]),
     ]
-    graph = helper.make_graph(nodes, "delay", [_io("input", [1, "N"])], [_io("output", [1, "N"])], inits)
+    graph = helper.make_graph(
+        nodes, "delay", [_io("input", [1, "N"])], [_io("output", [1, "N"])], inits
+    )
     return _save(tmp_path, graph, "delay")
 
 
@@ -146,7 +148,11 @@ async def test_context_is_kept_and_wrong_channels_refused(tmp_path: Path) -> Non
     with pytest.raises(AudioFormatError, match="channel"):
         await backend.step(session, stereo)
     caps = backend.capabilities()
-    assert (caps.input_sample_rate_hz, caps.frame_samples, caps.name) == (16_000, 320, "seamless-onnx")
+    assert (caps.input_sample_rate_hz, caps.frame_samples, caps.name) == (
+        16_000,
+        320,
+        "seamless-onnx",
+    )
 
 
 def test_mismatched_names_are_refused_with_the_names(tmp_path: Path) -> None:
@@ -167,14 +173,19 @@ def test_extra_inputs_wrong_types_and_shapes_are_refused(tmp_path: Path) -> None
         SeamlessOnnxBackend(_save(tmp_path, two, "two"))
     ident = helper.make_node("Identity", ["input"], ["output"])
     ints = helper.make_graph(
-        [ident], "ints", [_io("input", [1, "N"], TensorProto.INT16)], [_io("output", [1, "N"], TensorProto.INT16)]
+        [ident],
+        "ints",
+        [_io("input", [1, "N"], TensorProto.INT16)],
+        [_io("output", [1, "N"], TensorProto.INT16)],
     )
     with pytest.raises(ConfigError, match=r"tensor\(int16\)"):
         SeamlessOnnxBackend(_save(tmp_path, ints, "ints"))
     batch = helper.make_graph([ident], "b", [_io("input", [4, "N"])], [_io("output", [4, "N"])])
     with pytest.raises(ConfigError, match="batch dimension is 4"):
         SeamlessOnnxBackend(_save(tmp_path, batch, "batch"))
-    stereo = helper.make_graph([ident], "s", [_io("input", [1, 2, "N"])], [_io("output", [1, 2, "N"])])
+    stereo = helper.make_graph(
+        [ident], "s", [_io("input", [1, 2, "N"])], [_io("output", [1, 2, "N"])]
+    )
     with pytest.raises(ConfigError, match="2 channel"):
         SeamlessOnnxBackend(_save(tmp_path, stereo, "stereo"))
 

@@ -21,9 +21,14 @@ from vona.transports.local import IpcStsBackend
 _CODE = "import sys; from vona.sidecar import sidecar_main; sys.exit(sidecar_main(sys.argv[1:]))"
 
 
-async def _start(*args: str, env: dict[str, str] | None = None) -> tuple[asyncio.subprocess.Process, str]:
+async def _start(
+    *args: str, env: dict[str, str] | None = None
+) -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _CODE, *args,
+        sys.executable,
+        "-c",
+        _CODE,
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, **(env or {})},
@@ -82,8 +87,9 @@ def test_onnx_backend_is_built_from_the_environment(tmp_path: object) -> None:
 
     node = helper.make_node("Identity", ["wav"], ["out"])
     io = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, "N"]) for n in ("wav", "out")]
-    model = helper.make_model(helper.make_graph([node], "id", io[:1], io[1:]),
-                              opset_imports=[helper.make_opsetid("", 17)])
+    model = helper.make_model(
+        helper.make_graph([node], "id", io[:1], io[1:]), opset_imports=[helper.make_opsetid("", 17)]
+    )
     model.ir_version = 8
     path = f"{tmp_path}/id.onnx"
     onnx.save(model, path)
@@ -98,6 +104,10 @@ def test_onnx_backend_is_built_from_the_environment(tmp_path: object) -> None:
     env["VONA_STS_ONNX_INPUT_NAME"] = "input"
     res = subprocess.run(
         [sys.executable, "-c", _CODE, "--backend", "onnx", "--bind", "127.0.0.1:0"],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert res.returncode == 2 and "no input 'input'" in res.stderr
+    assert res.returncode == 2
+    assert "no input 'input'" in res.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import AsyncIterator
 
 import cbor2
@@ -41,7 +40,8 @@ async def test_probes_and_capabilities(client: httpx.AsyncClient) -> None:
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "sessions": 0, "max_sessions": 4}
     caps = (await client.get("/v1/capabilities")).json()
-    assert caps["name"] == "passthrough" and caps["input_sample_rate_hz"] == 16_000
+    assert caps["name"] == "passthrough"
+    assert caps["input_sample_rate_hz"] == 16_000
 
 
 @pytest.mark.parametrize(("n", "ch"), [(0, 1), (1, 1), (320, 1), (321, 1), (960, 2)])
@@ -63,7 +63,8 @@ async def test_json_step_with_base64(client: httpx.AsyncClient) -> None:
     pcm = _pcm(160)
     body = {"seq": 1, "rate": 16_000, "ch": 1, "pcm": base64.b64encode(pcm).decode()}
     resp = await client.post(f"/v1/sessions/{sid}/step", json=body)
-    assert resp.status_code == 200 and resp.headers["content-type"] == "application/json"
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "application/json"
     (audio,) = resp.json()["audio"]
     assert base64.b64decode(audio["pcm"]) == pcm
     # Accept overrides the reply format.
@@ -115,7 +116,9 @@ async def test_bad_step_bodies(
     assert match in resp.json()["error"]["message"]
     # The session is still fine afterwards (on a fresh connection if the server closed it).
     good = cbor2.dumps({"seq": 1, "rate": 16_000, "ch": 1, "pcm": b"\x01\x00"})
-    assert (await client.post(f"/v1/sessions/{sid}/step", content=good, headers=CBOR)).status_code == 200
+    assert (
+        await client.post(f"/v1/sessions/{sid}/step", content=good, headers=CBOR)
+    ).status_code == 200
 
 
 async def test_session_errors(client: httpx.AsyncClient) -> None:
@@ -123,8 +126,11 @@ async def test_session_errors(client: httpx.AsyncClient) -> None:
     resp = await client.post("/v1/sessions/nope/step", content=body, headers=CBOR)
     assert resp.status_code == 404
     resp = await client.post("/v1/sessions", json={"temperature": 9})
-    assert resp.status_code == 400 and "temperature" in resp.json()["error"]["message"]
-    resp = await client.post("/v1/sessions", content=b"[", headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400
+    assert "temperature" in resp.json()["error"]["message"]
+    resp = await client.post(
+        "/v1/sessions", content=b"[", headers={"Content-Type": "application/json"}
+    )
     assert resp.status_code == 400
     resp = await client.post("/v1/sessions", content=b"\xa0", headers=CBOR)
     assert resp.status_code == 415
@@ -138,21 +144,27 @@ async def test_session_errors(client: httpx.AsyncClient) -> None:
 async def test_session_limit_and_readiness(sidecar: Sidecar, client: httpx.AsyncClient) -> None:
     ids = [await _session(client) for _ in range(4)]
     resp = await client.post("/v1/sessions")
-    assert resp.status_code == 503 and resp.json()["error"]["retryable"] is True
+    assert resp.status_code == 503
+    assert resp.json()["error"]["retryable"] is True
     assert (await client.get("/readyz")).json()["status"] == "full"
     await client.delete(f"/v1/sessions/{ids[0]}")
     assert (await client.post("/v1/sessions")).status_code == 201  # empty body: defaults
     sidecar.host.begin_drain()
     ready = await client.get("/readyz")
-    assert ready.status_code == 503 and ready.json()["status"] == "draining"
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "draining"
 
 
 async def test_bearer_token() -> None:
     settings = SidecarSettings(port=0, token="s3cret")
-    async with Sidecar(PassthroughStsBackend(), settings) as sc, httpx.AsyncClient(base_url=sc.url) as c:
+    async with (
+        Sidecar(PassthroughStsBackend(), settings) as sc,
+        httpx.AsyncClient(base_url=sc.url) as c,
+    ):
         assert (await c.get("/healthz")).status_code == 200
         resp = await c.post("/v1/sessions")
-        assert resp.status_code == 401 and resp.headers["www-authenticate"] == "Bearer"
+        assert resp.status_code == 401
+        assert resp.headers["www-authenticate"] == "Bearer"
         bad = {"Authorization": "Bearer wrong"}
         assert (await c.post("/v1/sessions", headers=bad)).status_code == 401
         good = {"Authorization": "Bearer s3cret"}
@@ -166,7 +178,10 @@ async def test_backend_errors_map_to_status() -> None:
         async def step(self, session, frame):  # type: ignore[no-untyped-def]
             raise BackendError("overloaded", retryable=frame.sequence == 1)
 
-    async with Sidecar(Failing(), SidecarSettings(port=0)) as sc, httpx.AsyncClient(base_url=sc.url) as c:
+    async with (
+        Sidecar(Failing(), SidecarSettings(port=0)) as sc,
+        httpx.AsyncClient(base_url=sc.url) as c,
+    ):
         sid = await _session(c)
         for seq, status in ((1, 503), (2, 422)):
             body = cbor2.dumps({"seq": seq, "rate": 16_000, "ch": 1, "pcm": b""})

@@ -11,7 +11,13 @@ from vona.sidecar.settings import is_loopback, parse_bind
 
 def test_defaults_and_environment() -> None:
     s = SidecarSettings.from_args([], {})
-    assert (s.host, s.port, s.backend, s.ipc_path, s.token) == ("127.0.0.1", 9090, "passthrough", None, None)
+    assert (s.host, s.port, s.backend, s.ipc_path, s.token) == (
+        "127.0.0.1",
+        9090,
+        "passthrough",
+        None,
+        None,
+    )
     env = {
         "VONA_STS_SIDECAR_BIND": "127.0.0.2:9191",
         "VONA_STS_ONNX_MODEL_PATH": "/m.onnx",
@@ -36,7 +42,13 @@ def test_flags_override_environment() -> None:
         ["--bind", "[::1]:0", "--ipc", "/tmp/x.sock", "--max-sessions", "9", "--idle-timeout", "0"],
         env,
     )
-    assert (s.host, s.port, s.ipc_path, s.max_sessions, s.idle_timeout_s) == ("::1", 0, "/tmp/x.sock", 9, 0.0)
+    assert (s.host, s.port, s.ipc_path, s.max_sessions, s.idle_timeout_s) == (
+        "::1",
+        0,
+        "/tmp/x.sock",
+        9,
+        0.0,
+    )
     assert SidecarSettings.from_args([], env).max_sessions == 3
 
 
@@ -67,5 +79,8 @@ def test_non_loopback_with_token_is_allowed() -> None:
 
 def test_helpers() -> None:
     assert parse_bind("[::1]:80") == ("::1", 80)
-    assert is_loopback("localhost") and is_loopback("127.3.4.5") and is_loopback("::1")
-    assert not is_loopback("10.0.0.1") and not is_loopback("host")
+    assert is_loopback("localhost")
+    assert is_loopback("127.3.4.5")
+    assert is_loopback("::1")
+    assert not is_loopback("10.0.0.1")
+    assert not is_loopback("host")

@@ -121,12 +121,9 @@ async def test_connect_error_and_429_are_retryable() -> None:
     srv = HttpServer(limited)
     _, port = await srv.start("127.0.0.1", 0)
     try:
-        async with HttpStsBackend(f"http://127.0.0.1:{port}") as b:
-            pass
-    except BackendError as exc:
-        assert exc.retryable is True and "HTTP 429" in str(exc)
-    else:
-        raise AssertionError("429 did not raise")
+        with pytest.raises(BackendError, match="HTTP 429") as info:
+            await HttpStsBackend(f"http://127.0.0.1:{port}").connect()
+        assert info.value.retryable is True
     finally:
         await srv.close()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from vona.codec import FrameReader, FrameWriter
 
 from vona import (
     AudioInputFrame,
@@ -23,7 +24,6 @@ from vona import (
     ToolCallRequested,
     TurnEnd,
 )
-from vona.codec import FrameReader, FrameWriter
 from vona.errors import BackendError, ConfigError
 from vona.transports.local import IpcServer, IpcStsBackend
 from vona.transports.sessions import SessionHost
@@ -118,8 +118,8 @@ async def test_far_errors_keep_their_retryable_flag(client: IpcStsBackend) -> No
         await client._request({"op": "start", "config": {"temperature": 5}}, "start")
     with pytest.raises(BackendError, match="unknown op"):
         await client._request({"op": "dance"}, "dance")
+    frame = {"seq": 0, "rate": 16_000, "ch": 1, "pcm": b""}
     with pytest.raises(BackendError, match="'session'"):
-        frame = {"seq": 0, "rate": 16_000, "ch": 1, "pcm": b""}
         await client._request({"op": "step", "frame": frame}, "step")
     # The connection survived all of that.
     assert (await client.step(session, _frame(3))).output_audio[0].sequence == 3
@@ -166,7 +166,8 @@ async def test_garbage_gets_an_error_and_others_are_untouched(
     reader, writer = await asyncio.open_unix_connection(server.path)
     writer.write(b"\x7f\xff\xff\xff")  # a frame far over max_frame_bytes
     replies = FrameReader(1 << 16).feed(await asyncio.wait_for(reader.read(65536), 5))
-    assert replies[0]["id"] is None and "frame" in replies[0]["error"]["message"]
+    assert replies[0]["id"] is None
+    assert "frame" in replies[0]["error"]["message"]
     assert await asyncio.wait_for(reader.read(1), 5) == b""
     reader, writer = await asyncio.open_unix_connection(server.path)
     writer.write(FrameWriter(1 << 16).write([1, 2, 3]))  # valid CBOR, not a request
@@ -187,7 +188,7 @@ async def test_server_going_away_is_retryable(sock_path: str) -> None:
     with pytest.raises(BackendError, match="connection lost") as info:
         await pending
     assert info.value.retryable is True
-    assert not os.path.exists(sock_path)
+    assert not os.path.exists(sock_path)  # noqa: ASYNC240
     with pytest.raises(BackendError, match="cannot connect") as info:
         await client.connect()
     assert info.value.retryable is True
@@ -202,7 +203,7 @@ async def test_socket_path_rules(sock_path: str) -> None:
     with pytest.raises(ConfigError, match="in use"):
         await IpcServer(PassthroughStsBackend(), sock_path).start()
     await srv.close()
-    Path(sock_path).write_text("not a socket")
+    Path(sock_path).write_text("not a socket")  # noqa: ASYNC240
     with pytest.raises(ConfigError, match="not a socket"):
         await IpcServer(PassthroughStsBackend(), sock_path).start()
 

@@ -50,7 +50,8 @@ async def test_limit_unknown_and_end() -> None:
     host = SessionHost(PassthroughStsBackend(), max_sessions=2)
     a = await host.create(SessionConfig())
     b = await host.create(SessionConfig())
-    assert a != b and len(a) >= 16
+    assert a != b
+    assert len(a) >= 16
     with pytest.raises(SessionLimitError, match="max_sessions=2"):
         await host.create(SessionConfig())
     step = await host.step(a, _frame(3))
@@ -128,7 +129,8 @@ async def test_drain_refuses_new_sessions_and_ends_the_rest() -> None:
     await host.close(drain_timeout_s=1.0)
     await in_flight
     assert backend.seen == [1, 2]
-    assert backend.ended == 1 and len(host) == 0
+    assert backend.ended == 1
+    assert len(host) == 0
 
 
 async def test_end_owned_ends_only_that_owners_sessions() -> None:

@@ -31,7 +31,12 @@ def test_input_frame_round_trip(n: int, ch: int) -> None:
     msg = wire.input_frame_to_msg(frame)
     assert msg["pcm"] == samples.astype("<i2").tobytes()
     back = wire.input_frame_from_msg(msg)
-    assert (back.sequence, back.sample_rate_hz, back.channels, back.timestamp_ns) == (5, 48_000, ch, 123)
+    assert (back.sequence, back.sample_rate_hz, back.channels, back.timestamp_ns) == (
+        5,
+        48_000,
+        ch,
+        123,
+    )
     np.testing.assert_array_equal(back.samples, samples)
     assert back.samples.dtype == np.int16
 
@@ -133,7 +138,9 @@ def test_capabilities_and_errors() -> None:
     msg = wire.error_to_msg(BackendError("down", retryable=True))
     assert msg == {"type": "BackendError", "message": "down", "retryable": True}
     err = wire.error_from_msg(msg, where="IPC")
-    assert isinstance(err, BackendError) and err.retryable and "down" in str(err)
+    assert isinstance(err, BackendError)
+    assert err.retryable
+    assert "down" in str(err)
     assert wire.error_to_msg(SessionLimitError("full"))["retryable"] is False
     assert wire.error_to_msg(RuntimeError("x"))["retryable"] is False
     assert wire.error_from_msg("junk", where="IPC").retryable is False

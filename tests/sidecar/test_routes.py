@@ -53,7 +53,16 @@ async def test_cbor_step_echoes(client: httpx.AsyncClient, n: int, ch: int) -> N
     assert resp.headers["content-type"] == "application/cbor"
     reply = cbor2.loads(resp.content)
     assert reply == {
-        "audio": [{"seq": 42, "rate": 16_000, "ch": ch, "pcm": _pcm(n, ch), "filler": False}],
+        "audio": [
+            {
+                "type": "out",
+                "seq": 42,
+                "rate": 16_000,
+                "ch": ch,
+                "pcm": _pcm(n, ch),
+                "filler": False,
+            }
+        ],
         "events": [],
     }
 
@@ -101,7 +110,7 @@ async def test_events_and_delete(sidecar: Sidecar, client: httpx.AsyncClient) ->
         (b"\xff\xfe", CBOR, 400, "malformed CBOR"),
         (b"{not json", {"Content-Type": "application/json"}, 400, "malformed JSON"),
         (cbor2.dumps([1, 2]), CBOR, 400, "must be a map"),
-        (cbor2.dumps({"seq": 0, "rate": 16_000, "ch": 1}), CBOR, 400, "missing 'pcm'"),
+        (cbor2.dumps({"seq": 0, "rate": 16_000, "ch": 1}), CBOR, 400, "no 'pcm'"),
         (cbor2.dumps({"seq": 0, "rate": 16_000, "ch": 1, "pcm": b"\x00"}), CBOR, 400, "whole"),
         (b"x", {"Content-Type": "text/plain"}, 415, "not supported"),
         (b"x" * (64 * 1024 + 1), CBOR, 413, "max_body_bytes"),

@@ -20,6 +20,7 @@ from vona import (
     ToolCallRequested,
     TurnEnd,
 )
+from vona.codec import cbor_loads, encode_audio_frame
 from vona.errors import BackendError, ProtocolError, SessionLimitError
 from vona.transports import wire
 
@@ -30,6 +31,7 @@ def test_input_frame_round_trip(n: int, ch: int) -> None:
     frame = AudioInputFrame(5, 48_000, ch, samples, timestamp_ns=123)
     msg = wire.input_frame_to_msg(frame)
     assert msg["pcm"] == samples.astype("<i2").tobytes()
+    assert cbor_loads(encode_audio_frame(frame)) == msg  # the codec's audio message
     back = wire.input_frame_from_msg(msg)
     assert (back.sequence, back.sample_rate_hz, back.channels, back.timestamp_ns) == (
         5,
@@ -51,18 +53,20 @@ def test_input_frame_accepts_base64_pcm() -> None:
     ("msg", "match"),
     [
         ([1, 2], "must be a map"),
-        ({"rate": 1, "ch": 1, "pcm": b""}, "missing 'seq'"),
-        ({"seq": "1", "rate": 1, "ch": 1, "pcm": b""}, "'seq' must be an integer"),
-        ({"seq": True, "rate": 1, "ch": 1, "pcm": b""}, "'seq' must be an integer"),
-        ({"seq": 0, "rate": 0, "ch": 1, "pcm": b""}, r"'rate'=0 is outside"),
-        ({"seq": 0, "rate": 10**9, "ch": 1, "pcm": b""}, r"'rate'=1000000000 is outside"),
-        ({"seq": 0, "rate": 8000, "ch": 9, "pcm": b""}, r"'ch'=9 is outside"),
-        ({"seq": -1, "rate": 8000, "ch": 1, "pcm": b""}, r"'seq'=-1"),
-        ({"seq": 0, "rate": 8000, "ch": 1}, "missing 'pcm'"),
+        ({"rate": 1, "ch": 1, "pcm": b""}, "no 'seq'"),
+        ({"seq": "1", "rate": 1, "ch": 1, "pcm": b""}, "'seq' must be an int"),
+        ({"seq": True, "rate": 1, "ch": 1, "pcm": b""}, "'seq' must be an int"),
+        ({"seq": 0, "rate": 0, "ch": 1, "pcm": b""}, "'rate' must be an int >= 1"),
+        ({"seq": 0, "rate": 10**9, "ch": 1, "pcm": b""}, r"'rate'=1000000000 is over"),
+        ({"seq": 0, "rate": 8000, "ch": 9, "pcm": b""}, r"'ch'=9 is over 8"),
+        ({"seq": 0, "rate": 8000, "ch": 0, "pcm": b""}, "'ch' must be an int >= 1"),
+        ({"seq": -1, "rate": 8000, "ch": 1, "pcm": b""}, "'seq' must be an int >= 0"),
+        ({"seq": 0, "rate": 8000, "ch": 1}, "no 'pcm'"),
         ({"seq": 0, "rate": 8000, "ch": 1, "pcm": 5}, "'pcm' must be bytes"),
         ({"seq": 0, "rate": 8000, "ch": 1, "pcm": b"\x00"}, "not a whole number"),
         ({"seq": 0, "rate": 8000, "ch": 2, "pcm": b"\x00\x00"}, "not a whole number"),
         ({"seq": 0, "rate": 8000, "ch": 1, "pcm": "!!"}, "not valid base64"),
+        ({"type": "out", "seq": 0, "rate": 8000, "ch": 1, "pcm": b""}, "'type' must be 'in'"),
     ],
 )
 def test_input_frame_refusals(msg: object, match: str) -> None:

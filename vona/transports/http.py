@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from vona.backend import BackendCapabilities, BackendStep
-from vona.codec import cbor_dumps, cbor_loads
+from vona.codec import cbor_loads, encode_audio_frame
 from vona.config import SessionConfig
 from vona.errors import BackendError, CodecError, ConfigError, ProtocolError
 from vona.events import ExternalContextEvent
@@ -21,7 +21,6 @@ from vona.transports.wire import (
     RemoteSession,
     capabilities_from_msg,
     context_to_msg,
-    input_frame_to_msg,
     step_from_msg,
 )
 
@@ -119,7 +118,7 @@ class HttpStsBackend:
         return RemoteSession(sid)
 
     async def step(self, session: RemoteSession, frame: AudioInputFrame) -> BackendStep:
-        body = cbor_dumps(input_frame_to_msg(frame))
+        body = encode_audio_frame(frame)  # the step body: one CBOR audio message
         url = f"/v1/sessions/{session.session_id}/step"
         resp = await self._send("POST", url, "step", content=body, content_type=_CBOR)
         try:

@@ -5,7 +5,9 @@ same over a Unix socket and over HTTP. Decoders validate everything they read an
 ``ProtocolError`` naming the field that was wrong: the peer is untrusted.
 
 Audio frame: ``{"seq": int, "rate": int, "ch": int, "pcm": bytes}`` (int16 little-endian,
-interleaved) plus ``"filler": bool`` on output and an optional ``"ts": int`` on input.
+interleaved) plus ``"filler": bool`` on output and an optional ``"ts": int`` on input: the
+audio message of ``vona.codec`` (``encode_audio_frame``/``decode_audio_frame``), whose
+``"type"`` tag (``"in"``/``"out"``) may be left out of a step body.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any, cast, get_args
 import numpy as np
 
 from vona.backend import BackendCapabilities, BackendStep
-from vona.errors import BackendError, ProtocolError, VonaError
+from vona.codec import decode_audio_frame
+from vona.errors import BackendError, CodecError, ProtocolError, VonaError
 from vona.events import (
     ContextKind,
     ControlEvent,
@@ -80,39 +83,29 @@ def _need_map(msg: object, what: str) -> dict[Any, Any]:
     return msg
 
 
-def _need_int(msg: dict[Any, Any], key: str, what: str, lo: int, hi: int) -> int:
-    if key not in msg:
-        raise ProtocolError(f"{what} is missing {key!r}")
-    value = msg[key]
-    if type(value) is not int:
-        raise ProtocolError(f"{what} {key!r} must be an integer, got {type(value).__name__}")
-    if not lo <= value <= hi:
-        raise ProtocolError(f"{what} {key!r}={value} is outside [{lo}, {hi}]")
-    return value
-
-
-def _pcm_bytes(msg: dict[Any, Any], what: str) -> bytes:
-    if "pcm" not in msg:
-        raise ProtocolError(f"{what} is missing 'pcm'")
-    pcm = msg["pcm"]
+def _audio_from_msg(msg: object, kind: str, what: str) -> Any:
+    """Validate an audio map and build its frame with the native audio-message decoder."""
+    m = _need_map(msg, what)
+    pcm = m.get("pcm")
     if isinstance(pcm, str):  # JSON bodies carry base64
         try:
-            return base64.b64decode(pcm, validate=True)
+            m = {**m, "pcm": base64.b64decode(pcm, validate=True)}
         except (binascii.Error, ValueError) as exc:
             raise ProtocolError(f"{what} 'pcm' is not valid base64: {exc}") from None
-    if not isinstance(pcm, (bytes, bytearray, memoryview)):
-        raise ProtocolError(f"{what} 'pcm' must be bytes, got {type(pcm).__name__}")
-    return bytes(pcm) if not isinstance(pcm, bytes) else pcm
-
-
-def _samples(pcm: bytes, channels: int, what: str) -> np.ndarray[Any, np.dtype[np.int16]]:
-    if len(pcm) % (2 * channels):
-        raise ProtocolError(
-            f"{what} 'pcm' has {len(pcm)} bytes, not a whole number of int16 frames "
-            f"of {channels} channel(s)"
-        )
-    samples = np.frombuffer(pcm, dtype="<i2")
-    return samples if _LITTLE else samples.astype(np.int16)
+    elif isinstance(pcm, (bytearray, memoryview)):
+        m = {**m, "pcm": bytes(pcm)}
+    got = m.setdefault("type", kind)  # the HTTP step body may leave the tag out
+    if got != kind:
+        raise ProtocolError(f"{what} 'type' must be {kind!r}, got {got!r}")
+    try:
+        frame = decode_audio_frame(m)
+    except CodecError as exc:
+        raise ProtocolError(f"{what}: {exc}") from None
+    if frame.sample_rate_hz > MAX_SAMPLE_RATE_HZ:
+        raise ProtocolError(f"{what} 'rate'={frame.sample_rate_hz} is over {MAX_SAMPLE_RATE_HZ}")
+    if frame.channels > MAX_CHANNELS:
+        raise ProtocolError(f"{what} 'ch'={frame.channels} is over {MAX_CHANNELS}")
+    return frame
 
 
 def _pcm_of(samples: np.ndarray[Any, Any]) -> bytes:
@@ -129,29 +122,24 @@ def pcm_to_base64(msg: dict[str, Any]) -> dict[str, Any]:
 
 
 def input_frame_to_msg(frame: AudioInputFrame) -> dict[str, Any]:
-    msg: dict[str, Any] = {
+    return {
+        "type": "in",
         "seq": frame.sequence,
         "rate": frame.sample_rate_hz,
         "ch": frame.channels,
         "pcm": _pcm_of(frame.samples),
+        "ts": frame.timestamp_ns,
     }
-    if frame.timestamp_ns:
-        msg["ts"] = frame.timestamp_ns
-    return msg
 
 
 def input_frame_from_msg(msg: object) -> AudioInputFrame:
-    m = _need_map(msg, "step frame")
-    seq = _need_int(m, "seq", "step frame", 0, 2**63 - 1)
-    rate = _need_int(m, "rate", "step frame", 1, MAX_SAMPLE_RATE_HZ)
-    ch = _need_int(m, "ch", "step frame", 1, MAX_CHANNELS)
-    ts = _need_int(m, "ts", "step frame", 0, 2**63 - 1) if "ts" in m else 0
-    samples = _samples(_pcm_bytes(m, "step frame"), ch, "step frame")
-    return AudioInputFrame(seq, rate, ch, samples, ts)
+    frame: AudioInputFrame = _audio_from_msg(msg, "in", "step frame")
+    return frame
 
 
 def _output_to_msg(frame: AudioOutputFrame) -> dict[str, Any]:
     return {
+        "type": "out",
         "seq": frame.sequence,
         "rate": frame.sample_rate_hz,
         "ch": frame.channels,
@@ -161,15 +149,8 @@ def _output_to_msg(frame: AudioOutputFrame) -> dict[str, Any]:
 
 
 def _output_from_msg(msg: object) -> AudioOutputFrame:
-    m = _need_map(msg, "output frame")
-    seq = _need_int(m, "seq", "output frame", 0, 2**63 - 1)
-    rate = _need_int(m, "rate", "output frame", 1, MAX_SAMPLE_RATE_HZ)
-    ch = _need_int(m, "ch", "output frame", 1, MAX_CHANNELS)
-    filler = m.get("filler", False)
-    if not isinstance(filler, bool):
-        raise ProtocolError("output frame 'filler' must be a boolean")
-    samples = _samples(_pcm_bytes(m, "output frame"), ch, "output frame")
-    return AudioOutputFrame(seq, rate, ch, samples, filler)
+    frame: AudioOutputFrame = _audio_from_msg(msg, "out", "output frame")
+    return frame
 
 
 def control_to_msg(event: ControlEvent) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import base64
 
 import numpy as np
 import pytest
+from vona.codec import cbor_loads, encode_audio_frame
 
 from vona import (
     AudioInputFrame,
@@ -20,7 +21,6 @@ from vona import (
     ToolCallRequested,
     TurnEnd,
 )
-from vona.codec import cbor_loads, encode_audio_frame
 from vona.errors import BackendError, ProtocolError, SessionLimitError
 from vona.transports import wire
 

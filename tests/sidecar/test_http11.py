@@ -121,6 +121,22 @@ async def test_slow_request_times_out_with_408(server: tuple[HttpServer, int]) -
     writer.close()
 
 
+async def test_trickled_request_still_times_out(server: tuple[HttpServer, int]) -> None:
+    _, port = server
+    reader, writer = await _open(port)
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    for _ in range(20):  # one byte every 50 ms: the 0.3 s deadline must not move
+        writer.write(b"G")
+        await asyncio.sleep(0.05)
+        if reader.at_eof() or reader._buffer:  # type: ignore[attr-defined]
+            break
+    status, _, _ = await _read_response(reader)
+    assert status == 408
+    assert loop.time() - t0 < 0.8
+    writer.close()
+
+
 async def test_handler_failure_is_500_and_connection_survives(
     server: tuple[HttpServer, int],
 ) -> None:
@@ -213,3 +229,18 @@ def test_limits_are_validated() -> None:
         HttpLimits(max_body_bytes=0)
     with pytest.raises(ConfigError, match="timeouts"):
         HttpLimits(request_timeout_s=0)
+
+
+async def test_idle_keep_alive_connection_is_closed() -> None:
+    srv = HttpServer(_echo, HttpLimits(keepalive_timeout_s=0.2, request_timeout_s=5))
+    _, port = await srv.start("127.0.0.1", 0)
+    try:
+        reader, writer = await _open(port)
+        for _ in range(3):  # requests well inside the idle time keep it open
+            writer.write(_req("GET", "/a"))
+            assert (await _read_response(reader))[0] == 200
+            await asyncio.sleep(0.1)
+        assert await _closed(reader)  # then 0.2 s of silence closes it
+        writer.close()
+    finally:
+        await srv.close(timeout_s=1)

@@ -120,7 +120,11 @@ class _Connection(asyncio.Protocol):
         self._busy = False
         self._closing = False
         self._sent_continue = False
+        # One lazily re-armed timer per connection: requests only move the deadline, so
+        # the hot path creates no TimerHandle (see _arm / _on_timer).
         self._timer: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None
+        self._in_request = False  # the request timeout runs from a request's first byte
         self._task: asyncio.Task[None] | None = None
 
     # -- asyncio.Protocol -------------------------------------------------------------
@@ -154,6 +158,7 @@ class _Connection(asyncio.Protocol):
         self._closing = True
         if self._timer is not None:
             self._timer.cancel()
+            self._timer = None
         if self._task is not None and not self._task.done():
             self._task.cancel()
         self._server._maybe_idle()
@@ -161,15 +166,20 @@ class _Connection(asyncio.Protocol):
     # -- request cycle ----------------------------------------------------------------
     def _process(self) -> None:
         while not self._busy and not self._closing:
+            if not self._buf:
+                self._arm(self._limits.keepalive_timeout_s)
+                return
             try:
                 req, keep_alive = self._parse()
             except _BadRequest as exc:
                 self._fail(exc.status, str(exc))
                 return
             if req is None:
-                timeout = self._limits.request_timeout_s if self._buf else None
-                self._arm(timeout or self._limits.keepalive_timeout_s)
+                if not self._in_request:  # trickling bytes must not extend the deadline
+                    self._in_request = True
+                    self._arm(self._limits.request_timeout_s)
                 return
+            self._in_request = False
             self._busy = True
             self._disarm()
             self._task = self._loop.create_task(self._serve(req, keep_alive))
@@ -191,7 +201,6 @@ class _Connection(asyncio.Protocol):
             return
         if self._transport is not None:
             self._transport.resume_reading()
-        self._arm(self._limits.keepalive_timeout_s)
         self._process()
         self._server._maybe_idle()
 
@@ -276,16 +285,24 @@ class _Connection(asyncio.Protocol):
             self._transport.close()
 
     def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._timer = self._loop.call_later(seconds, self._on_timeout)
+        deadline = self._deadline = self._loop.time() + seconds
+        timer = self._timer
+        if timer is None or deadline < timer.when():
+            if timer is not None:
+                timer.cancel()
+            self._timer = self._loop.call_at(deadline, self._on_timer)
 
     def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = None
 
-    def _on_timeout(self) -> None:
+    def _on_timer(self) -> None:
         self._timer = None
+        if self._closing or self._deadline is None:
+            return
+        if self._loop.time() < self._deadline:  # the deadline moved on: sleep until it
+            self._timer = self._loop.call_at(self._deadline, self._on_timer)
+            return
+        self._deadline = None
         if self._busy:
             return
         if self._buf:

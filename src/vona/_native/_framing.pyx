@@ -51,8 +51,8 @@ cdef class FrameWriter:
     cdef readonly Py_ssize_t max_frame_bytes
     cdef Py_ssize_t _max_depth
 
-    def __cinit__(self, Py_ssize_t max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
-                  Py_ssize_t max_depth=DEFAULT_MAX_DEPTH):
+    def __init__(self, Py_ssize_t max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
+                 Py_ssize_t max_depth=DEFAULT_MAX_DEPTH):
         self.max_frame_bytes = _check_max(max_frame_bytes)
         if max_depth < 0 or max_depth > 1000:
             raise ConfigError(f"max_depth must be in 0..1000, got {max_depth}")
@@ -107,10 +107,11 @@ cdef class FrameReader:
     cdef bint _busy
     cdef object _failure
 
-    def __cinit__(self, Py_ssize_t max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
-                  Py_ssize_t max_depth=DEFAULT_MAX_DEPTH, Py_ssize_t max_items=DEFAULT_MAX_ITEMS):
+    def __init__(self, Py_ssize_t max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
+                 Py_ssize_t max_depth=DEFAULT_MAX_DEPTH, Py_ssize_t max_items=DEFAULT_MAX_ITEMS):
         _check_max(max_frame_bytes)
         limits_from_args(&self._limits, max_depth, max_items, max_frame_bytes)
+        cf.vona_frame_reader_free(&self._r)  # __init__ may run twice
         if cf.vona_frame_reader_init(&self._r, <size_t>max_frame_bytes) != VONA_OK:
             raise ConfigError(f"max_frame_bytes {max_frame_bytes} is out of range")
         self._failure = None

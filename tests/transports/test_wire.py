@@ -6,7 +6,6 @@ import base64
 
 import numpy as np
 import pytest
-from vona.codec import cbor_loads, encode_audio_frame
 
 from vona import (
     AudioInputFrame,
@@ -21,6 +20,7 @@ from vona import (
     ToolCallRequested,
     TurnEnd,
 )
+from vona.codec import cbor_loads, encode_audio_frame
 from vona.errors import BackendError, ProtocolError, SessionLimitError
 from vona.transports import wire
 

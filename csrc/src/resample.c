@@ -10,13 +10,17 @@
  * FIFO stops growing after warm-up (no allocation in process), and int16 data
  * is converted through fixed scratch buffers of this size. */
 #define BLOCK_FRAMES 1024
-#define SCRATCH_FRAMES 8192 /* > BLOCK_FRAMES * 6 (8k -> 48k) + the engine's largest burst */
+/* Engine output scratch. Smaller than the largest burst (8k -> 48k vhq: ~7,000
+ * frames per 1024-frame block) on purpose: the partial-take and pull loops
+ * below are then exercised by the ordinary tests. */
+#define SCRATCH_FRAMES 4096
 #define MAX_CHANNELS 2
 
 struct vona_resampler {
     soxr_t sx; /* NULL when in_rate == out_rate (exact copy) */
     uint32_t in_rate, out_rate, channels;
     vona_resample_quality quality;
+    unsigned flags;
     uint64_t total_in, total_out; /* frames since the stream started */
     float scratch_in[BLOCK_FRAMES * MAX_CHANNELS];
     float scratch_out[SCRATCH_FRAMES * MAX_CHANNELS];
@@ -50,6 +54,12 @@ static soxr_t engine_new(const vona_resampler *r)
      * deterministic nor chunk-invariant; we convert ourselves. */
     soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     soxr_runtime_spec_t rt = soxr_runtime_spec(1); /* never spawn OpenMP threads */
+    if (r->flags & VONA_RESAMPLE_LOW_LATENCY) {
+        /* the smallest DFT sizes soxr allows: its output comes in blocks of
+         * about half a DFT, so smaller DFTs mean smaller blocks and less delay */
+        rt.log2_min_dft_size = 8;
+        rt.log2_large_dft_size = 8;
+    }
     soxr_error_t err = NULL;
     soxr_t sx = soxr_create((double)r->in_rate, (double)r->out_rate, r->channels, &err, &io, &q, &rt);
     if (err) {
@@ -62,6 +72,13 @@ static soxr_t engine_new(const vona_resampler *r)
 vona_status vona_resampler_create(uint32_t in_rate, uint32_t out_rate, uint32_t channels,
                                   vona_resample_quality quality, vona_resampler **out)
 {
+    return vona_resampler_create_ex(in_rate, out_rate, channels, quality, 0, out);
+}
+
+vona_status vona_resampler_create_ex(uint32_t in_rate, uint32_t out_rate, uint32_t channels,
+                                     vona_resample_quality quality, unsigned flags,
+                                     vona_resampler **out)
+{
     if (!out) return VONA_E_INVALID_ARG;
     *out = NULL;
     if (!vona_resampler_rate_supported(in_rate) || !vona_resampler_rate_supported(out_rate))
@@ -69,12 +86,14 @@ vona_status vona_resampler_create(uint32_t in_rate, uint32_t out_rate, uint32_t 
     if (channels < 1 || channels > MAX_CHANNELS) return VONA_E_INVALID_ARG;
     if (quality != VONA_RESAMPLE_LOW && quality != VONA_RESAMPLE_HQ && quality != VONA_RESAMPLE_VHQ)
         return VONA_E_INVALID_ARG;
+    if (flags & ~(unsigned)VONA_RESAMPLE_LOW_LATENCY) return VONA_E_INVALID_ARG;
     vona_resampler *r = calloc(1, sizeof *r);
     if (!r) return VONA_E_NOMEM;
     r->in_rate = in_rate;
     r->out_rate = out_rate;
     r->channels = channels;
     r->quality = quality;
+    r->flags = flags;
     if (in_rate != out_rate) {
         r->sx = engine_new(r);
         if (!r->sx) {
@@ -180,7 +199,7 @@ static vona_status process(vona_resampler *r, const float *in_f, const int16_t *
 {
     const size_t ch = r->channels;
     if (!r->sx) { /* equal rates: exact copy */
-        if (s->f32) memcpy(s->f32, in_f, in_frames * ch * sizeof(float));
+        if (in_frames && s->f32) memcpy(s->f32, in_f, in_frames * ch * sizeof(float));
         else if (in_frames) memcpy(s->i16, in_i, in_frames * ch * sizeof(int16_t));
         s->pos = in_frames;
     } else {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -31,7 +32,7 @@ def _stream(r: Resampler, x: npt.NDArray[np.generic], splits: list[int]) -> npt.
     """Feed x cut at the given frame offsets, then flush; concatenate everything."""
     ch = r.channels
     bounds = [0, *sorted(splits), len(x) // ch]
-    parts = [r.process(x[a * ch : b * ch]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [r.process(x[a * ch : b * ch]) for a, b in itertools.pairwise(bounds)]
     parts.append(r.flush())
     return np.concatenate(parts)
 
@@ -46,16 +47,23 @@ def _expected_len(n: int, a: int, b: int) -> int:
     channels=st.sampled_from((1, 2)),
     dtype=st.sampled_from(DTYPES),
     quality=st.sampled_from(("low", "hq", "vhq")),
+    low_latency=st.booleans(),
     n=st.integers(0, 3000),
     data=st.data(),
 )
 def test_any_split_equals_one_shot(
-    pair: tuple[int, int], channels: int, dtype: type, quality: str, n: int, data: st.DataObject
+    pair: tuple[int, int],
+    channels: int,
+    dtype: type,
+    quality: str,
+    low_latency: bool,
+    n: int,
+    data: st.DataObject,
 ) -> None:
     a, b = pair
     x = _signal(n, channels, dtype, seed=n)
     splits = data.draw(st.lists(st.integers(0, n), max_size=40))
-    r = Resampler(a, b, channels, quality)
+    r = Resampler(a, b, channels, quality, low_latency=low_latency)
     ref = _stream(r, x, [])
     got = _stream(r, x, splits)  # flush() reset the stream, so r is reused
     assert got.dtype == dtype
@@ -66,10 +74,13 @@ def test_any_split_equals_one_shot(
 @pytest.mark.parametrize(("a", "b"), [*PAIRS, (8000, 48000)])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [1, 2])
-def test_one_sample_chunks_equal_one_shot(a: int, b: int, dtype: type, channels: int) -> None:
+@pytest.mark.parametrize("low_latency", [False, True])
+def test_one_sample_chunks_equal_one_shot(
+    a: int, b: int, dtype: type, channels: int, low_latency: bool
+) -> None:
     n = 1500
     x = _signal(n, channels, dtype)
-    r = Resampler(a, b, channels)
+    r = Resampler(a, b, channels, low_latency=low_latency)
     ref = _stream(r, x, [])
     got = _stream(r, x, list(range(1, n)))
     np.testing.assert_array_equal(got, ref)
@@ -101,6 +112,27 @@ def test_per_call_count_is_bounded_and_delay_tracks_it() -> None:
     assert r.delay == 0.0
 
 
+@pytest.mark.parametrize(("a", "b"), PAIRS)
+def test_low_latency_gives_the_same_signal_sooner(a: int, b: int) -> None:
+    x = _signal(a, 1, np.float32)
+    chunk = a // 50
+    normal, low = Resampler(a, b), Resampler(a, b, low_latency=True)
+    max_delay = {False: 0.0, True: 0.0}
+    outs: dict[bool, list[npt.NDArray[np.generic]]] = {False: [], True: []}
+    for i in range(0, len(x), chunk):
+        for flag, r in ((False, normal), (True, low)):
+            y = r.process(x[i : i + chunk])
+            outs[flag].append(y)
+            max_delay[flag] = max(max_delay[flag], r.delay)
+            if flag:
+                assert len(y) > 0  # every 20 ms chunk yields output
+    assert max_delay[True] < max_delay[False]
+    full = {f: np.concatenate([*outs[f], r.flush()]) for f, r in ((False, normal), (True, low))}
+    # same filter; the FFT block size changes float rounding only
+    err = full[True].astype(np.float64) - full[False]
+    assert np.sqrt(np.mean(err**2)) < 1e-6 * np.sqrt(np.mean(full[False].astype(np.float64) ** 2))
+
+
 def test_equal_rates_copy_exactly() -> None:
     for dtype in DTYPES:
         x = _signal(777, 2, dtype)
@@ -114,9 +146,12 @@ def test_two_dimensional_layout_round_trips() -> None:
     r = Resampler(16000, 48000, 2)
     x = _signal(320, 2, np.int16).reshape(320, 2)
     parts = [r.process(x) for _ in range(5)]
+    parts.append(r.flush())
     assert all(p.ndim == 2 and p.shape[1] == 2 for p in parts)
     flat = Resampler(16000, 48000, 2)
     flat_parts = [flat.process(x.reshape(-1)) for _ in range(5)]
+    flat_parts.append(flat.flush())
+    assert flat_parts[-1].ndim == 1
     np.testing.assert_array_equal(np.concatenate(parts).reshape(-1), np.concatenate(flat_parts))
 
 
@@ -127,7 +162,8 @@ def test_int16_path_is_float_path_rounded_half_even_and_saturated() -> None:
         r = Resampler(a, b)
         yi = _stream(r, xi, [1234])
         yf = _stream(r, xi.astype(np.float32) / np.float32(32768), [777])
-        assert yi.min() == -32768 and yi.max() == 32767
+        assert yi.min() == -32768
+        assert yi.max() == 32767
         expect = np.clip(np.rint(yf * np.float32(32768)), -32768, 32767).astype(np.int16)
         np.testing.assert_array_equal(yi, expect)
 
@@ -153,10 +189,11 @@ def _snr_db(y: npt.NDArray[np.generic], ref: npt.NDArray[np.float64]) -> float:
 
 
 @pytest.mark.parametrize(("a", "b"), PAIRS)
-def test_hq_snr_against_soxr_vhq_at_least_soxr_hq(a: int, b: int) -> None:
+@pytest.mark.parametrize("low_latency", [False, True])
+def test_hq_snr_against_soxr_vhq_at_least_soxr_hq(a: int, b: int, low_latency: bool) -> None:
     x = _bandlimited(a, a, 0.9 * min(a, b) / 2)
     ref = soxr.resample(x, a, b, quality="VHQ")
-    r = Resampler(a, b)
+    r = Resampler(a, b, low_latency=low_latency)
     ours = _stream(r, x.astype(np.float32), list(range(a // 50, a, a // 50)))
     theirs = soxr.resample(x.astype(np.float32), a, b, quality="HQ")
     assert _snr_db(ours, ref) >= _snr_db(theirs, ref) - 0.05
@@ -183,6 +220,10 @@ def test_tone_above_output_nyquist_is_rejected(a: int, b: int) -> None:
         ((16000, 96000), errors.AudioFormatError, "out_rate 96000"),
         ((16000, 8000, 3), errors.AudioFormatError, "channels"),
         ((16000, 8000, 1, "best"), errors.ConfigError, "quality"),
+        ((16000, 8000, 1, None), errors.ConfigError, "quality"),
+        ((16000.0, 8000), errors.AudioFormatError, "in_rate must be an integer"),
+        ((16000, "8000"), errors.AudioFormatError, "out_rate must be an integer"),
+        ((16000, 8000, True), errors.AudioFormatError, "channels must be an integer"),
     ],
 )
 def test_bad_construction(args: tuple[object, ...], exc: type[Exception], needle: str) -> None:
@@ -200,6 +241,8 @@ def test_bad_construction(args: tuple[object, ...], exc: type[Exception], needle
         (np.zeros(7, np.int16), "7 samples"),
         (np.zeros((4, 3), np.int16), "shape"),
         (np.zeros((2, 2, 2), np.int16), "3-D"),
+        (np.zeros(10, ">i2"), "byte order"),
+        (np.frombuffer(bytes(41), np.int16, offset=1), "aligned"),
     ],
 )
 def test_bad_chunks(x: object, needle: str) -> None:
@@ -207,6 +250,11 @@ def test_bad_chunks(x: object, needle: str) -> None:
     with pytest.raises(errors.AudioFormatError, match=needle):
         r.process(x)  # type: ignore[arg-type]
     assert r.delay == 0.0  # nothing was consumed
+
+
+def test_numpy_integer_arguments_are_accepted() -> None:
+    r = Resampler(np.int64(48000), np.int32(16000), np.int16(2))
+    assert (r.in_rate, r.out_rate, r.channels) == (48000, 16000, 2)
 
 
 def test_closed_resampler_raises() -> None:
@@ -255,13 +303,14 @@ def test_threads_on_separate_objects_match_single_thread() -> None:
 
 def test_same_object_from_two_threads_is_refused_not_corrupted() -> None:
     r = Resampler(8000, 48000, 2)
-    big = _signal(200_000, 2, np.float32)
+    big = _signal(100_000, 2, np.float32)
     failures: list[BaseException] = []
+    produced: list[int] = []
 
     def hammer() -> None:
         for _ in range(5):
             try:
-                r.process(big)
+                produced.append(len(r.process(big)) // 2)
             except errors.VonaError as exc:
                 failures.append(exc)
 
@@ -269,3 +318,7 @@ def test_same_object_from_two_threads_is_refused_not_corrupted() -> None:
         for f in [pool.submit(hammer) for _ in range(2)]:
             f.result()
     assert all("in use by another thread" in str(e) for e in failures)
+    assert len(produced) + len(failures) == 10
+    # refused calls consumed nothing: the stream is exactly the accepted calls
+    total = sum(produced) + len(r.flush()) // 2
+    assert total == _expected_len(len(produced) * 100_000, 8000, 48000)

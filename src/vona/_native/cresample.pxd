@@ -13,10 +13,16 @@ cdef extern from "vona/resample.h" nogil:
         VONA_RESAMPLE_HQ
         VONA_RESAMPLE_VHQ
 
+    enum:
+        VONA_RESAMPLE_LOW_LATENCY
+
     int vona_resampler_rate_supported(uint32_t rate_hz)
     vona_status vona_resampler_quality_parse(const char *name, vona_resample_quality *out)
     vona_status vona_resampler_create(uint32_t in_rate, uint32_t out_rate, uint32_t channels,
                                       vona_resample_quality quality, vona_resampler **out)
+    vona_status vona_resampler_create_ex(uint32_t in_rate, uint32_t out_rate, uint32_t channels,
+                                         vona_resample_quality quality, unsigned flags,
+                                         vona_resampler **out)
     void vona_resampler_destroy(vona_resampler *r)
     size_t vona_resampler_max_output(const vona_resampler *r, size_t in_frames)
     vona_status vona_resampler_process_f32(vona_resampler *r, const float *inp, size_t in_frames,

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from vona.errors import ConfigError
+from vona.transports._eager import start_eagerly
 
 __all__ = ["HttpLimits", "HttpServer", "Request", "Response", "error_response"]
 
@@ -182,7 +183,11 @@ class _Connection(asyncio.Protocol):
             self._in_request = False
             self._busy = True
             self._disarm()
-            self._task = self._loop.create_task(self._serve(req, keep_alive))
+            self._task = None
+            # Most steps never wait: answer them in this loop turn, without a task.
+            self._task = start_eagerly(self._serve(req, keep_alive), self._loop)
+            if self._task is not None:
+                return  # _serve goes on with the next request when it is done
 
     async def _serve(self, req: Request, keep_alive: bool) -> None:
         try:
@@ -195,13 +200,14 @@ class _Connection(asyncio.Protocol):
         keep_alive = keep_alive and not self._closing and not self._server._stopping
         self._write(resp, keep_alive)
         self._busy = False
-        self._task = None
+        resumed, self._task = self._task is not None, None
         if not keep_alive:
             self._close()
             return
         if self._transport is not None:
             self._transport.resume_reading()
-        self._process()
+        if resumed:  # ran as a task: _process is not on the stack, so carry on here
+            self._process()
         self._server._maybe_idle()
 
     def _parse(self) -> tuple[Request | None, bool]:

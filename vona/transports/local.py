@@ -34,6 +34,7 @@ from vona.config import SessionConfig
 from vona.errors import BackendError, CodecError, ConfigError, ProtocolError, VonaError
 from vona.events import ExternalContextEvent
 from vona.frames import AudioInputFrame
+from vona.transports._eager import start_eagerly
 from vona.transports.sessions import SessionHost
 from vona.transports.wire import (
     RemoteSession,
@@ -92,9 +93,12 @@ class _ServerConnection(asyncio.Protocol):
             if not isinstance(msg, dict) or type(msg.get("id")) is not int:
                 self._protocol_violation("every request must be a map with an integer 'id'")
                 return
-            task = loop.create_task(self._run(msg))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            # Run each request now; only one that has to wait becomes a task. Requests
+            # of one session still run in order: SessionHost's per-session lock is FIFO.
+            task = start_eagerly(self._run(msg), loop)
+            if task is not None:
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         if len(self._tasks) > _MAX_IN_FLIGHT and self._transport is not None:
             self._paused = True
             self._transport.pause_reading()

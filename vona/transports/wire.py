@@ -15,8 +15,10 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 import sys
-from typing import Any, cast, get_args
+from types import UnionType
+from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints
 
 import numpy as np
 
@@ -75,6 +77,38 @@ class RemoteSession:
 
     session_id: str
     ended: bool = False
+
+
+@functools.cache
+def _field_checks(cls: type) -> dict[str, tuple[tuple[type, ...], tuple[object, ...]]]:
+    """Per field: the plain types a value may have, and the allowed values of a Literal."""
+    checks = {}
+    for name, hint in get_type_hints(cls).items():
+        kinds: list[type] = []
+        literals: list[object] = []
+        for arg in get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,):
+            origin = get_origin(arg)
+            if origin is Literal:
+                literals.extend(get_args(arg))
+            elif arg is type(None):
+                kinds.append(type(None))
+            else:
+                kinds.append(origin or arg)
+        checks[name] = (tuple(kinds), tuple(literals))
+    return checks
+
+
+def _check_types(cls: type, values: dict[Any, Any], what: str) -> None:
+    checks = _field_checks(cls)
+    for key, value in values.items():
+        kinds, literals = checks[key]
+        if literals and value in literals and type(value) is str:
+            continue
+        if kinds and type(value) in kinds and not (type(value) is bool and bool not in kinds):
+            continue
+        if float in kinds and type(value) is int:
+            continue
+        raise ProtocolError(f"{what} field {key!r} has a bad value {value!r}"[:200])
 
 
 def _need_map(msg: object, what: str) -> dict[Any, Any]:
@@ -173,8 +207,10 @@ def control_from_msg(msg: object) -> ControlEvent:
     extra = set(m) - names - {"type"}
     if extra:
         raise ProtocolError(f"control event {tag!r} has unknown fields {sorted(map(str, extra))}")
+    values = {k: v for k, v in m.items() if k != "type"}
+    _check_types(cls, values, f"control event {tag!r}")
     try:
-        return cls(**{k: v for k, v in m.items() if k != "type"})
+        return cls(**values)
     except TypeError as exc:
         raise ProtocolError(f"control event {tag!r}: {exc}") from None
 
@@ -206,7 +242,7 @@ def context_to_msg(event: ExternalContextEvent) -> dict[str, Any]:
 def context_from_msg(msg: object) -> ExternalContextEvent:
     m = _need_map(msg, "context event")
     kind = m.get("kind")
-    if kind not in _CONTEXT_KINDS:
+    if not isinstance(kind, str) or kind not in _CONTEXT_KINDS:
         raise ProtocolError(f"context event 'kind' must be one of {sorted(_CONTEXT_KINDS)}")
     payload = m.get("payload", {})
     if not isinstance(payload, dict):
@@ -232,8 +268,10 @@ def capabilities_to_msg(caps: BackendCapabilities) -> dict[str, Any]:
 def capabilities_from_msg(msg: object) -> BackendCapabilities:
     m = _need_map(msg, "capabilities")
     names = {f.name for f in dataclasses.fields(BackendCapabilities)}
+    values = {k: v for k, v in m.items() if k in names}  # newer servers may send more
+    _check_types(BackendCapabilities, values, "capabilities")
     try:
-        return BackendCapabilities(**{k: v for k, v in m.items() if k in names})
+        return BackendCapabilities(**values)
     except TypeError as exc:
         raise ProtocolError(f"capabilities: {exc}") from None
 

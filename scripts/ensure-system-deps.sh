@@ -8,19 +8,22 @@ missing=0
 for lib in opus soxr; do have_pkg "$lib" || missing=1; done
 command -v espeak-ng >/dev/null 2>&1 || missing=1
 command -v sox >/dev/null 2>&1 || missing=1
+# interop oracles for the Ogg Opus tests
+command -v opusenc >/dev/null 2>&1 || missing=1
+command -v ogginfo >/dev/null 2>&1 || missing=1
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing=1
 [ "$missing" = 0 ] && exit 0
 
 case "$(uname -s)" in
 Linux)
     if ! command -v apt-get >/dev/null 2>&1; then
-        echo "ensure-system-deps: no apt-get; install pkg-config, libopus-dev, libsoxr-dev, espeak-ng, sox yourself" >&2
+        echo "ensure-system-deps: no apt-get; install pkg-config, libopus-dev, libsoxr-dev, espeak-ng, sox, opus-tools, vorbis-tools yourself" >&2
         exit 1
     fi
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
     pyver=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
-    pkgs="pkg-config libopus-dev libsoxr-dev espeak-ng sox"
+    pkgs="pkg-config libopus-dev libsoxr-dev espeak-ng sox opus-tools vorbis-tools"
     if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
         pkgs="$pkgs python3-venv python${pyver}-venv"
     fi
@@ -34,8 +37,8 @@ Darwin)
         echo "ensure-system-deps: Homebrew is needed on macOS (https://brew.sh)" >&2
         exit 1
     fi
-    echo "ensure-system-deps: brew install pkg-config opus libsoxr espeak-ng sox"
-    brew install pkg-config opus libsoxr espeak-ng sox
+    echo "ensure-system-deps: brew install pkg-config opus libsoxr espeak-ng sox opus-tools vorbis-tools"
+    brew install pkg-config opus libsoxr espeak-ng sox opus-tools vorbis-tools
     ;;
 *)
     echo "ensure-system-deps: unsupported system $(uname -s)" >&2

@@ -108,11 +108,33 @@ static VONA_COLD vona_status fail(vona_cbor_decoder *d, vona_status st, vona_cbo
     return st;
 }
 
-static uint64_t read_be(const uint8_t *p, int n)
+/* The 1, 2, 4 or 8-byte big-endian argument after a head (fixed-size loads, no loop). */
+static inline uint64_t read_arg(const uint8_t *p, unsigned ai)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++) v = v << 8 | p[i];
-    return v;
+    switch (ai) {
+    case 24: return p[0];
+    case 25: return (uint64_t)p[0] << 8 | p[1];
+    case 26: return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+    default: {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+        return v;
+    }
+    }
+}
+
+/* Short ASCII strings (map keys) are the common case: check them inline. */
+static inline int text_valid(const uint8_t *p, size_t n, int *ascii)
+{
+    if (n <= 16) {
+        uint8_t acc = 0;
+        for (size_t i = 0; i < n; i++) acc |= p[i];
+        if (acc < 0x80) {
+            *ascii = 1;
+            return 1;
+        }
+    }
+    return vona_utf8_valid(p, n, ascii);
 }
 
 /* An item finished: close every definite container it was the last of. */
@@ -144,7 +166,8 @@ static vona_status push(vona_cbor_decoder *d, uint8_t kind, int indefinite, uint
     return VONA_OK;
 }
 
-vona_status vona_cbor_next(vona_cbor_decoder *d, vona_cbor_item *it)
+/* The general path: every item kind, every error. */
+static vona_status next_slow(vona_cbor_decoder *restrict d, vona_cbor_item *restrict it)
 {
     size_t at = d->pos;
     if (d->started && d->depth == 0) return fail(d, VONA_E_STATE, VONA_CBOR_ERR_DONE, 0, at);
@@ -181,7 +204,7 @@ vona_status vona_cbor_next(vona_cbor_decoder *d, vona_cbor_item *it)
     if (ai >= 24 && ai <= 27) {
         int n = 1 << (ai - 24);
         if ((size_t)n > d->len - pos) return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_TRUNCATED, 0, at);
-        v = read_be(d->data + pos, n);
+        v = read_arg(d->data + pos, ai);
         pos += (size_t)n;
     } else if (ai >= 28 && ai <= 30) {
         return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_RESERVED, ai, at);
@@ -219,7 +242,7 @@ vona_status vona_cbor_next(vona_cbor_decoder *d, vona_cbor_item *it)
         if (v > left) return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_TRUNCATED, 0, at);
         it->value = v;
         it->data = d->data + pos;
-        if (major == 3 && !vona_utf8_valid(it->data, (size_t)v, &it->ascii))
+        if (major == 3 && !text_valid(it->data, (size_t)v, &it->ascii))
             return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_INVALID_UTF8, 0, at);
         pos += (size_t)v;
         break;
@@ -271,6 +294,48 @@ vona_status vona_cbor_next(vona_cbor_decoder *d, vona_cbor_item *it)
     d->pos = pos;
     if (!opened) close_done(d);
     return VONA_OK;
+}
+
+vona_status vona_cbor_next(vona_cbor_decoder *restrict d, vona_cbor_item *restrict it)
+{
+    /* Fast path for the common case: an integer or definite string inside a definite
+     * container. It commits nothing until every check has passed; anything else
+     * (containers, floats, errors, indefinite items) goes to next_slow. */
+    size_t at = d->pos;
+    if (VONA_LIKELY(at < d->len && d->depth)) {
+        vona_cbor_frame *f = &d->stack[d->depth - 1];
+        uint8_t ib = d->data[at];
+        unsigned ai = ib & 31, major = ib >> 5;
+        if (major < 4 && ai < 28 && !f->indefinite && d->items < d->limits.max_items) {
+            size_t pos = at + 1;
+            uint64_t v = ai;
+            if (ai >= 24) {
+                size_t n = (size_t)1 << (ai - 24);
+                if (n > d->len - pos) return next_slow(d, it);
+                v = read_arg(d->data + pos, ai);
+                pos += n;
+            }
+            const uint8_t *data = NULL;
+            int ascii = 0;
+            if (major >= 2) {
+                if (v > d->len - pos) return next_slow(d, it);
+                data = d->data + pos;
+                if (major == 3 && !text_valid(data, (size_t)v, &ascii)) return next_slow(d, it);
+                pos += (size_t)v;
+            }
+            /* UINT, NEGINT, BYTES, TEXT are 0..3, as the major types. */
+            it->type = (vona_cbor_type)major;
+            it->indefinite = 0;
+            it->ascii = ascii;
+            it->value = v;
+            it->data = data;
+            d->items++;
+            d->pos = pos;
+            if (--f->remaining == 0) close_done(d); /* a definite frame: never a string */
+            return VONA_OK;
+        }
+    }
+    return next_slow(d, it);
 }
 
 vona_status vona_cbor_finish(vona_cbor_decoder *d)

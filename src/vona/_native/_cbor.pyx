@@ -425,7 +425,11 @@ cdef object _map(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it):
         _next(d, &sub)
         if sub.type == ccbor.VONA_CBOR_BREAK:
             break
-        k = _build(d, &sub, True)
+        # Definite text keys are the common case: skip the generic dispatch.
+        if sub.type == ccbor.VONA_CBOR_TEXT and not sub.indefinite:
+            k = _make_text(sub.data, <size_t>sub.value, sub.ascii)
+        else:
+            k = _build(d, &sub, True)
         _next(d, &sub)
         size = PyDict_GET_SIZE(out)
         PyDict_SetItem(out, k, _build(d, &sub, False))

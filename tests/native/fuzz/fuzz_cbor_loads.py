@@ -81,7 +81,7 @@ def TestOneInput(data: bytes) -> None:
 def main() -> None:
     import atheris
 
-    atheris.instrument_all()
+    atheris.instrument_func(TestOneInput)
     atheris.Setup(sys.argv, TestOneInput)
     atheris.Fuzz()
 

@@ -88,7 +88,8 @@ def TestOneInput(data: bytes) -> None:
 def main() -> None:
     import atheris
 
-    atheris.instrument_all()
+    atheris.instrument_func(TestOneInput)
+    atheris.instrument_func(by_hand)
     atheris.Setup(sys.argv, TestOneInput)
     atheris.Fuzz()
 

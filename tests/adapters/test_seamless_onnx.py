@@ -11,9 +11,9 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
 from onnx import TensorProto, helper  # noqa: E402
-from vona.adapters.seamless_onnx import SeamlessOnnxBackend  # noqa: E402
 
 from vona import AudioInputFrame, ExternalContextEvent, SessionConfig  # noqa: E402
+from vona.adapters.seamless_onnx import SeamlessOnnxBackend  # noqa: E402
 from vona.errors import AudioFormatError, ConfigError, ProvisioningError  # noqa: E402
 
 RNG = np.random.default_rng(7)

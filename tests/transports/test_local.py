@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from vona.codec import FrameReader, FrameWriter
 
 from vona import (
     AudioInputFrame,
@@ -24,6 +23,7 @@ from vona import (
     ToolCallRequested,
     TurnEnd,
 )
+from vona.codec import FrameReader, FrameWriter
 from vona.errors import BackendError, ConfigError
 from vona.transports.local import IpcServer, IpcStsBackend
 from vona.transports.sessions import SessionHost

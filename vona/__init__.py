@@ -6,6 +6,9 @@ The contracts live at the top level; audio primitives in ``vona.dsp``, codecs in
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from vona import errors
 from vona.backend import BackendCapabilities, BackendStep, SpeechToSpeechBackend
 from vona.config import AudioFormat, SessionConfig, ToolSpec, TurnDetection
@@ -37,7 +40,39 @@ from vona.realtime import (
 )
 from vona.transport import AudioTransport
 
+if TYPE_CHECKING:
+    from vona.clock import Clock, MonotonicClock
+    from vona.driver import SessionDriver, run_session
+    from vona.manager import SessionManager
+    from vona.metrics import SessionMetrics
+    from vona.runtime import InterruptibleBackend, VonaRuntime
+    from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
+
 __version__ = "0.1.0"
+
+# The session runtime loads on first use, so ``import vona`` stays light (the skills
+# module pulls in jsonschema).
+_LAZY = {
+    "Clock": "vona.clock",
+    "MonotonicClock": "vona.clock",
+    "SessionDriver": "vona.driver",
+    "run_session": "vona.driver",
+    "SessionManager": "vona.manager",
+    "SessionMetrics": "vona.metrics",
+    "InterruptibleBackend": "vona.runtime",
+    "VonaRuntime": "vona.runtime",
+    "SkillAuditEvent": "vona.skills",
+    "SkillExecutor": "vona.skills",
+    "SkillRegistry": "vona.skills",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vona' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "AudioDelta",
@@ -47,12 +82,15 @@ __all__ = [
     "AudioTransport",
     "BackendCapabilities",
     "BackendStep",
+    "Clock",
     "ControlEvent",
     "ExternalContextEvent",
     "FallbackRequested",
     "Interrupted",
+    "InterruptibleBackend",
     "Interruption",
     "LatencyMark",
+    "MonotonicClock",
     "PassthroughStsBackend",
     "RealtimeError",
     "RealtimeEvent",
@@ -60,6 +98,12 @@ __all__ = [
     "RealtimeVoiceBackend",
     "ResponseDone",
     "SessionConfig",
+    "SessionDriver",
+    "SessionManager",
+    "SessionMetrics",
+    "SkillAuditEvent",
+    "SkillExecutor",
+    "SkillRegistry",
     "SpeechStarted",
     "SpeechStopped",
     "SpeechToSpeechBackend",
@@ -71,6 +115,8 @@ __all__ = [
     "TurnEnd",
     "UnknownEvent",
     "Usage",
+    "VonaRuntime",
     "__version__",
     "errors",
+    "run_session",
 ]

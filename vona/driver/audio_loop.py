@@ -1,0 +1,140 @@
+"""The audio path the driver uses: the native ``vona.loop.StepLoop``.
+
+``AudioLoop`` is the part of the step loop's API the driver relies on; ``make_loop`` builds
+the native one. The driver holds two loop objects when a backend's input and output rates
+differ (the input side of one, the output side of the other); one otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeAlias
+
+from vona.backend import BackendCapabilities
+from vona.errors import ConfigError
+from vona.frames import Int16Array
+from vona.loop import StepLoop
+
+__all__ = ["AudioLoop", "LoopFactory", "LoopPair", "make_loop"]
+
+
+class AudioLoop(Protocol):
+    """Transport-rate chunks in, backend frames out; backend audio in, paced playout out.
+
+    Sample counts are per channel; ``interrupt`` returns ``(dropped_samples,
+    played_samples, played_ms)`` for the current assistant turn at the transport rate.
+    Times are nanoseconds; None means "not known yet".
+    """
+
+    def push_input(self, chunk: Int16Array) -> list[Int16Array]: ...
+
+    def push_output(self, samples: Int16Array) -> int: ...
+
+    def pull_playout(self, n: int) -> Int16Array: ...
+
+    @property
+    def playout_buffered(self) -> int: ...
+
+    def interrupt(self) -> tuple[int, int, float]:
+        """``(dropped_samples, played_samples, played_ms)`` (a NamedTuple natively)."""
+        ...
+
+    def begin_turn(self, now_ns: int | None = None) -> None: ...
+
+    def end_turn(self) -> None: ...
+
+    def mark_user_speech_end(self, ns: int | None = None) -> None: ...
+
+    @property
+    def first_audio_ns(self) -> int | None: ...
+
+    @property
+    def turn_latency_ns(self) -> int | None: ...
+
+    @property
+    def underruns(self) -> int: ...
+
+    def set_clock(self, virtual: bool) -> None: ...
+
+    def set_time(self, ns: int) -> None: ...
+
+
+LoopFactory: TypeAlias = Callable[[int, int, int, int, int, str], AudioLoop]
+"""``(transport_rate, backend_rate, backend_frame_samples, channels,
+playout_capacity_samples, quality) -> AudioLoop``."""
+
+
+def make_loop(
+    transport_rate: int,
+    backend_rate: int,
+    backend_frame_samples: int,
+    channels: int,
+    playout_capacity_samples: int,
+    quality: str,
+) -> AudioLoop:
+    """Build the native ``vona.loop.StepLoop``."""
+    loop: AudioLoop = StepLoop(
+        transport_rate,
+        backend_rate,
+        backend_frame_samples,
+        channels=channels,
+        playout_capacity_samples=playout_capacity_samples,
+        quality=quality,
+    )
+    return loop
+
+
+class LoopPair:
+    """The native loops for the current backend: one ``StepLoop`` when the backend's input
+    and output rates match, else one per direction (input side of the first, output side
+    of the second). ``configure`` rebuilds them only when the backend's audio shape
+    changes (e.g. on a fallback to a backend with other rates)."""
+
+    def __init__(
+        self,
+        factory: LoopFactory,
+        transport_rate: int,
+        channels: int,
+        capacity_samples: int,
+        quality: str,
+        virtual_now: Callable[[], int] | None,
+    ) -> None:
+        self._factory = factory
+        self.transport_rate = transport_rate
+        self.channels = channels
+        self._capacity = max(capacity_samples, 1)
+        self._quality = quality
+        self._virtual_now = virtual_now
+        self._key: tuple[int, int, int] | None = None
+        self._retired_underruns = 0
+        self.in_loop: AudioLoop | None = None
+        self.out_loop: AudioLoop | None = None
+
+    def configure(self, caps: BackendCapabilities) -> None:
+        if caps.channels != self.channels:
+            raise ConfigError(
+                f"backend {caps.name} takes {caps.channels} channel(s) but the transport "
+                f"carries {self.channels}"
+            )
+        frame = caps.frame_samples or max(caps.input_sample_rate_hz // 50, 1)
+        key = (caps.input_sample_rate_hz, caps.output_sample_rate_hz, frame)
+        if key == self._key:
+            return
+        make, rate, ch = self._factory, self.transport_rate, self.channels
+        in_loop = make(rate, key[0], frame, ch, self._capacity, self._quality)
+        out_loop = in_loop
+        if key[1] != key[0]:
+            out_frame = max(key[1] // 50, 1)
+            out_loop = make(rate, key[1], out_frame, ch, self._capacity, self._quality)
+        if self._virtual_now is not None:
+            for loop in {id(in_loop): in_loop, id(out_loop): out_loop}.values():
+                loop.set_clock(True)
+                loop.set_time(self._virtual_now())
+        self._retired_underruns = self.underruns
+        self.in_loop, self.out_loop, self._key = in_loop, out_loop, key
+
+    @property
+    def underruns(self) -> int:
+        """Underruns of every output loop this session used."""
+        current = int(self.out_loop.underruns) if self.out_loop is not None else 0
+        return self._retired_underruns + current

@@ -1,0 +1,483 @@
+"""The session driver: the asyncio loop that joins a transport, the native step loop, a
+backend (step-oriented or realtime), skills and the runtime policy.
+
+Tasks per session: one reads the transport and feeds the backend (``recv`` -> native
+``push_input`` -> ``step``/``send_audio``, all direct calls), one paces playout (one
+``pull_playout`` and ``send`` per transport frame period), a realtime backend's event
+pump, tool calls, and the optional duration limit. Tools, playout and realtime events run
+concurrently with input, so a user can barge in while a tool runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+from vona.clock import Clock, default_clock
+from vona.config import SessionConfig
+from vona.driver.audio_loop import AudioLoop, LoopFactory, LoopPair, make_loop
+from vona.driver.engines import Engine
+from vona.driver.fallback import BackendChain, error_dict
+from vona.driver.input import InputReader
+from vona.driver.playout import Playout
+from vona.errors import AudioFormatError, BackendError, ConfigError, ProtocolError
+from vona.events import ExternalContextEvent, Interruption, ToolCallRequested
+from vona.frames import AudioInputFrame, Int16Array
+from vona.metrics import InterruptionRecord, SessionMetrics, ToolCallRecord
+from vona.runtime import AnyBackend, VonaRuntime
+from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
+from vona.transport import AudioTransport
+
+__all__ = ["SessionDriver"]
+
+
+class SessionDriver:
+    """One voice session. Build it, then ``await run()`` for its ``SessionMetrics``.
+
+    ``skills`` is a ``SkillRegistry`` (its tools are added to ``config.tools`` when that is
+    empty) or a ready ``SkillExecutor``. ``transport_sample_rate_hz`` defaults to the
+    transport's ``sample_rate_hz`` attribute, else the first input frame's rate.
+    ``raise_errors=True`` re-raises the error that ended the session after cleanup;
+    otherwise it is only recorded in ``metrics.error``.
+    While running, ``interrupt()`` and ``inject()`` may be called by the application and
+    ``stop()`` ends the session.
+    """
+
+    def __init__(
+        self,
+        transport: AudioTransport,
+        backend: AnyBackend,
+        *,
+        runtime: VonaRuntime | None = None,
+        skills: SkillRegistry | SkillExecutor | None = None,
+        config: SessionConfig | None = None,
+        clock: Clock | None = None,
+        transport_sample_rate_hz: int | None = None,
+        session_id: str | None = None,
+        loop_factory: LoopFactory | None = None,
+        raise_errors: bool = False,
+    ) -> None:
+        self.transport = transport
+        self.runtime = runtime if runtime is not None else VonaRuntime()
+        config = config if config is not None else SessionConfig()
+        if isinstance(skills, SkillExecutor):
+            self.executor = skills
+        else:
+            registry = skills if skills is not None else SkillRegistry()
+            self.executor = SkillExecutor(
+                registry,
+                clock=clock,
+                default_timeout_s=self.runtime.tool_timeout_s,
+                max_concurrency=self.runtime.max_concurrent_tools,
+            )
+        if not config.tools and len(self.executor.registry):
+            config = config.model_copy(update={"tools": self.executor.registry.tool_specs()})
+        self.config = config
+        self.executor.on_result = self._on_tool_result
+        self.executor.on_audit = self._on_audit
+        self._chain = BackendChain(self, [backend, *self.runtime.backend_chain])
+        self._clock = clock
+        rate = transport_sample_rate_hz or getattr(transport, "sample_rate_hz", None)
+        self._rate: int | None = int(rate) if rate else None
+        self._channels: int = int(getattr(transport, "channels", 1) or 1)
+        self._loop_factory = loop_factory if loop_factory is not None else make_loop
+        self.raise_errors = raise_errors
+        self.metrics = SessionMetrics(session_id=session_id or uuid.uuid4().hex[:12])
+        self.engine: Engine | None = None
+        self._loops: LoopPair | None = None
+        self.generation_id = 0
+        self.generation_open = False
+        self._turn_open = False
+        self._turn_begun = False
+        self._reader = InputReader(transport)
+        self._playout: Playout | None = None
+        self._done: asyncio.Event | None = None
+        self._end_reason: str | None = None
+        self._exc: BaseException | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- public --------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        if self._clock is None:
+            self._clock = default_clock()
+        return self._clock
+
+    @property
+    def done(self) -> bool:
+        return self._end_reason is not None
+
+    async def run(self) -> SessionMetrics:
+        """Run the session to its end; never raises for session errors unless
+        ``raise_errors`` (cancellation of the caller's task does propagate)."""
+        if self._done is not None:
+            raise ConfigError("a SessionDriver runs once; build a new one per session")
+        self._done = asyncio.Event()
+        if self.executor._clock is None:
+            self.executor._clock = self.clock
+        self.metrics.started_ns = self.clock.now_ns()
+        self.log("session_start", session_id=self.metrics.session_id)
+        try:
+            await self._main()
+        except asyncio.CancelledError:
+            self.end("cancelled")
+            raise
+        except Exception as exc:
+            self.fail(exc)
+        finally:
+            await self._cleanup()
+        if self._exc is not None and self.raise_errors:
+            raise self._exc
+        return self.metrics
+
+    def stop(self, reason: str = "stopped") -> None:
+        """End the session at the next opportunity."""
+        self.end(reason)
+
+    async def inject(self, event: ExternalContextEvent) -> None:
+        """Send application context (transcript override, precomputed reply...) to the
+        current backend."""
+        engine = self.engine
+        if engine is None:
+            raise ConfigError("the session has no backend yet; call inject() while it runs")
+        self.log("context_injected", context_kind=event.kind)
+        try:
+            await engine.inject(event)
+        except BackendError as exc:
+            await self.backend_failed(engine, exc)
+
+    async def interrupt(
+        self, reason: str = "app", generation_id: int | None = None, *, notify: bool = True
+    ) -> InterruptionRecord:
+        """Stop the assistant: clear the playout ring and the transport, cancel the
+        generation's tool calls and (``notify``) tell the backend what the user heard."""
+        now = self.clock.now_ns()
+        gen = self.generation_id if generation_id is None else generation_id
+        out = self.out_loop
+        dropped_ring, played, _ = out.interrupt() if out is not None else (0, 0, 0.0)
+        if not self._turn_begun:
+            played = 0  # the loop still reports the turn an earlier interruption ended
+        self._turn_begun = False
+        dropped_transport = int(await self.transport.clear())
+        playout = self._playout
+        real_dropped = (
+            playout.split_transport_drop(dropped_transport) if playout else dropped_transport
+        )
+        heard = max(int(played) - real_dropped, 0)
+        rate = self._rate or 1
+        # Generation 0 means "unknown" (a backend without generation ids): cancel what is
+        # live but do not bar later calls, which would carry the same id.
+        cancelled = self.executor.cancel_generation(
+            gen, f"generation interrupted ({reason})", remember=gen != 0
+        )
+        record = InterruptionRecord(
+            t_ns=now - self.metrics.started_ns,
+            reason=reason,
+            generation_id=gen,
+            played_samples=heard,
+            played_ms=heard * 1000 // rate,
+            dropped_ring_samples=int(dropped_ring),
+            dropped_transport_samples=dropped_transport,
+            cancelled_calls=[c.call_id for c in cancelled],
+        )
+        self.metrics.interruptions.append(record)
+        self.metrics.dropped_samples += record.dropped_samples
+        self.log(
+            "interruption",
+            reason=reason,
+            generation_id=gen,
+            played_ms=record.played_ms,
+            dropped_samples=record.dropped_samples,
+            cancelled_calls=record.cancelled_calls,
+        )
+        self._turn_open = False
+        self.generation_open = False
+        engine = self.engine
+        if notify and engine is not None:
+            out_rate = engine.caps.output_sample_rate_hz
+            event = Interruption(
+                reason=reason,
+                generation_id=gen,
+                played_ms=record.played_ms,
+                played_samples=heard * out_rate // rate,
+                dropped_samples=record.dropped_samples * out_rate // rate,
+            )
+            try:
+                await engine.notify_interrupt(event)
+            except BackendError as exc:
+                await self.backend_failed(engine, exc)
+        return record
+
+    # -- hooks for the engines -------------------------------------------------------
+
+    def log(self, kind: str, **data: Any) -> None:
+        self.metrics.log(self.clock.now_ns(), kind, **data)
+
+    def end(self, reason: str, error: dict[str, Any] | None = None) -> None:
+        """Record why the session ends (the first reason wins) and wake ``run``."""
+        if self._end_reason is not None:
+            return
+        self._end_reason = reason
+        self.metrics.end_reason = reason
+        if error is not None:
+            self.metrics.error = error
+        if self._done is not None:
+            self._done.set()
+
+    def fail(self, exc: BaseException) -> None:
+        """End the session because of ``exc``."""
+        if self._end_reason is None:
+            self._exc = exc
+            name = self.engine.name if self.engine is not None else None
+            self.end("error", error_dict(exc, name))
+
+    def note_generation(self, generation_id: int) -> None:
+        if generation_id > self.generation_id:
+            self.generation_id = generation_id
+
+    def open_generation(self) -> int:
+        self.generation_id += 1
+        self.generation_open = True
+        return self.generation_id
+
+    def assistant_active(self) -> bool:
+        out = self.out_loop
+        return (
+            self._turn_open
+            or self.generation_open
+            or (out is not None and out.playout_buffered > 0)
+        )
+
+    def on_backend_audio(self, samples: Int16Array, rate: int, channels: int) -> None:
+        engine = self.engine
+        out = self.out_loop
+        if engine is None or out is None:
+            return
+        if rate != engine.caps.output_sample_rate_hz or channels != self._channels:
+            raise ProtocolError(
+                f"backend {engine.name} sent audio at {rate} Hz x{channels}, but declared "
+                f"{engine.caps.output_sample_rate_hz} Hz x{self._channels}"
+            )
+        if samples.shape[0] == 0:
+            return
+        m = self.metrics
+        if m.time_to_first_byte_ns is None:
+            m.time_to_first_byte_ns = self.clock.now_ns() - m.started_ns
+        if not self._turn_open:
+            now = self.clock.now_ns()
+            out.begin_turn(now)
+            self._turn_open = True
+            self._turn_begun = True
+            if self._playout is not None:
+                self._playout.new_turn()
+            self.generation_open = True
+            self.log("assistant_audio_start", generation_id=self.generation_id)
+        out.push_output(samples)
+
+    async def on_tool_call(self, request: ToolCallRequested) -> None:
+        await self.executor.submit(request)
+
+    def on_user_speech_end(self) -> None:
+        now = self.clock.now_ns()
+        out = self.out_loop
+        if out is not None:
+            out.mark_user_speech_end(now)
+        self.log("user_speech_end")
+
+    def on_assistant_done(self) -> None:
+        out = self.out_loop
+        if self._turn_open and out is not None:
+            out.end_turn()
+        self._turn_open = False
+        self.generation_open = False
+        self.log("assistant_done", generation_id=self.generation_id)
+
+    async def backend_failed(self, engine: Engine, exc: BackendError) -> None:
+        """A backend failed: switch to the next fallback if the error is retryable and one
+        is left, else end the session with the error (see ``BackendChain``)."""
+        await self._chain.failed(engine, exc)
+
+    def configure_audio(self, engine: Engine) -> None:
+        """Fit the native loops to ``engine``'s rates and frame size."""
+        assert self._loops is not None
+        self._loops.configure(engine.caps)
+
+    def reset_generation_state(self) -> None:
+        self._turn_open = False
+        self.generation_open = False
+
+    @property
+    def out_loop(self) -> AudioLoop | None:
+        return self._loops.out_loop if self._loops is not None else None
+
+    def tick(self) -> None:
+        """Called by the playout task once per period: start reading input ahead if a
+        backend step is slow."""
+        assert self._playout is not None
+        self._reader.check(self.clock.now_ns(), self._playout.period_ns, self._spawn)
+
+    def _spawn(self, coro: Any) -> None:
+        self._track(
+            asyncio.get_running_loop().create_task(self._guard(coro), name="vona-read-ahead")
+        )
+
+    # -- internals -------------------------------------------------------------------
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _main(self) -> None:
+        first: AudioInputFrame | None = None
+        if self._rate is None:
+            first = await self.transport.recv()
+            if first is None:
+                self.log("input_ended")
+                self.end("input_ended")
+                return
+            self._rate, self._channels = first.sample_rate_hz, first.channels
+        rt = self.runtime
+        self._loops = LoopPair(
+            self._loop_factory,
+            self._rate,
+            self._channels,
+            int(rt.playout_capacity_s * self._rate),
+            rt.resample_quality,
+            self.clock.now_ns if self.clock.virtual else None,
+        )
+        await self._chain.start_first()
+        if self.done:
+            return
+        loop = asyncio.get_running_loop()
+        assert self._rate is not None
+        self._playout = Playout(self, self._rate, self._channels)
+        self._track(loop.create_task(self._guard(self._playout.run()), name="vona-playout"))
+        self._track(loop.create_task(self._guard(self._input(first)), name="vona-input"))
+        if self.runtime.max_session_s is not None:
+            self._track(loop.create_task(self._limit(), name="vona-limit"))
+        assert self._done is not None
+        await self._done.wait()
+
+    async def _guard(self, coro: Any) -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.fail(exc)
+
+    async def _limit(self) -> None:
+        assert self.runtime.max_session_s is not None
+        await self.clock.sleep(int(self.runtime.max_session_s * 1e9))
+        self.log("max_duration")
+        self.end("max_duration")
+
+    async def _input(self, first: AudioInputFrame | None) -> None:
+        reader = self._reader
+        frame = first if first is not None else await reader.next()
+        m = self.metrics
+        while frame is not None and not self.done:
+            if frame.sample_rate_hz != self._rate or frame.channels != self._channels:
+                raise AudioFormatError(
+                    f"transport frame {frame.sequence} is {frame.sample_rate_hz} Hz "
+                    f"x{frame.channels}; the session runs at {self._rate} Hz x{self._channels}"
+                )
+            m.frames_in += 1
+            m.samples_in += frame.samples_per_channel
+            in_loop = self._loops.in_loop if self._loops is not None else None
+            feeding = self.engine
+            assert in_loop is not None
+            for samples in in_loop.push_input(frame.samples):
+                engine = self.engine
+                if engine is None or self.done:
+                    return
+                if engine is not feeding:
+                    break  # a fallback switched backends: these frames are at the old rate
+                m.backend_frames += 1
+                bf = AudioInputFrame(
+                    m.backend_frames,
+                    engine.caps.input_sample_rate_hz,
+                    self._channels,
+                    samples,
+                    frame.timestamp_ns,
+                )
+                reader.step_since_ns = self.clock.now_ns()
+                try:
+                    await engine.feed(bf)
+                except BackendError as exc:
+                    await self.backend_failed(engine, exc)
+                finally:
+                    reader.step_since_ns = None
+            frame = await reader.next()
+        if self.done:
+            return
+        self.log("input_ended")
+        await self._drain()
+        self.end("input_ended")
+
+    async def _drain(self) -> None:
+        clock = self.clock
+        period = self.runtime.playout_frame_ms * 1_000_000
+        deadline = clock.now_ns() + int(self.runtime.drain_timeout_s * 1e9)
+        while not self.done and clock.now_ns() < deadline:
+            engine = self.engine
+            out = self.out_loop
+            busy = engine is not None and engine.busy()
+            if (
+                not busy
+                and self.executor.active == 0
+                and (out is None or out.playout_buffered == 0)
+            ):
+                return
+            await clock.sleep(period)
+
+    async def _on_tool_result(self, event: ExternalContextEvent) -> None:
+        self.log("tool_result", call_id=event.call_id, ok=event.payload.get("ok"))
+        engine = self.engine
+        if engine is None or self.done:
+            return
+        try:
+            await engine.inject(event)
+        except BackendError as exc:
+            await self.backend_failed(engine, exc)
+
+    def _on_audit(self, event: SkillAuditEvent) -> None:
+        self.log(
+            f"tool_{event.kind}",
+            call_id=event.call_id,
+            name=event.name,
+            generation_id=event.generation_id,
+            duration_ns=event.duration_ns,
+        )
+
+    async def _cleanup(self) -> None:
+        if self._end_reason is None:
+            self.end("stopped")
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.executor.aclose()
+        engine = self.engine
+        if engine is not None:
+            try:
+                await engine.close()
+            except Exception as exc:
+                self.log("backend_close_error", backend=engine.name, message=str(exc))
+        if self._loops is not None:
+            with contextlib.suppress(Exception):
+                self.metrics.underruns = self._loops.underruns
+        m = self.metrics
+        m.tool_calls = [
+            ToolCallRecord(
+                c.call_id, c.name, c.generation_id, c.state.value, c.duration_ns, c.error
+            )
+            for c in self.executor.calls
+        ]
+        m.ended_ns = self.clock.now_ns()
+        self.log("session_end", reason=self._end_reason, error=m.error)

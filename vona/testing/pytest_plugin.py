@@ -1,0 +1,65 @@
+"""pytest fixtures for Vona sessions (registered as the ``vona`` pytest11 plugin).
+
+- ``virtual_clock``: a fresh ``VirtualClock``.
+- ``vona_run``: ``vona_run(coro)`` runs a coroutine on a ``VirtualEventLoop`` driven by
+  ``virtual_clock`` and returns its result.
+- ``scripted_transport``: factory ``scripted_transport(audio, sample_rate_hz, **kw)`` for
+  ``ScriptedTransport``s on ``virtual_clock``.
+- ``mock_backend``: factory ``mock_backend(turns, **kw)`` for ``MockBackend``s.
+- ``mock_realtime_backend``: factory ``mock_realtime_backend(script, **kw)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import pytest
+
+from vona.frames import Int16Array
+from vona.testing.mock_backend import MockBackend, MockTurn
+from vona.testing.mock_realtime import MockRealtimeBackend, ScriptStep
+from vona.testing.transport import ScriptedTransport
+from vona.testing.virtual_time import VirtualClock, run_virtual
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def virtual_clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def vona_run(virtual_clock: VirtualClock) -> Callable[[Coroutine[Any, Any, Any]], Any]:
+    def _run(coro: Coroutine[Any, Any, T]) -> T:
+        return run_virtual(coro, clock=virtual_clock)
+
+    return _run
+
+
+@pytest.fixture
+def scripted_transport(virtual_clock: VirtualClock) -> Callable[..., ScriptedTransport]:
+    def _make(audio: Int16Array, sample_rate_hz: int, **kwargs: Any) -> ScriptedTransport:
+        kwargs.setdefault("clock", virtual_clock)
+        return ScriptedTransport(audio, sample_rate_hz, **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def mock_backend() -> Callable[..., MockBackend]:
+    def _make(turns: list[MockTurn] | tuple[MockTurn, ...] = (), **kwargs: Any) -> MockBackend:
+        return MockBackend(turns, **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def mock_realtime_backend() -> Callable[..., MockRealtimeBackend]:
+    def _make(
+        script: list[ScriptStep] | tuple[ScriptStep, ...] = (), **kwargs: Any
+    ) -> MockRealtimeBackend:
+        return MockRealtimeBackend(script, **kwargs)
+
+    return _make

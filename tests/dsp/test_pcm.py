@@ -41,14 +41,16 @@ def _int16(n: int, seed: int = 0) -> npt.NDArray[np.int16]:
 def test_to_float32_matches_numpy(n: int) -> None:
     x = _int16(n)
     y = to_float32(x)
-    assert y.dtype == np.float32 and y.shape == (n,)
+    assert y.dtype == np.float32
+    assert y.shape == (n,)
     assert np.array_equal(y, x.astype(np.float32) / np.float32(32768))
 
 
 def test_every_int16_round_trips() -> None:
     x = np.arange(-32768, 32768, dtype=np.int16)
     f = to_float32(x)
-    assert f[0] == -1.0 and f[-1] == np.float32(32767 / 32768)
+    assert f[0] == -1.0
+    assert f[-1] == np.float32(32767 / 32768)
     assert np.array_equal(to_int16(f), x)
 
 
@@ -101,7 +103,8 @@ def test_interleave_round_trip(channels: int, frames: int) -> None:
     back = deinterleave(inter, channels)
     assert len(back) == channels
     for a, b in zip(back, planes, strict=True):
-        assert np.array_equal(a, b) and a.flags.c_contiguous
+        assert np.array_equal(a, b)
+        assert a.flags.c_contiguous
 
 
 def test_layout_errors() -> None:
@@ -109,7 +112,7 @@ def test_layout_errors() -> None:
         downmix(np.zeros(3, np.int16), 2)
     with pytest.raises(errors.AudioFormatError, match="multiple of channels=3"):
         deinterleave(np.zeros(4, np.int16), 3)
-    with pytest.raises(errors.ConfigError, match="channels must be 1..64"):
+    with pytest.raises(errors.ConfigError, match=r"channels must be 1\.\.64"):
         downmix(np.zeros(4, np.int16), 0)
     with pytest.raises(errors.ConfigError, match="channels must be an int"):
         downmix(np.zeros(4, np.int16), "2")  # type: ignore[arg-type]
@@ -117,7 +120,7 @@ def test_layout_errors() -> None:
         interleave([np.zeros(3, np.int16), np.zeros(4, np.int16)])
     with pytest.raises(errors.AudioFormatError, match=r"planes\[1\] must have dtype int16"):
         interleave([np.zeros(3, np.int16), np.zeros(3, np.float32)])
-    with pytest.raises(errors.ConfigError, match="1..64 channel arrays"):
+    with pytest.raises(errors.ConfigError, match=r"1\.\.64 channel arrays"):
         interleave([])
     with pytest.raises(errors.AudioFormatError, match="dtype float32"):
         to_int16(np.zeros(3, np.float64))
@@ -136,7 +139,8 @@ def test_gain_db_int16_and_float32(db: float) -> None:
     assert np.array_equal(gain_db(x, db), expect)
     f = to_float32(x)
     out = gain_db(f, db)
-    assert out.dtype == np.float32 and np.array_equal(out, f * g)
+    assert out.dtype == np.float32
+    assert np.array_equal(out, f * g)
 
 
 def test_levels() -> None:

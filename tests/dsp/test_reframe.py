@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -22,7 +24,7 @@ def _run(
     rf = Reframer(frame, channels)
     bounds = [0, *sorted(cuts), x.size // channels]
     frames: list[npt.NDArray[np.int16]] = []
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in itertools.pairwise(bounds):
         before = rf.pending
         got = rf.push(x[a * channels : b * channels])
         assert len(got) == (before + b - a) // frame
@@ -52,7 +54,8 @@ def test_random_splits_concatenate_to_the_input(
     if pad:
         padded = -(-n // frame) * frame * channels
         assert joined.size == padded
-        assert np.array_equal(joined[: x.size], x) and not joined[x.size :].any()
+        assert np.array_equal(joined[: x.size], x)
+        assert not joined[x.size :].any()
     else:
         assert np.array_equal(joined, x)
 
@@ -62,7 +65,8 @@ def test_edge_chunk_sizes(size: int) -> None:
     rf = Reframer(320)
     x = _signal(size)
     frames = rf.push(x)
-    assert len(frames) == size // 320 and rf.pending == size % 320
+    assert len(frames) == size // 320
+    assert rf.pending == size % 320
     assert rf.frames_after(320 - rf.pending) == 1
     for f in frames:
         assert f.base is None  # each frame owns its memory (one allocation per frame)
@@ -76,7 +80,8 @@ def test_one_sample_at_a_time() -> None:
     rf = Reframer(3, channels=2)
     x = _signal(2 * 10)
     frames = [f for i in range(10) for f in rf.push(x[2 * i : 2 * i + 2])]
-    assert len(frames) == 3 and rf.pending == 1
+    assert len(frames) == 3
+    assert rf.pending == 1
     assert np.array_equal(np.concatenate(frames), x[:18])
     assert np.array_equal(rf.flush()[0], np.array([*x[18:], 0, 0, 0, 0], np.int16))
 
@@ -95,7 +100,9 @@ def test_errors_and_lifecycle() -> None:
         rf.frames_after(-1)
     rf.push(np.ones(2, np.int16))
     rf.reset()
-    assert rf.pending == 0 and rf.frame_samples == 4 and rf.channels == 2
+    assert rf.pending == 0
+    assert rf.frame_samples == 4
+    assert rf.channels == 2
     with rf:
         pass
     with pytest.raises(errors.VonaError, match="closed"):

@@ -110,7 +110,7 @@ def test_bad_input_names_the_problem(bad: object, message: str) -> None:
 def test_bad_sizes_and_closed() -> None:
     with pytest.raises(errors.ConfigError, match="capacity must be > 0"):
         RingBuffer(0)
-    with pytest.raises(errors.ConfigError, match="channels must be 1..64"):
+    with pytest.raises(errors.ConfigError, match=r"channels must be 1\.\.64"):
         RingBuffer(8, channels=0)
     with pytest.raises(errors.ConfigError, match="capacity \\* channels"):
         RingBuffer(1 << 31, channels=2)

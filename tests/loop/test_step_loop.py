@@ -47,7 +47,8 @@ def test_passthrough_process_is_lossless_at_equal_rates(channels: int) -> None:
     assert np.array_equal(y, x[: y.size])
     st = loop.stats()
     assert st["frames_in"] == st["frames_out"] == 4000
-    assert st["overflows"] == 0 and st["samples_played"] == 4000 * frame
+    assert st["overflows"] == 0
+    assert st["samples_played"] == 4000 * frame
 
 
 def test_push_input_and_push_output_equal_process() -> None:
@@ -62,13 +63,15 @@ def test_push_input_and_push_output_equal_process() -> None:
         k = int(rng.integers(0, 2000))
         frames = b.push_input(x[pos : pos + k])
         for f in frames:
-            assert f.shape == (320,) and f.base is None  # one allocation per frame
+            assert f.shape == (320,)
+            assert f.base is None
             b.push_output(f)
         pos += k
     while (more := b.pull_playout(4096)).size:
         out.append(more)
     assert np.array_equal(np.concatenate(out), via_process)
-    assert b.frames_in == a.frames_in and b.frames_out == b.frames_in
+    assert b.frames_in == a.frames_in
+    assert b.frames_out == b.frames_in
 
 
 @pytest.mark.parametrize(
@@ -101,7 +104,8 @@ def test_interrupt_drops_exactly_the_unplayed_audio() -> None:
     result = loop.interrupt()
     assert isinstance(result, Interruption)
     assert result == Interruption(10_000 - 3360, 3360, 140.0)
-    assert loop.playout_buffered == 0 and loop.pull_playout(480).size == 0
+    assert loop.playout_buffered == 0
+    assert loop.pull_playout(480).size == 0
     assert loop.dropped_samples == 10_000 - 3360
     # A later turn restarts the played position.
     loop.begin_turn()
@@ -119,7 +123,8 @@ def test_interrupt_across_rates_reports_transport_samples() -> None:
     loop.pull_playout(960)
     loop.pull_playout(960)
     it = loop.interrupt()
-    assert it.dropped_samples == queued - 1920 and it.played_samples == 1920
+    assert it.dropped_samples == queued - 1920
+    assert it.played_samples == 1920
     assert it.played_ms == 40.0
     # the output resampler restarted: new output is not mixed with the old tail
     fresh = Resampler(16000, 48000).process(np.full(3200, 1000, np.int16))
@@ -138,17 +143,20 @@ def test_overflow_is_counted_never_silent() -> None:
 def test_virtual_clock_latency_stamps_are_deterministic() -> None:
     loop = StepLoop(16000, 16000, 320)
     loop.set_clock(True)
-    assert loop.clock_is_virtual and loop.now_ns() == 0
+    assert loop.clock_is_virtual
+    assert loop.now_ns() == 0
     loop.set_time(1_000_000_000)
     loop.mark_user_speech_end()  # at 1.000 s
     loop.advance_clock(150_000_000)
     loop.begin_turn()  # at 1.150 s
-    assert loop.turn_start_ns == 1_150_000_000 and loop.first_audio_ns is None
+    assert loop.turn_start_ns == 1_150_000_000
+    assert loop.first_audio_ns is None
     speech = np.concatenate([np.zeros(400, np.int16), np.full(2000, 500, np.int16)])
     loop.push_output(speech)
     loop.advance_clock(20_000_000)
     loop.pull_playout(320)  # silence only: no stamp
-    assert loop.first_audio_ns is None and loop.turn_latency_ns is None
+    assert loop.first_audio_ns is None
+    assert loop.turn_latency_ns is None
     loop.advance_clock(20_000_000)  # 1.190 s
     loop.pull_playout(320)  # sound starts 80 samples (5 ms) into this chunk
     assert loop.first_audio_ns == 1_195_000_000
@@ -157,7 +165,8 @@ def test_virtual_clock_latency_stamps_are_deterministic() -> None:
     # the mark was used: the next turn has no latency until a fresh mark
     loop.begin_turn()
     loop.pull_playout(320)
-    assert loop.turn_latency_ns is None and loop.first_audio_ns == loop.now_ns()
+    assert loop.turn_latency_ns is None
+    assert loop.first_audio_ns == loop.now_ns()
 
 
 def test_underruns_count_gaps_during_a_playing_turn_only() -> None:
@@ -168,7 +177,8 @@ def test_underruns_count_gaps_during_a_playing_turn_only() -> None:
     loop.push_output(np.ones(500, np.int16))
     loop.pull_playout(320)
     assert loop.pull_playout(320).size == 180  # gap while producing
-    assert loop.underruns == 1 and loop.stats()["underrun_samples"] == 140
+    assert loop.underruns == 1
+    assert loop.stats()["underrun_samples"] == 140
     loop.end_turn()
     loop.pull_playout(320)  # drained after the backend finished: fine
     assert loop.underruns == 1
@@ -222,3 +232,23 @@ def test_validation_messages() -> None:
         pass
     with pytest.raises(errors.VonaError, match="closed"):
         loop.pull_playout(1)
+
+
+def test_separate_loops_run_in_parallel_threads() -> None:
+    """process() releases the GIL; independent loops in threads give the serial result."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    x = _noise(48000, seed=11)
+
+    def run(_: int) -> npt.NDArray[np.int16]:
+        loop = StepLoop(48000, 16000, 320, playout_capacity_samples=1 << 20)
+        loop.set_native_backend("gain", gain_db=-3.0)
+        for k in range(0, x.size, 960):
+            loop.process(x[k : k + 960])
+        return loop.pull_playout(1 << 20)
+
+    serial = run(0)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(run, range(8)))
+    assert serial.size > 40000
+    assert all(np.array_equal(r, serial) for r in results)

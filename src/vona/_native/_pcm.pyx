@@ -1,4 +1,4 @@
-# cython: always_allow_keywords=False
+# cython: always_allow_keywords=False, auto_pickle=False, autotestdict=False
 """PCM conversions, channel layout and levels (csrc/src/pcm.c).
 
 Arrays are 1-D, C-contiguous, native-endian; int16 audio uses full scale 32768.

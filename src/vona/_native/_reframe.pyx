@@ -1,4 +1,4 @@
-# cython: always_allow_keywords=False
+# cython: always_allow_keywords=False, auto_pickle=False, autotestdict=False
 """Reframer: any chunk sizes in, fixed-size int16 frames out (csrc/src/reframe.c)."""
 from libc.stdint cimport int16_t
 from libc.stdlib cimport free, malloc

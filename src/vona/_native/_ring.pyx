@@ -1,4 +1,4 @@
-# cython: always_allow_keywords=False
+# cython: always_allow_keywords=False, auto_pickle=False, autotestdict=False
 """RingBuffer: a single-producer single-consumer int16 audio ring (csrc/src/ring.c)."""
 from libc.stdint cimport int16_t
 

@@ -1,4 +1,4 @@
-# cython: always_allow_keywords=False
+# cython: always_allow_keywords=False, auto_pickle=False, autotestdict=False
 """StepLoop: the native per-frame path between a transport and a backend.
 
 See csrc/include/vona/step_loop.h for the pipeline, turn accounting and clock rules.

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import vona
 
 # Each module defines add_parser(subparsers) and sets ``func(args) -> int`` as the default.
-COMMANDS = ("vona.cli.info", "vona.cli.bench")
+COMMANDS = ("vona.cli.info", "vona.cli.bench", "vona.cli.demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,172 @@
+"""Audio frames as CBOR messages: the wire form shared with the sidecar.
+
+An AudioInputFrame is the map {"ch", "ts", "pcm", "seq", "rate", "type": "in"} and an
+AudioOutputFrame {"ch", "pcm", "seq", "rate", "type": "out", "filler"} (written in
+RFC 8949 deterministic key order); "pcm" holds the interleaved samples as int16
+little-endian bytes. Encoding copies the samples once, from the numpy buffer into the
+output; decoding wraps the decoded pcm bytes in a read-only numpy array (no copy
+beyond the one out of the wire bytes).
+"""
+import sys
+
+import numpy as np
+
+cimport numpy as cnp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from libc.stdint cimport uint8_t
+
+cimport vona._native._cbor as _cbor
+cimport vona._native.ccbor as ccbor
+from vona._native._cbor cimport ENC_STACK_BYTES, Enc, enc_check, enc_init, encode_obj
+
+from vona._native._cbor import DEFAULT_MAX_BYTES, DEFAULT_MAX_ITEMS, cbor_loads
+from vona.errors import AudioFormatError, CodecError, ConfigError
+from vona.frames import AudioInputFrame, AudioOutputFrame
+
+cnp.import_array()
+
+cdef bint _LITTLE = sys.byteorder == "little"
+_PCM_DTYPE = np.dtype("<i2")
+
+
+cdef inline int _key(Enc *e, const char *k, size_t n) except -1:
+    return enc_check(e, ccbor.vona_cbor_put_text(&e.buf, k, n))
+
+
+cdef int put_audio(Enc *e, object frame) except -1:
+    """Append the CBOR map for an AudioInputFrame or AudioOutputFrame."""
+    cdef type t = type(frame)
+    cdef bint is_in
+    cdef cnp.ndarray arr
+    if t is AudioInputFrame or isinstance(frame, AudioInputFrame):
+        is_in = True
+    elif t is AudioOutputFrame or isinstance(frame, AudioOutputFrame):
+        is_in = False
+    else:
+        raise AudioFormatError(
+            f"expected an AudioInputFrame or AudioOutputFrame, got {t.__name__}")
+    samples = frame.samples
+    channels = frame.channels
+    if not isinstance(samples, np.ndarray) or (<cnp.ndarray>samples).descr.type_num != cnp.NPY_INT16:
+        raise AudioFormatError(
+            f"frame samples must be an int16 numpy array, got "
+            f"{getattr(samples, 'dtype', type(samples).__name__)}")
+    arr = <cnp.ndarray>samples
+    if not _LITTLE or not cnp.PyArray_ISNOTSWAPPED(arr) or not cnp.PyArray_IS_C_CONTIGUOUS(arr):
+        # little-endian and contiguous: the raw memory is then exactly the wire bytes
+        arr = np.ascontiguousarray(arr, dtype=_PCM_DTYPE)
+    if type(channels) is not int or channels < 1:
+        raise AudioFormatError(f"frame channels must be a positive int, got {channels!r}")
+    if cnp.PyArray_SIZE(arr) % <Py_ssize_t>channels:
+        raise AudioFormatError(
+            f"{cnp.PyArray_SIZE(arr)} samples are not a whole number of "
+            f"{channels}-channel frames")
+    enc_check(e, ccbor.vona_cbor_put_map(&e.buf, 6))
+    _key(e, "ch", 2)
+    encode_obj(e, channels, 1)
+    if is_in:
+        _key(e, "ts", 2)
+        _int(e, frame.timestamp_ns, "timestamp_ns")
+    _key(e, "pcm", 3)
+    enc_check(e, ccbor.vona_cbor_put_bytes(
+        &e.buf, cnp.PyArray_DATA(arr), <size_t>cnp.PyArray_NBYTES(arr)))
+    _key(e, "seq", 3)
+    _int(e, frame.sequence, "sequence")
+    _key(e, "rate", 4)
+    rate = frame.sample_rate_hz
+    if type(rate) is not int or rate < 1:
+        raise AudioFormatError(f"frame sample_rate_hz must be a positive int, got {rate!r}")
+    encode_obj(e, rate, 1)
+    _key(e, "type", 4)
+    if is_in:
+        _key(e, "in", 2)
+    else:
+        _key(e, "out", 3)
+        _key(e, "filler", 6)
+        enc_check(e, ccbor.vona_cbor_put_bool(&e.buf, bool(frame.is_filler)))
+    return 0
+
+
+cdef int _int(Enc *e, object v, str name) except -1:
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise AudioFormatError(f"frame {name} must be an int, got {v!r}")
+    return encode_obj(e, v, 1)
+
+
+def encode_audio_frame(frame, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
+    """The CBOR bytes of the message for an AudioInputFrame or AudioOutputFrame."""
+    cdef Enc e
+    cdef uint8_t storage[ENC_STACK_BYTES]
+    if max_bytes < 1:
+        raise ConfigError(f"max_bytes must be at least 1, got {max_bytes}")
+    enc_init(&e, storage, ENC_STACK_BYTES, <size_t>max_bytes, 0, "max_bytes", 2)
+    try:
+        put_audio(&e, frame)
+        return PyBytes_FromStringAndSize(<char *>e.buf.data, <Py_ssize_t>e.buf.len)
+    finally:
+        ccbor.vona_cbor_buf_free(&e.buf)
+
+
+cdef object _get(dict msg, str key):
+    cdef PyObject *v = PyDict_GetItem(msg, key)
+    if v == NULL:
+        raise CodecError(f"audio message has no {key!r} field")
+    return <object>v
+
+
+cdef object _get_int(dict msg, str key, int low):
+    v = _get(msg, key)
+    if type(v) is not int or v < low:
+        raise CodecError(f"audio message field {key!r} must be an int >= {low}, got {v!r}")
+    return v
+
+
+def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
+    """An AudioInputFrame or AudioOutputFrame from its message.
+
+    ``message`` is the decoded map (as FrameReader.feed returns it) or its CBOR bytes.
+    The samples are a read-only int16 view of the decoded pcm bytes. Unknown fields are
+    ignored (forward compatibility); "ts" and "filler" default to 0 and False.
+    """
+    cdef cnp.npy_intp dims[1]
+    cdef Py_ssize_t nbytes
+    if type(message) is not dict:
+        if isinstance(message, (bytes, bytearray, memoryview)):
+            message = cbor_loads(message, max_depth=2, max_items=DEFAULT_MAX_ITEMS,
+                                 max_bytes=max_bytes)
+        if type(message) is not dict:
+            raise CodecError(f"an audio message must be a CBOR map, got {type(message).__name__}")
+    msg = <dict>message
+    kind = _get(msg, "type")
+    if kind != "in" and kind != "out":
+        raise CodecError(f"audio message field 'type' must be 'in' or 'out', got {kind!r}")
+    seq = _get_int(msg, "seq", 0)
+    rate = _get_int(msg, "rate", 1)
+    channels = _get_int(msg, "ch", 1)
+    pcm = _get(msg, "pcm")
+    if type(pcm) is not bytes:
+        raise CodecError(f"audio message field 'pcm' must be bytes, got {type(pcm).__name__}")
+    nbytes = PyBytes_GET_SIZE(pcm)
+    if nbytes % (2 * <Py_ssize_t>channels):
+        raise CodecError(
+            f"audio message 'pcm' of {nbytes} bytes is not a whole number of int16 "
+            f"{channels}-channel frames")
+    if _LITTLE:
+        dims[0] = nbytes // 2
+        samples = cnp.PyArray_SimpleNewFromData(1, dims, cnp.NPY_INT16,
+                                                <void *>PyBytes_AS_STRING(pcm))
+        cnp.set_array_base(samples, pcm)
+        cnp.PyArray_CLEARFLAGS(samples, cnp.NPY_ARRAY_WRITEABLE)
+    else:
+        samples = np.frombuffer(pcm, dtype=_PCM_DTYPE).astype(np.int16)
+    if kind == "in":
+        ts = msg.get("ts", 0)
+        if type(ts) is not int:
+            raise CodecError(f"audio message field 'ts' must be an int, got {ts!r}")
+        return AudioInputFrame(seq, rate, channels, samples, ts)
+    filler = msg.get("filler", False)
+    if type(filler) is not bool:
+        raise CodecError(f"audio message field 'filler' must be a bool, got {filler!r}")
+    return AudioOutputFrame(seq, rate, channels, samples, filler)

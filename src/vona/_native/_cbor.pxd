@@ -1,0 +1,23 @@
+# C-level entry points of vona._native._cbor shared with _framing and _audio_message.
+from libc.stdint cimport uint8_t
+
+cimport vona._native.ccbor as ccbor
+
+
+# An encoding in progress: the output buffer plus the limits to name in errors.
+cdef struct Enc:
+    ccbor.vona_cbor_buf buf
+    size_t limit              # the user-facing size limit (max_bytes or max_frame_bytes)
+    const char *limit_name
+    size_t max_depth
+
+cdef enum:
+    ENC_STACK_BYTES = 2048    # encodings this small never touch the heap
+
+cdef int enc_init(Enc *e, uint8_t *storage, size_t cap, size_t limit, size_t overhead,
+                  const char *limit_name, Py_ssize_t max_depth) except -1
+cdef int encode_obj(Enc *e, object obj, size_t depth) except -1
+cdef int enc_check(Enc *e, int status) except -1
+cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits)
+cdef int limits_from_args(ccbor.vona_cbor_limits *lim, Py_ssize_t max_depth,
+                          Py_ssize_t max_items, Py_ssize_t max_bytes) except -1

@@ -1,0 +1,10 @@
+from typing_extensions import Buffer
+
+from vona.frames import AudioInputFrame, AudioOutputFrame
+
+def encode_audio_frame(
+    frame: AudioInputFrame | AudioOutputFrame, *, max_bytes: int = 16777216
+) -> bytes: ...
+def decode_audio_frame(
+    message: dict[object, object] | Buffer, *, max_bytes: int = 16777216
+) -> AudioInputFrame | AudioOutputFrame: ...

@@ -80,9 +80,11 @@ vona_status vona_step_loop_create(const vona_step_loop_config *cfg, vona_step_lo
     vona_status st = vona_reframe_create(l->frame, l->ch, &l->reframe);
     if (st == VONA_OK) st = vona_ring_create(cfg->playout_capacity, l->ch, &l->playout);
     if (st == VONA_OK && l->t_rate != l->b_rate) {
-        st = vona_resampler_create(l->t_rate, l->b_rate, l->ch, cfg->quality, &l->rs_in);
+        st = vona_resampler_create_ex(l->t_rate, l->b_rate, l->ch, cfg->quality,
+                                      cfg->resample_flags, &l->rs_in);
         if (st == VONA_OK)
-            st = vona_resampler_create(l->b_rate, l->t_rate, l->ch, cfg->quality, &l->rs_out);
+            st = vona_resampler_create_ex(l->b_rate, l->t_rate, l->ch, cfg->quality,
+                                          cfg->resample_flags, &l->rs_out);
         if (st == VONA_OK) {
             l->scratch_in_cap = scratch_cap(l->t_rate, l->b_rate);
             l->scratch_out_cap = scratch_cap(l->b_rate, l->t_rate);

@@ -146,9 +146,12 @@ def test_two_dimensional_layout_round_trips() -> None:
     r = Resampler(16000, 48000, 2)
     x = _signal(320, 2, np.int16).reshape(320, 2)
     parts = [r.process(x) for _ in range(5)]
+    parts.append(r.flush())
     assert all(p.ndim == 2 and p.shape[1] == 2 for p in parts)
     flat = Resampler(16000, 48000, 2)
     flat_parts = [flat.process(x.reshape(-1)) for _ in range(5)]
+    flat_parts.append(flat.flush())
+    assert flat_parts[-1].ndim == 1
     np.testing.assert_array_equal(np.concatenate(parts).reshape(-1), np.concatenate(flat_parts))
 
 
@@ -238,6 +241,8 @@ def test_bad_construction(args: tuple[object, ...], exc: type[Exception], needle
         (np.zeros(7, np.int16), "7 samples"),
         (np.zeros((4, 3), np.int16), "shape"),
         (np.zeros((2, 2, 2), np.int16), "3-D"),
+        (np.zeros(10, ">i2"), "byte order"),
+        (np.frombuffer(bytes(41), np.int16, offset=1), "aligned"),
     ],
 )
 def test_bad_chunks(x: object, needle: str) -> None:

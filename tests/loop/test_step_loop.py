@@ -252,3 +252,15 @@ def test_separate_loops_run_in_parallel_threads() -> None:
         results = list(pool.map(run, range(8)))
     assert serial.size > 40000
     assert all(np.array_equal(r, serial) for r in results)
+
+
+def test_low_latency_resampling_matches_its_one_shot_chain() -> None:
+    x = _noise(48000, seed=21)
+    loop = StepLoop(48000, 16000, 320, playout_capacity_samples=1 << 20, low_latency=True)
+    assert loop.low_latency
+    loop.set_native_backend("passthrough")
+    y = _drive_process(loop, x, seed=22)
+    mid = Resampler(48000, 16000, low_latency=True).process(x)
+    whole = mid[: mid.size // 320 * 320]
+    ref = Resampler(16000, 48000, low_latency=True).process(whole)
+    assert np.array_equal(y, ref)

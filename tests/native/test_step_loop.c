@@ -29,7 +29,7 @@ static uint32_t rnd(void)
 
 static vona_step_loop *make(uint32_t t, uint32_t b, size_t frame, unsigned ch, size_t cap)
 {
-    vona_step_loop_config cfg = {t, b, frame, ch, cap, VONA_RESAMPLE_HQ};
+    vona_step_loop_config cfg = {t, b, frame, ch, cap, VONA_RESAMPLE_HQ, 0};
     vona_step_loop *l = NULL;
     CHECK(vona_step_loop_create(&cfg, &l) == VONA_OK);
     return l;
@@ -38,7 +38,7 @@ static vona_step_loop *make(uint32_t t, uint32_t b, size_t frame, unsigned ch, s
 static void test_config_errors(void)
 {
     vona_step_loop *l = NULL;
-    vona_step_loop_config ok = {16000, 16000, 320, 1, 1000, VONA_RESAMPLE_HQ};
+    vona_step_loop_config ok = {16000, 16000, 320, 1, 1000, VONA_RESAMPLE_HQ, 0};
     vona_step_loop_config c = ok;
     c.transport_rate = 0;
     CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG && l == NULL);
@@ -53,6 +53,10 @@ static void test_config_errors(void)
     CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
     c = ok;
     c.backend_rate = 12345; /* resampler refuses the pair */
+    CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
+    c = ok;
+    c.backend_rate = 24000;
+    c.resample_flags = 0x80; /* unknown resampler flag */
     CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
     c = ok;
     c.channels = 3;

@@ -58,6 +58,7 @@ typedef struct vona_step_loop_config {
     unsigned channels;       /* interleaved channels, the same on both sides */
     size_t playout_capacity; /* transport-rate samples the playout ring holds */
     vona_resample_quality quality;
+    unsigned resample_flags; /* 0 or VONA_RESAMPLE_LOW_LATENCY (smaller resampler blocks) */
 } vona_step_loop_config;
 
 typedef struct vona_step_loop_stats {
@@ -115,7 +116,9 @@ vona_status vona_step_loop_pull(vona_step_loop *loop, int16_t *dst, size_t dst_c
 size_t vona_step_loop_playout_buffered(const vona_step_loop *loop);
 
 /* Clear unplayed output in O(1), reset the output resampler, stop counting underruns
- * for this turn, and report what was dropped and played. */
+ * for this turn, and report what was dropped and played. No per-sample work; the
+ * resampler reset re-initialises libsoxr (tens to hundreds of microseconds, see
+ * resample.h), a fixed cost per barge-in, never per frame. */
 vona_status vona_step_loop_interrupt(vona_step_loop *loop, vona_step_loop_interruption *out);
 
 /* Start an assistant turn at now_ns (or the loop's clock when now_ns < 0): played

@@ -54,7 +54,8 @@ cdef class Resampler:
     cdef readonly str quality
     cdef readonly bint low_latency
     cdef bint _busy
-    cdef int _dtype  # numpy type number of the stream so far (for flush)
+    cdef int _dtype  # numpy type number of the stream's last chunk (for flush)
+    cdef int _ndim  # layout of the stream's last chunk: 1 interleaved, 2 (frames, ch)
 
     def __cinit__(self, *args, **kwargs):
         self._r = NULL
@@ -87,6 +88,7 @@ cdef class Resampler:
         self.quality = quality
         self.low_latency = bool(low_latency)
         self._dtype = cnp.NPY_FLOAT32
+        self._ndim = 1
 
     def __dealloc__(self):
         c.vona_resampler_destroy(self._r)
@@ -112,6 +114,11 @@ cdef class Resampler:
                 f"samples must be int16 or float32, got dtype {x.dtype}")
         if not cnp.PyArray_IS_C_CONTIGUOUS(arr):
             raise errors.AudioFormatError("samples must be C-contiguous (use numpy.ascontiguousarray)")
+        if not cnp.PyArray_ISNOTSWAPPED(arr):
+            raise errors.AudioFormatError(
+                f"samples must be in native byte order, got dtype {x.dtype.str}")
+        if not cnp.PyArray_ISALIGNED(arr):
+            raise errors.AudioFormatError("samples must be aligned (copy with numpy.array(x))")
         cdef int nd = cnp.PyArray_NDIM(arr)
         cdef size_t n = <size_t>cnp.PyArray_SIZE(arr)
         cdef size_t ch = <size_t>self.channels
@@ -147,6 +154,7 @@ cdef class Resampler:
             self._busy = False
         check(st, "resample chunk")
         self._dtype = typenum
+        self._ndim = nd
         if got != need:
             out = out[:got * ch]
         if nd == 2:
@@ -154,7 +162,7 @@ cdef class Resampler:
         return out
 
     def flush(self):
-        """Return the rest of the stream (dtype of the last chunk) and reset."""
+        """Return the rest of the stream (dtype and layout of the last chunk) and reset."""
         self._enter()
         cdef size_t need, got = 0
         cdef vona_status st
@@ -176,7 +184,11 @@ cdef class Resampler:
         finally:
             self._busy = False
         check(st, "flush resampler")
+        nd = self._ndim
         self._dtype = cnp.NPY_FLOAT32
+        self._ndim = 1
+        if nd == 2:
+            return out.reshape(got, self.channels)
         return out
 
     def reset(self):
@@ -191,6 +203,7 @@ cdef class Resampler:
         finally:
             self._busy = False
         self._dtype = cnp.NPY_FLOAT32
+        self._ndim = 1
         check(st, "reset resampler")
 
     @property

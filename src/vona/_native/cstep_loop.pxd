@@ -24,6 +24,7 @@ cdef extern from "vona/step_loop.h" nogil:
         unsigned channels
         size_t playout_capacity
         vona_resample_quality quality
+        unsigned resample_flags
 
     ctypedef struct vona_step_loop_stats:
         uint64_t frames_in

@@ -1,0 +1,83 @@
+"""Whisper speech-to-text through faster-whisper (CTranslate2), CPU, fully offline.
+
+The model folder comes from Vona's provisioning (``vona models fetch whisper-base``) or
+any CTranslate2 Whisper folder; it is loaded with ``local_files_only`` and
+``HF_HUB_OFFLINE=1``, so nothing is ever fetched from a hub.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vona.errors import AudioFormatError, ConfigError, ProvisioningError
+from vona.provisioning import ModelStore
+from vona.vad import Float32Array
+
+__all__ = ["FasterWhisperStt"]
+
+
+class FasterWhisperStt:
+    """Greedy (beam 1) int8 Whisper on the CPU. Audio: mono float32 at 16 kHz.
+
+    One instance may be shared by sessions, one transcription at a time per instance.
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        *,
+        model: str = "whisper-base",
+        cache_dir: str | Path | None = None,
+        compute_type: str = "int8",
+        cpu_threads: int = 2,
+        beam_size: int = 1,
+        language: str | None = "en",
+    ) -> None:
+        if beam_size < 1:
+            raise ConfigError(f"beam_size must be >= 1, got {beam_size}")
+        path = Path(model_dir) if model_dir is not None else ModelStore(cache_dir).resolve(model)
+        if not (path / "model.bin").is_file():
+            raise ProvisioningError(f"{path} is not a CTranslate2 Whisper folder (no model.bin)")
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as exc:
+            raise ProvisioningError(
+                "FasterWhisperStt needs faster-whisper: pip install 'vona[local]'"
+            ) from exc
+        self._model: Any = WhisperModel(
+            str(path),
+            device="cpu",
+            compute_type=compute_type,
+            cpu_threads=cpu_threads,
+            local_files_only=True,
+        )
+        self.model_dir = path
+        self.beam_size = beam_size
+        self.language = language
+
+    @property
+    def sample_rate_hz(self) -> int:
+        return 16_000
+
+    def transcribe(self, audio: Float32Array) -> str:
+        """The text of one utterance (segments joined, whitespace trimmed)."""
+        if audio.ndim != 1 or audio.dtype != np.float32:
+            raise AudioFormatError(
+                f"transcribe wants 1-D float32 audio at 16 kHz, got {audio.dtype} {audio.shape}"
+            )
+        if audio.shape[0] == 0:
+            return ""
+        segments, _info = self._model.transcribe(
+            audio,
+            beam_size=self.beam_size,
+            language=self.language,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+        )
+        return " ".join(s.text.strip() for s in segments).strip()

@@ -1,0 +1,92 @@
+"""Sentence splitting, the rule responder and word error rate."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from vona.cascade import ChatMessage, TextDelta, ToolCallRequest
+from vona.cascade.rules import Rule, RuleResponder
+from vona.cascade.sentences import SentenceSplitter
+from vona.cascade.wer import normalize_words, word_error_rate
+from vona.config import ToolSpec
+from vona.errors import ConfigError
+
+TEXT = (
+    "Right now in Paris it is 21.5 degrees. Dr. Smith says hi! J. K. Rowling wrote it… "
+    'Is that so? "Yes." Fine'
+)
+EXPECTED = [
+    "Right now in Paris it is 21.5 degrees.",
+    "Dr. Smith says hi!",
+    "J. K. Rowling wrote it…",
+    "Is that so?",
+    '"Yes."',
+    "Fine",
+]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_splitter_is_independent_of_fragmenting(seed):
+    rng = random.Random(seed)
+    cuts = sorted(rng.sample(range(1, len(TEXT)), 12))
+    parts = [TEXT[a:b] for a, b in zip([0, *cuts], [*cuts, len(TEXT)], strict=True)]
+    s = SentenceSplitter()
+    out = [x for p in parts for x in s.push(p)]
+    assert [*out, *s.flush()] == EXPECTED
+
+
+def test_splitter_edges():
+    s = SentenceSplitter(max_chars=40)
+    long = "one, two, three, four, five, six, seven, eight, nine, ten, eleven"
+    out = s.push(long + " ")
+    assert out
+    assert all(len(x) <= 40 for x in out)
+    assert " ".join([*out, *s.flush()]) == long
+    assert SentenceSplitter().flush() == []
+    s2 = SentenceSplitter()
+    assert s2.push("Wait. the rest") == []  # lowercase after a period: not a boundary
+    s2.clear()
+    assert s2.flush() == []
+
+
+TOOLS = [ToolSpec(name="get_weather"), ToolSpec(name="get_time")]
+
+
+async def test_rule_responder_streams_words_and_calls_tools():
+    r = RuleResponder()
+    words = [ev async for ev in r.respond([ChatMessage("user", "hello")], TOOLS)]
+    assert all(isinstance(w, TextDelta) for w in words)
+    assert "".join(w.text for w in words) == "Hello! How can I help you?"  # type: ignore[union-attr]
+    [call] = [ev async for ev in r.respond([ChatMessage("user", "What time is it?")], TOOLS)]
+    assert isinstance(call, ToolCallRequest)
+    assert call.name == "get_time"
+    result = json.dumps({"name": "get_time", "ok": True, "result": {"time": "10:30"}})
+    history = [ChatMessage("user", "What time is it?"), ChatMessage("tool", result)]
+    assert r.reply_for(history, TOOLS) == "It is 10:30. Anything else?"
+    failed = json.dumps({"name": "get_weather", "ok": False, "error": "down"})
+    history = [ChatMessage("user", "weather in Oslo?"), ChatMessage("tool", failed)]
+    assert r.reply_for(history, TOOLS) == "Sorry, I could not get the weather for Oslo."
+
+
+def test_rules_without_their_tool_fall_back_and_names_must_be_unique():
+    r = RuleResponder()
+    assert r.reply_for([ChatMessage("user", "weather in Oslo")], []) == (
+        "You said: weather in Oslo. I can tell you the weather or the time."
+    )
+    assert r.reply_for([], TOOLS) == ""
+    with pytest.raises(ConfigError, match="unique"):
+        RuleResponder([Rule("a", "x", "y"), Rule("a", "z", "w")])
+    custom = RuleResponder([Rule("add", r"add (?P<a>\d+) and (?P<b>\d+)", "{a} plus {b}.")])
+    assert custom.reply_for([ChatMessage("user", "add 2 and 3")], []) == "2 plus 3."
+
+
+def test_word_error_rate():
+    assert word_error_rate("What is the weather?", "what is the weather") == 0.0
+    assert word_error_rate("a b c d", "a x c") == 0.5
+    assert word_error_rate("a b", "a b c d") == 1.0
+    assert word_error_rate("", "") == 0.0
+    assert word_error_rate("", "x") == 1.0
+    assert normalize_words("It’s 21, OK?") == ["it's", "21", "ok"]

@@ -1,0 +1,47 @@
+"""Model provisioning: manifests of pinned artifacts, a cache, and explicit fetching.
+
+Nothing is fetched when a session starts: engines call ``ModelStore.resolve`` (or
+``resolve``), which raises ``ProvisioningError`` naming the ``vona models fetch`` command
+when an artifact is missing. ``models_main`` is the ``vona models`` command line.
+"""
+
+from __future__ import annotations
+
+from vona.provisioning.fetch import FetchResult, fetch_artifact, locate_package_file
+from vona.provisioning.manifest import (
+    DEFAULT_MANIFEST,
+    Artifact,
+    ArtifactFile,
+    Manifest,
+    PackageSource,
+    PathSource,
+    UrlSource,
+    load_manifest,
+)
+from vona.provisioning.store import ModelStore, default_cache_dir, resolve, sha256_file
+
+__all__ = [
+    "DEFAULT_MANIFEST",
+    "Artifact",
+    "ArtifactFile",
+    "FetchResult",
+    "Manifest",
+    "ModelStore",
+    "PackageSource",
+    "PathSource",
+    "UrlSource",
+    "default_cache_dir",
+    "fetch_artifact",
+    "load_manifest",
+    "locate_package_file",
+    "models_main",
+    "resolve",
+    "sha256_file",
+]
+
+
+def models_main(argv: list[str] | None = None) -> int:
+    """``vona models list|plan|fetch|verify|gc``; returns the exit status."""
+    from vona.provisioning.cli import main
+
+    return main(argv)

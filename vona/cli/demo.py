@@ -155,8 +155,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description=(
             "Run a demo voice session. --mock plays a scripted conversation (a question, a "
             "tool call, a barge-in, a second answer) through the real runtime with a mock "
-            "backend on a virtual clock: no model, no network. The offline model demo is "
-            "not part of this build, so `vona demo` without flags runs the mock demo too."
+            "backend on a virtual clock: no model, no network. For now `vona demo` without "
+            "flags runs this mock demo too."
         ),
     )
     p.add_argument("--mock", action="store_true", help="model-free scripted session (default)")

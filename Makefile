@@ -60,7 +60,7 @@ benchenv: $(BENCH_STAMP)
 
 $(BENCH_STAMP):
 	test -x $(BENCHVENV)/bin/python || $(PYTHON) -m venv $(BENCHVENV)
-	$(BENCHVENV)/bin/python -m pip install -q "pipecat-ai==1.14.0" soxr opuslib numpy openai
+	$(BENCHVENV)/bin/python -m pip install -q "pipecat-ai[silero]==1.14.0" soxr opuslib numpy openai
 	touch $@
 
 bench: export VONA_BENCH_PYTHON := $(abspath $(BENCHVENV)/bin/python)

@@ -7,7 +7,7 @@ CTEST_DIR := build/ctest
 ASAN_DIR := build/asan
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-py test-c build deps lint typecheck stubtest bench asan fuzz fuzz-smoke \
+.PHONY: demo test test-py test-c build deps lint typecheck stubtest bench benchenv asan fuzz fuzz-smoke \
         wheel wheel-test sdist sdist-test gate clean
 
 demo: build
@@ -55,7 +55,20 @@ typecheck: build
 stubtest: build
 	$(VPY) -m mypy.stubtest vona._native --allowlist tests/stubtest-allowlist.txt
 
-bench: build
+# Benchmark anchors (pipecat, opuslib, soxr, the openai SDK) live in their own venv, never
+# in the project's dependencies; bench_session.py runs pipecat there (VONA_BENCH_PYTHON).
+BENCHVENV := .benchvenv
+BENCH_STAMP := $(BENCHVENV)/.deps-stamp
+
+benchenv: $(BENCH_STAMP)
+
+$(BENCH_STAMP):
+	test -x $(BENCHVENV)/bin/python || $(PYTHON) -m venv $(BENCHVENV)
+	$(BENCHVENV)/bin/python -m pip install -q "pipecat-ai[silero]==1.14.0" soxr opuslib numpy openai
+	touch $@
+
+bench: export VONA_BENCH_PYTHON := $(abspath $(BENCHVENV)/bin/python)
+bench: build benchenv
 	$(VENV)/bin/vona bench
 
 # ASan+UBSan build of csrc/ running the C tests.
@@ -71,7 +84,7 @@ fuzz: build
 	$(VPY) tests/native/fuzz/run_all.py --seconds $(FUZZ_SECONDS)
 
 fuzz-smoke: build
-	$(VPY) tests/native/fuzz/run_all.py --seconds 5
+	$(VPY) tests/native/fuzz/run_all.py --seconds 5 $(FUZZ_FLAGS)
 
 wheel: deps
 	rm -rf dist/*.whl wheelhouse
@@ -97,6 +110,8 @@ sdist-test: sdist
 	build/sdist-venv/bin/pip install -q "$$(ls dist/*.tar.gz)[dev]"
 	cd build && ../build/sdist-venv/bin/pytest -q -p no:cacheprovider --rootdir=.. ../tests
 
+# The release gate: every step must pass; a missing fuzzer is a failure here.
+gate: FUZZ_FLAGS := --require-atheris
 gate: lint typecheck test asan fuzz-smoke bench
 	@echo "release gate: all steps passed"
 

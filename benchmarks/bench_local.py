@@ -44,7 +44,8 @@ from vona.provisioning import DEFAULT_MANIFEST, ModelStore, fetch_artifact
 from vona.vad import VadParams, VadSegmenter
 from vona.wavio import resample_int16
 
-BENCHVENV = Path("/work/benchvenv/bin/python")
+# The bench venv (make benchenv exports VONA_BENCH_PYTHON); /work/benchvenv otherwise.
+BENCHVENV = Path(os.environ.get("VONA_BENCH_PYTHON") or "/work/benchvenv/bin/python")
 QUESTIONS = [
     f"What is the weather in {city} {when}?"
     for city in ("Paris", "London", "Tokyo", "Berlin", "New York")
@@ -245,7 +246,9 @@ def _vad(cache: Path) -> list[Row]:
         else:
             print("pipecat run failed:", proc.stderr[-2000:], file=sys.stderr)
     else:
-        print("no /work/benchvenv: pipecat anchor skipped", file=sys.stderr)
+        print(
+            f"no bench venv at {BENCHVENV}: pipecat anchor skipped (make benchenv)", file=sys.stderr
+        )
     return rows
 
 

@@ -9,7 +9,9 @@
   scripted turns, tool calls, barge-ins, failures and latency.
 - ``run_scripted`` / ``run_realtime``: run a session on virtual time and get a
   ``ScriptedRun`` with assertions (event order, tool round trip, interruption).
-- ``waveforms``: ``tone``, ``silence``, ``noise`` test audio.
+- ``waveforms``: ``tone``, ``chirp``, ``noise``, ``gaussian_noise``, ``silence`` and the
+  speech-like ``utterance`` test audio; ``conversation``: a recording transport and the
+  stereo user/assistant reconstruction of a session; ``scenario``: JSON-scripted sessions.
 
 Imports without pytest; the pytest fixtures live in ``vona.testing.pytest_plugin``
 (registered as a ``pytest11`` entry point).
@@ -35,7 +37,16 @@ from vona.testing.mock_realtime import (
 )
 from vona.testing.transport import ClearRecord, ScriptedTransport, SentFrame
 from vona.testing.virtual_time import VirtualClock, VirtualEventLoop, run_virtual
-from vona.testing.waveforms import concat, ms_to_samples, noise, silence, tone
+from vona.testing.waveforms import (
+    chirp,
+    concat,
+    gaussian_noise,
+    ms_to_samples,
+    noise,
+    silence,
+    tone,
+    utterance,
+)
 
 __all__ = [
     "ClearRecord",
@@ -59,7 +70,9 @@ __all__ = [
     "WaitInput",
     "WaitInterruption",
     "WaitToolResult",
+    "chirp",
     "concat",
+    "gaussian_noise",
     "ms_to_samples",
     "noise",
     "reply",
@@ -69,4 +82,5 @@ __all__ = [
     "silence",
     "tone",
     "tool_call",
+    "utterance",
 ]

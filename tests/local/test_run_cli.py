@@ -9,15 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vona.cascade.run import DEMO_QUESTION, offline_demo_main, run_main
+from vona.cascade.run import DEMO_QUESTION, run_main
 from vona.cascade.wer import word_error_rate
+from vona.cli import main
 from vona.errors import AudioFormatError
 from vona.wavio import read_wav, resample_int16, to_mono, write_wav
 
 
 def test_demo_then_run_on_a_stereo_44k_copy(model_cache, tmp_path, capsys):
     out = tmp_path / "demo"
-    status = offline_demo_main(["--cache-dir", str(model_cache), "--out-dir", str(out), "--json"])
+    # `vona demo` without --mock is the offline model demo
+    status = main(["demo", "--cache-dir", str(model_cache), "--out-dir", str(out), "--json"])
     assert status == 0
     demo = json.loads(capsys.readouterr().out)
     assert word_error_rate(DEMO_QUESTION, demo["transcript"]) <= 0.10

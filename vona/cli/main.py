@@ -18,6 +18,7 @@ DELEGATED = {
     "run": ("vona.cascade.run", "run_main", "answer a spoken question from a WAV file offline"),
     "models": ("vona.provisioning", "models_main", "list, plan, fetch, verify, gc local models"),
     "sidecar": ("vona.sidecar", "sidecar_main", "serve a backend over HTTP and a Unix socket"),
+    "offline-demo": ("vona.cascade.run", "offline_demo_main", "the offline voice loop demo"),
 }
 
 
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["demo"] and "--mock" not in argv and not {"-h", "--help"} & set(argv):
+        # the offline model demo owns its flags; `vona demo --mock` is the model-free one
+        argv = ["offline-demo", *argv[1:]]
     if argv and argv[0] in DELEGATED:
         try:
             return _delegate(argv[0], argv[1:])

@@ -13,7 +13,7 @@ import numpy as np
 
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject
 from libc.stdint cimport uint8_t
 
@@ -25,10 +25,56 @@ from vona._native._cbor import DEFAULT_MAX_BYTES, DEFAULT_MAX_ITEMS, cbor_loads
 from vona.errors import AudioFormatError, CodecError, ConfigError
 from vona.frames import AudioInputFrame, AudioOutputFrame
 
+cdef extern from "Python.h":
+    ctypedef struct PyTypeObject
+    ctypedef int (*descrsetfunc)(object, object, object) except -1
+    ctypedef object (*allocfunc)(PyTypeObject *, Py_ssize_t)
+    ctypedef struct PyTypeObject:
+        descrsetfunc tp_descr_set
+        allocfunc tp_alloc
+    PyTypeObject *Py_TYPE(object o)
+    long long PyLong_AsLongLongAndOverflow(object o, int *overflow) except? -1
+
 cnp.import_array()
 
 cdef bint _LITTLE = sys.byteorder == "little"
 _PCM_DTYPE = np.dtype("<i2")
+cdef str _IN = "in"
+cdef str _OUT = "out"
+
+
+# Frames are built without their Python-level dataclass __init__ (a quarter of the
+# decode cost): the type's tp_alloc (what object.__new__ does) plus each slot's member descriptor set directly. The
+# descriptors are looked up once; a class without them (no longer slotted) falls back
+# to the ordinary constructor.
+cdef tuple _slot_descriptors(type cls, tuple names):
+    descrs = []
+    if cls.__new__ is not object.__new__:
+        return None
+    for name in names:
+        d = cls.__dict__.get(name)
+        if d is None or type(d).__name__ != "member_descriptor":
+            return None
+        descrs.append(d)
+    return tuple(descrs)
+
+
+cdef tuple _IN_SLOTS = _slot_descriptors(
+    AudioInputFrame, ("sequence", "sample_rate_hz", "channels", "samples", "timestamp_ns"))
+cdef tuple _OUT_SLOTS = _slot_descriptors(
+    AudioOutputFrame, ("sequence", "sample_rate_hz", "channels", "samples", "is_filler"))
+
+
+cdef object _new_frame(type cls, tuple slots, object a, object b, object c, object d, object e):
+    if slots is None:
+        return cls(a, b, c, d, e)
+    obj = (<PyTypeObject *>cls).tp_alloc(<PyTypeObject *>cls, 0)
+    Py_TYPE(slots[0]).tp_descr_set(slots[0], obj, a)
+    Py_TYPE(slots[1]).tp_descr_set(slots[1], obj, b)
+    Py_TYPE(slots[2]).tp_descr_set(slots[2], obj, c)
+    Py_TYPE(slots[3]).tp_descr_set(slots[3], obj, d)
+    Py_TYPE(slots[4]).tp_descr_set(slots[4], obj, e)
+    return obj
 
 
 cdef inline int _key(Enc *e, const char *k, size_t n) except -1:
@@ -110,15 +156,18 @@ def encode_audio_frame(frame, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
 
 
 cdef object _get(dict msg, str key):
-    cdef PyObject *v = PyDict_GetItem(msg, key)
+    cdef PyObject *v = PyDict_GetItemWithError(msg, key)
     if v == NULL:
         raise CodecError(f"audio message has no {key!r} field")
     return <object>v
 
 
 cdef object _get_int(dict msg, str key, int low):
+    cdef int overflow = 0
     v = _get(msg, key)
-    if type(v) is not int or v < low:
+    # Exact ints only (bool is refused); compared in C, a huge value counts as >= low.
+    if type(v) is not int or (PyLong_AsLongLongAndOverflow(v, &overflow) < low and overflow == 0) \
+            or overflow < 0:
         raise CodecError(f"audio message field {key!r} must be an int >= {low}, got {v!r}")
     return v
 
@@ -140,7 +189,14 @@ def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
             raise CodecError(f"an audio message must be a CBOR map, got {type(message).__name__}")
     msg = <dict>message
     kind = _get(msg, "type")
-    if kind != "in" and kind != "out":
+    # Decoded short keys and values are interned: identity settles the common case.
+    if kind is _IN or kind is _OUT:
+        pass
+    elif kind == "in":
+        kind = _IN
+    elif kind == "out":
+        kind = _OUT
+    else:
         raise CodecError(f"audio message field 'type' must be 'in' or 'out', got {kind!r}")
     seq = _get_int(msg, "seq", 0)
     rate = _get_int(msg, "rate", 1)
@@ -161,12 +217,12 @@ def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
         cnp.PyArray_CLEARFLAGS(samples, cnp.NPY_ARRAY_WRITEABLE)
     else:
         samples = np.frombuffer(pcm, dtype=_PCM_DTYPE).astype(np.int16)
-    if kind == "in":
+    if kind is _IN:
         ts = msg.get("ts", 0)
         if type(ts) is not int:
             raise CodecError(f"audio message field 'ts' must be an int, got {ts!r}")
-        return AudioInputFrame(seq, rate, channels, samples, ts)
+        return _new_frame(AudioInputFrame, _IN_SLOTS, seq, rate, channels, samples, ts)
     filler = msg.get("filler", False)
     if type(filler) is not bool:
         raise CodecError(f"audio message field 'filler' must be a bool, got {filler!r}")
-    return AudioOutputFrame(seq, rate, channels, samples, filler)
+    return _new_frame(AudioOutputFrame, _OUT_SLOTS, seq, rate, channels, samples, filler)

@@ -34,6 +34,7 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     const char *PyUnicode_AsUTF8AndSize(object o, Py_ssize_t *size) except NULL
     object PyUnicode_New(Py_ssize_t size, unsigned int maxchar)
+    void PyUnicode_InternInPlace(PyObject **p)
     Py_ssize_t PyDict_GET_SIZE(object o)
 
 DEFAULT_MAX_DEPTH = 128
@@ -315,6 +316,7 @@ cdef inline bint _eq_short(const uint8_t *a, const uint8_t *b, size_t n) noexcep
 cdef inline object _make_text(const uint8_t *p, size_t n, bint ascii):
     cdef size_t slot
     cdef PyObject *hit
+    cdef PyObject *made
     if not ascii:
         return PyUnicode_DecodeUTF8(<const char *>p, <Py_ssize_t>n, NULL)
     if n > _KEY_CACHE_MAX_LEN or n == 0:
@@ -328,13 +330,16 @@ cdef inline object _make_text(const uint8_t *p, size_t n, bint ascii):
     if hit != NULL and <size_t>PyUnicode_GET_LENGTH(<object>hit) == n and \
             _eq_short(<const uint8_t *>PyUnicode_DATA(<object>hit), p, n):
         return <object>hit
+    # Interned, so a decoded key is the very object of the same literal elsewhere
+    # (decode_audio_frame's lookups then match by identity, not by comparing bytes).
     s = PyUnicode_New(<Py_ssize_t>n, 127)
     memcpy(PyUnicode_DATA(s), p, n)
-    hash(s)
-    Py_INCREF(s)
+    made = <PyObject *>s
+    Py_INCREF(s)  # the cache's reference; interning may swap it for the interned twin's
+    PyUnicode_InternInPlace(&made)
     Py_XDECREF(_str_cache[slot])
-    _str_cache[slot] = <PyObject *>s
-    return s
+    _str_cache[slot] = made
+    return <object>made
 
 
 cdef int _fail(ccbor.vona_cbor_decoder *d, int status) except -1:

@@ -71,15 +71,8 @@ def resample_int16(pcm: Int16Array, in_rate: int, out_rate: int) -> Int16Array:
         return pcm
     from vona.dsp import Resampler
 
-    # The stream's output is delay-compensated, so feeding 100 ms of silence after the
-    # signal and cutting at the exact output length gives the same samples as flush(),
-    # without depending on flush (which fails for some lengths when upsampling 24k->44.1k).
-    expected = (pcm.shape[0] * out_rate + in_rate // 2) // in_rate
     rs = Resampler(in_rate, out_rate, 1, quality="hq")
-    out = rs.process(np.concatenate([pcm, np.zeros(in_rate // 10 + 64, dtype=np.int16)]))
-    if out.shape[0] < expected:
-        out = np.concatenate([out, np.zeros(expected - out.shape[0], dtype=np.int16)])
-    result: Int16Array = out[:expected]
+    result: Int16Array = np.concatenate([rs.process(pcm), rs.flush()])
     return result
 
 

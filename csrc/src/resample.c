@@ -15,6 +15,8 @@
  * below are then exercised by the ordinary tests. */
 #define SCRATCH_FRAMES 4096
 #define MAX_CHANNELS 2
+/* flush() pads with up to ceil(48000 / 8000) frames of silence from scratch_in */
+_Static_assert(48000 / 8000 <= BLOCK_FRAMES, "flush padding must fit scratch_in");
 
 struct vona_resampler {
     soxr_t sx; /* NULL when in_rate == out_rate (exact copy) */
@@ -256,15 +258,35 @@ vona_status vona_resampler_process_i16(vona_resampler *r, const int16_t *in, siz
     return process(r, NULL, in, in_frames, &s, out_frames);
 }
 
+/* Input frames of silence that advance the stream by at least one whole output
+ * frame: ceil(in / out). */
+static size_t pad_frames(const vona_resampler *r)
+{
+    return (r->in_rate + r->out_rate - 1) / r->out_rate;
+}
+
+/* soxr ends a flushed stream at (int64)(samples_in / io_ratio + .5) computed in
+ * double with io_ratio = in / out inexact, so when samples_in * out / in is
+ * exactly k + 1/2 it may end at k, one frame short of our round-half-up
+ * length (24k -> 44.1k after 1000 frames: 1837.5 -> 1837). Our length must
+ * not depend on that rounding: feed pad_frames() of silence first (the same
+ * zeros soxr's own flush appends) so the engine's end lies at least one frame
+ * past ours, then drain and drop everything past the exact length. */
 static vona_status flush(vona_resampler *r, sink *s, size_t *out_frames)
 {
-    if (r->sx) {
-        size_t used = 0, produced = 0;
+    if (r->sx && s->pos < s->cap) {
         s->truncate = 1;
-        while (s->pos < s->cap) {
-            vona_status st = engine_call(r, NULL, 0, &used, s, &produced);
-            if (st != VONA_OK) return st;
-            if (produced == 0) return VONA_E_CODEC; /* engine ended short of the promise */
+        size_t pad = pad_frames(r);
+        memset(r->scratch_in, 0, pad * r->channels * sizeof(float));
+        vona_status st = feed_block(r, r->scratch_in, pad, s);
+        size_t used = 0, produced = 0;
+        while (st == VONA_OK && s->pos < s->cap) {
+            st = engine_call(r, NULL, 0, &used, s, &produced);
+            if (st == VONA_OK && produced == 0) st = VONA_E_CODEC; /* engine ended short */
+        }
+        if (st != VONA_OK) {
+            vona_resampler_reset(r); /* never leave the engine half-flushed */
+            return st;
         }
     }
     *out_frames = s->pos;

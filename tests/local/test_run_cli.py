@@ -12,6 +12,7 @@ import pytest
 from vona.cascade.run import DEMO_QUESTION, run_main
 from vona.cascade.wer import word_error_rate
 from vona.cli import main
+from vona.dsp import Resampler
 from vona.errors import AudioFormatError
 from vona.wavio import read_wav, resample_int16, to_mono, write_wav
 
@@ -98,6 +99,11 @@ def test_downmix_and_bad_files(tmp_path):
     with pytest.raises(AudioFormatError, match="int16"):
         write_wav(tmp_path / "f.wav", np.zeros(3, np.float32), 16_000)  # type: ignore[arg-type]
     assert resample_int16(np.zeros(0, np.int16), 16_000, 16_000).shape == (0,)
-    assert resample_int16(np.ones(16_000, np.int16), 16_000, 24_000).shape[0] == pytest.approx(
-        24_000, abs=2
-    )
+    assert resample_int16(np.ones(16_000, np.int16), 16_000, 24_000).shape[0] == 24_000
+    # 1,000 frames at 24k -> 44.1k end half-way between output frames (1837.5 -> 1838)
+    tone = (8000 * np.sin(np.arange(1000) * 0.05)).astype(np.int16)
+    up = resample_int16(tone, 24_000, 44_100)
+    assert up.shape == (1838,)
+    assert up.dtype == np.int16
+    ref = Resampler(24_000, 44_100)
+    np.testing.assert_array_equal(up, np.concatenate([ref.process(tone), ref.flush()]))

@@ -97,6 +97,39 @@ static void test_invariance(uint32_t a, uint32_t b, uint32_t ch, vona_resample_q
     free(xf), free(xi), free(ref_f), free(got_f), free(ref_i), free(got_i);
 }
 
+/* Regression: soxr ends a flushed stream at a double-rounded length, one frame
+ * short of ours when n * out / in is exactly k + 1/2 (24k -> 44.1k after 1000
+ * frames). Every pair, default and low-latency, the listed lengths plus the
+ * first two such half-frame lengths of the pair. */
+static void test_flush_lengths(void)
+{
+    static const uint32_t rates[] = {8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000};
+    static const size_t lens[] = {0, 1, 2, 7, 160, 999, 1000, 1001, 4410};
+    static float in[8000], out[8000 * 6 + 8];
+    for (size_t i = 0; i < 8000; i++) in[i] = sinf(0.02f * (float)i);
+    for (size_t i = 0; i < 8; i++)
+        for (size_t j = 0; j < 8; j++)
+            for (unsigned flags = 0; flags <= VONA_RESAMPLE_LOW_LATENCY; flags++) {
+                uint32_t a = rates[i], b = rates[j];
+                vona_resampler *r = NULL;
+                CHECK(vona_resampler_create_ex(a, b, 1, VONA_RESAMPLE_HQ, flags, &r) == VONA_OK,
+                      "create %u->%u", a, b);
+                if (!r) continue;
+                size_t ns[sizeof lens / sizeof lens[0] + 2], k = 0, ties = 0;
+                for (; k < sizeof lens / sizeof lens[0]; k++) ns[k] = lens[k];
+                for (size_t n = 1; n < 8000 && ties < 2; n++)
+                    if ((2 * (uint64_t)n * b) % (2 * (uint64_t)a) == a) ns[k++] = n, ties++;
+                for (size_t t = 0; t < k; t++) {
+                    size_t n = ns[t];
+                    size_t expect = (size_t)((2 * (uint64_t)n * b + a) / (2 * (uint64_t)a));
+                    size_t got = run_stream(r, in, n, 0, 0, out, sizeof out / sizeof out[0]);
+                    CHECK(got == expect, "%u->%u flags %u n %zu: %zu frames, expected %zu", a, b,
+                          flags, n, got, expect);
+                }
+                vona_resampler_destroy(r);
+            }
+}
+
 static void test_errors(void)
 {
     vona_resampler *r = (vona_resampler *)1;
@@ -177,6 +210,7 @@ int main(void)
             if ((i * 8 + j) % 5 == 0)
                 test_invariance(rates[i], rates[j], 1 + (uint32_t)(rnd() % 2),
                                 (vona_resample_quality)(rnd() % 3), rnd() % 2);
+    test_flush_lengths();
     test_errors();
     test_threads();
     if (failures) fprintf(stderr, "%d failure(s)\n", failures);

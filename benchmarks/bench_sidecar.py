@@ -26,14 +26,8 @@ from pathlib import Path
 
 import numpy as np
 from _harness import Row, print_table, render, time_ns_per_call, write_section
-from _sidecar_load import (
-    LoadResult,
-    ServerProcess,
-    http_session,
-    paced_load,
-    pin_client,
-    sequential,
-)
+from _sidecar_load import ServerProcess, pin_client, sequential
+from _sidecar_pacer import http_capacity_load, ipc_capacity_load
 
 from vona import AudioInputFrame, PassthroughStsBackend, SessionConfig
 from vona.transports.http import HttpStsBackend
@@ -73,32 +67,6 @@ async def _http_latency(port: int, server: ServerProcess) -> tuple[float, float,
     return p50, p99, cpu
 
 
-async def _ipc_load(path: str, sessions: int, seconds: float) -> LoadResult:
-    clients = [IpcStsBackend(path) for _ in range(4)]
-    try:
-        for c in clients:
-            await c.connect()
-        calls = []
-        for k in range(sessions):
-            c = clients[k % len(clients)]
-            s = await c.start_session(SessionConfig())
-            calls.append(lambda c=c, s=s: c.step(s, FRAME))
-        return await paced_load(calls, seconds=seconds)
-    finally:
-        for c in clients:
-            await c.close()
-
-
-async def _http_load(port: int, sessions: int, seconds: float) -> LoadResult:
-    conns = [await http_session(port) for _ in range(sessions)]
-    try:
-        calls = [lambda c=c, r=r: c.request(r) for c, r in conns]
-        return await paced_load(calls, seconds=seconds)
-    finally:
-        for c, _ in conns:
-            c.close()
-
-
 def capacity(
     kind: str, transport: str, seconds: float, levels: tuple[int, ...], log: list[str]
 ) -> int:
@@ -111,19 +79,19 @@ def capacity(
             server = ServerProcess(kind, ipc=path)
             try:
                 if transport == "ipc":
-                    res = asyncio.run(_ipc_load(path, n, seconds))
+                    res = asyncio.run(ipc_capacity_load(path, n, seconds))
                 else:
-                    res = asyncio.run(_http_load(server.port, n, seconds))
+                    res = asyncio.run(http_capacity_load(server.port, n, seconds))
             finally:
                 server.close()
         print(
             f"  {kind} {transport} {n} sessions: p50 {res.p50_ms:.2f} ms, p99 {res.p99_ms:.2f} ms, "
-            f"errors {res.errors}"
+            f"errors {res.errors}, client CPU {res.client_cpu:.0%} of its core"
         )
         log.append(
             f"| {transport} | {'vona' if kind == 'vona' else 'asyncio+cbor2'} | {n} | "
             f"{res.steps} | {res.p50_ms:.2f} | {res.p99_ms:.2f} | {res.errors} | "
-            f"{'yes' if res.ok else 'no'} |"
+            f"{res.client_cpu:.0%} | {'yes' if res.ok else 'no'} |"
         )
         if not res.ok:
             break
@@ -177,8 +145,9 @@ def main() -> None:
         ]
     cap = {}
     levels_log = [
-        "| transport | server | sessions | steps | p50 ms | p99 ms | errors | p99 < 20 ms |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| transport | server | sessions | steps | p50 ms | p99 ms | errors | client CPU "
+        "| p99 < 20 ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for transport in ("ipc", "http"):
         for kind in ("vona", "baseline"):

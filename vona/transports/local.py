@@ -94,7 +94,8 @@ class _ServerConnection(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         # Replies to requests answered in this call go out in one write (one send(2) for
         # a whole pipelined batch instead of one per reply).
-        self._batch = batch = []
+        batch: list[bytes] = []
+        self._batch = batch
         try:
             for msg in messages:
                 if not isinstance(msg, dict) or type(msg.get("id")) is not int:

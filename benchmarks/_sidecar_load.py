@@ -151,44 +151,11 @@ class LoadResult:
     errors: int
     p50_ms: float
     p99_ms: float
+    client_cpu: float = 0.0  # the load generator's CPU time / wall time (1.0 = a full core)
 
     @property
     def ok(self) -> bool:
         return self.errors == 0 and self.p99_ms < 20.0
-
-
-async def paced_load(
-    calls: list[Callable[[], Awaitable[object]]], *, rate_hz: float = 50.0, seconds: float = 3.0
-) -> LoadResult:
-    """Every call (one per session) fires ``rate_hz`` times a second for ``seconds``,
-    staggered over the period. Latency counts from the scheduled send time, so a server
-    that falls behind cannot hide it (no coordinated omission)."""
-    period = 1.0 / rate_hz
-    steps = int(seconds * rate_hz)
-    loop = asyncio.get_running_loop()
-    lat: list[float] = []
-    errors = 0
-    start = loop.time() + 0.2
-
-    async def run(k: int, call: Callable[[], Awaitable[object]]) -> None:
-        nonlocal errors
-        due = start + period * k / len(calls)
-        for _ in range(steps):
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                await call()
-            except Exception:
-                errors += 1
-            lat.append(loop.time() - due)
-            due += period
-
-    await asyncio.wait_for(
-        asyncio.gather(*(run(k, c) for k, c in enumerate(calls))), seconds * 4 + 10
-    )
-    p50, p99 = percentiles(lat)
-    return LoadResult(len(calls), len(lat), errors, p50 * 1e3, p99 * 1e3)
 
 
 def pin_client(core: int = 1) -> None:

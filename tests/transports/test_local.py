@@ -213,3 +213,42 @@ def test_client_needs_connect_for_capabilities(sock_path: str) -> None:
         IpcStsBackend(sock_path).capabilities()
     with pytest.raises(ConfigError, match="timeout_s"):
         IpcStsBackend(sock_path, timeout_s=0)
+
+
+async def test_pipelined_requests_in_one_write_get_every_reply_in_order(
+    sock_path: str,
+) -> None:
+    server = IpcServer(PassthroughStsBackend(), sock_path)  # answers without suspending
+    await server.start()
+    reader, writer = await asyncio.open_unix_connection(server.path)
+    fw = FrameWriter(1 << 16)
+    writer.write(fw.write({"id": 1, "op": "start", "config": {}}))
+    fr = FrameReader(1 << 16)
+    started: list[object] = []
+    while not started:
+        started = fr.feed(await asyncio.wait_for(reader.read(65536), 5))
+    sid = started[0]["result"]["session"]  # type: ignore[index]
+    pcm = np.arange(7, dtype="<i2").tobytes()
+    steps = [
+        {
+            "id": 10 + k,
+            "op": "step",
+            "session": sid,
+            "frame": {"seq": k, "rate": 16000, "ch": 1, "pcm": pcm, "type": "in"},
+        }
+        for k in (0, 3, 6, 12, 15)
+    ]
+    # Five steps and then garbage, all in one write: the five replies come first.
+    writer.write(b"".join(fw.write(m) for m in steps) + fw.write([1, 2, 3]))
+    replies: list[object] = []
+    while len(replies) < 6:
+        data = await asyncio.wait_for(reader.read(65536), 5)
+        assert data, f"connection closed after {replies}"
+        replies += fr.feed(data)
+    assert [r["id"] for r in replies[:5]] == [10, 13, 16, 22, 25]  # type: ignore[index]
+    seqs = [r["result"]["audio"][0]["seq"] for r in replies[:5]]  # type: ignore[index]
+    assert seqs == [0, 3, 6, 12, 15]
+    assert replies[5]["id"] is None  # type: ignore[index]
+    assert "integer 'id'" in replies[5]["error"]["message"]  # type: ignore[index]
+    writer.close()
+    await server.close()

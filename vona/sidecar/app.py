@@ -167,8 +167,9 @@ class SidecarApp:
         sid = await self.host.create(config)
         return _json(201, {"session_id": sid})
 
-    def _decode(self, req: Request) -> Any:
-        ctype = _media(req.headers.get("content-type", ""))
+    def _decode(self, req: Request, ctype: str | None = None) -> Any:
+        if ctype is None:
+            ctype = _media(req.headers.get("content-type", ""))
         if ctype == CBOR:
             try:
                 return cbor_loads(req.body)
@@ -182,10 +183,12 @@ class SidecarApp:
         raise _UnsupportedMedia(ctype)
 
     async def _step(self, sid: str, req: Request) -> Response:
-        step = await self.host.step(sid, input_frame_from_msg(self._decode(req)))
+        ctype = _media(req.headers.get("content-type", ""))
+        step = await self.host.step(sid, input_frame_from_msg(self._decode(req, ctype)))
         out = step_to_msg(step)
-        accept = _media(req.headers.get("accept", ""))
-        as_json = accept == JSON or (accept != CBOR and _media(req.headers["content-type"]) == JSON)
+        accept = req.headers.get("accept")
+        accept = _media(accept) if accept else ""
+        as_json = accept == JSON or (accept != CBOR and ctype == JSON)
         if as_json:
             out["audio"] = [pcm_to_base64(a) for a in out["audio"]]
             return Response(200, json.dumps(out).encode(), JSON)

@@ -30,6 +30,7 @@ __all__ = ["HttpLimits", "HttpServer", "Request", "Response", "error_response"]
 
 log = logging.getLogger("vona.sidecar.http")
 
+_HEAD_200 = b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
 _REASONS = {
     100: "Continue",
     200: "OK",
@@ -267,6 +268,12 @@ class _Connection(asyncio.Protocol):
     def _write(self, resp: Response, keep_alive: bool) -> None:
         t = self._transport
         if t is None or t.is_closing():
+            return
+        if resp.status == 200 and keep_alive and not resp.headers:
+            # The step reply: one preformatted head, no list of header strings.
+            t.write(_HEAD_200 % (resp.content_type.encode("latin-1"), len(resp.body)) + resp.body)
+            if t.get_write_buffer_size() > 4 * self._limits.max_body_bytes:
+                t.abort()
             return
         head = [f"HTTP/1.1 {resp.status} {_REASONS.get(resp.status, 'Status')}"]
         if resp.status != 204:

@@ -75,6 +75,7 @@ class _ServerConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._paused = False
+        self._batch: list[bytes] | None = None  # replies held while in data_received
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -88,17 +89,29 @@ class _ServerConnection(asyncio.Protocol):
         except CodecError as exc:
             self._protocol_violation(f"bad frame: {exc}")
             return
+        if not messages:
+            return
         loop = asyncio.get_running_loop()
-        for msg in messages:
-            if not isinstance(msg, dict) or type(msg.get("id")) is not int:
-                self._protocol_violation("every request must be a map with an integer 'id'")
-                return
-            # Run each request now; only one that has to wait becomes a task. Requests
-            # of one session still run in order: SessionHost's per-session lock is FIFO.
-            task = start_eagerly(self._run(msg), loop)
-            if task is not None:
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+        # Replies to requests answered in this call go out in one write (one send(2) for
+        # a whole pipelined batch instead of one per reply).
+        batch: list[bytes] = []
+        self._batch = batch
+        try:
+            for msg in messages:
+                if not isinstance(msg, dict) or type(msg.get("id")) is not int:
+                    self._batch = None  # replies so far go out before the error reply
+                    self._flush(batch)
+                    self._protocol_violation("every request must be a map with an integer 'id'")
+                    return
+                # Run each request now; only one that has to wait becomes a task. Requests
+                # of one session still run in order: SessionHost's per-session lock is FIFO.
+                task = start_eagerly(self._run(msg), loop)
+                if task is not None:
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+        finally:
+            self._batch = None
+            self._flush(batch)
         if len(self._tasks) > _MAX_IN_FLIGHT and self._transport is not None:
             self._paused = True
             self._transport.pause_reading()
@@ -121,15 +134,24 @@ class _ServerConnection(asyncio.Protocol):
         if self._transport is not None and not self._paused:
             self._transport.resume_reading()
 
-    def _send(self, reply: dict[str, Any]) -> None:
+    def _flush(self, batch: list[bytes]) -> None:
         t = self._transport
-        if t is None or t.is_closing():
-            return
+        if batch and t is not None and not t.is_closing():
+            t.write(batch[0] if len(batch) == 1 else b"".join(batch))
+        batch.clear()
+
+    def _send(self, reply: dict[str, Any]) -> None:
         try:
-            t.write(self._writer.write(reply))
+            data = self._writer.write(reply)
         except CodecError as exc:  # a reply over max_frame_bytes
             err = error_to_msg(BackendError(f"reply too large: {exc}"))
-            t.write(self._writer.write({"id": reply.get("id"), "error": err}))
+            data = self._writer.write({"id": reply.get("id"), "error": err})
+        if self._batch is not None:
+            self._batch.append(data)
+            return
+        t = self._transport
+        if t is not None and not t.is_closing():
+            t.write(data)
 
     async def _run(self, msg: dict[Any, Any]) -> None:
         rid = msg["id"]

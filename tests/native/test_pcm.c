@@ -8,23 +8,8 @@
 
 #include "vona/pcm.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
-
-static uint32_t seed = 12345u;
-static uint32_t rnd(void)
-{
-    seed ^= seed << 13;
-    seed ^= seed >> 17;
-    seed ^= seed << 5;
-    return seed;
-}
+#define VONA_TEST_SEED 12345u
+#include "check.h"
 
 /* The reference: what numpy computes, in double precision with the default rounding. */
 static int16_t ref_to_int16(float y)

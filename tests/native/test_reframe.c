@@ -6,23 +6,8 @@
 
 #include "vona/reframe.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
-
-static uint32_t seed = 777u;
-static uint32_t rnd(void)
-{
-    seed ^= seed << 13;
-    seed ^= seed >> 17;
-    seed ^= seed << 5;
-    return seed;
-}
+#define VONA_TEST_SEED 777u
+#include "check.h"
 
 static void test_limits(void)
 {

@@ -9,23 +9,8 @@
 #include "vona/pcm.h"
 #include "vona/step_loop.h"
 
-static int failures = 0;
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
-
-static uint32_t seed = 4242u;
-static uint32_t rnd(void)
-{
-    seed ^= seed << 13;
-    seed ^= seed >> 17;
-    seed ^= seed << 5;
-    return seed;
-}
+#define VONA_TEST_SEED 4242u
+#include "check.h"
 
 static vona_step_loop *make(uint32_t t, uint32_t b, size_t frame, unsigned ch, size_t cap)
 {

@@ -36,6 +36,17 @@ class InputReader:
         self._ended = False
         self._waiter: asyncio.Future[None] | None = None
 
+    @property
+    def direct(self) -> bool:
+        """True when the next frame comes straight from ``transport.recv()`` (no read-ahead
+        running or buffered, input not ended): the caller may await ``recv`` itself and
+        must then call ``ended()`` if it returned None."""
+        return not self._inbox and not self._active and not self._ended
+
+    def ended(self) -> None:
+        """The caller's own ``recv`` returned None."""
+        self._ended = True
+
     async def next(self) -> AudioInputFrame | None:
         while True:
             if self._inbox:

@@ -45,18 +45,20 @@ class Playout:
         d = self.driver
         clock = d.clock
         virtual = clock.virtual
-        deadline = clock.now_ns()
+        sleep_until, now_ns, tick = clock.sleep_until, clock.now_ns, d.tick
+        period, n, channels = self.period_ns, self.frame_samples, self.channels
+        deadline = now_ns()
         while not d.done:
-            deadline += self.period_ns
-            await clock.sleep_until(deadline)
-            d.tick()
+            deadline += period
+            await sleep_until(deadline)
+            tick()
             out = d.out_loop
             if out is None:
                 continue
             if virtual:
-                out.set_time(clock.now_ns())
-            samples = out.pull_playout(self.frame_samples)
-            got = int(samples.shape[0]) // self.channels
+                out.set_time(now_ns())
+            samples = out.pull_playout(n)
+            got = int(samples.shape[0]) // channels
             if got:
                 await self.send(samples, got, False)
                 if not self.turn_recorded:

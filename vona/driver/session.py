@@ -253,7 +253,8 @@ class SessionDriver:
 
     def on_backend_audio(self, samples: Int16Array, rate: int, channels: int) -> None:
         engine = self.engine
-        out = self.out_loop
+        loops = self._loops
+        out = loops.out_loop if loops is not None else None
         if engine is None or out is None:
             return
         if rate != engine.caps.output_sample_rate_hz or channels != self._channels:
@@ -315,9 +316,12 @@ class SessionDriver:
 
     def tick(self) -> None:
         """Called by the playout task once per period: start reading input ahead if a
-        backend step is slow."""
+        backend step is slow (nothing to do while no step is running)."""
+        reader = self._reader
+        if reader.step_since_ns is None:
+            return
         assert self._playout is not None
-        self._reader.check(self.clock.now_ns(), self._playout.period_ns, self._spawn)
+        reader.check(self.clock.now_ns(), self._playout.period_ns, self._spawn)
 
     def _spawn(self, coro: Any) -> None:
         self._track(
@@ -379,20 +383,27 @@ class SessionDriver:
         reader = self._reader
         frame = first if first is not None else await reader.next()
         m = self.metrics
-        while frame is not None and not self.done:
-            if frame.sample_rate_hz != self._rate or frame.channels != self._channels:
+        loops = self._loops
+        assert loops is not None
+        now_ns = self.clock.now_ns
+        rate, channels = self._rate, self._channels
+        recv = self.transport.recv
+        # Hot path: everything per frame is a direct call; the only suspension points are
+        # the transport's recv and the backend's step (when they really wait).
+        while frame is not None and self._end_reason is None:
+            if frame.sample_rate_hz != rate or frame.channels != channels:
                 raise AudioFormatError(
                     f"transport frame {frame.sequence} is {frame.sample_rate_hz} Hz "
-                    f"x{frame.channels}; the session runs at {self._rate} Hz x{self._channels}"
+                    f"x{frame.channels}; the session runs at {rate} Hz x{channels}"
                 )
             m.frames_in += 1
-            m.samples_in += frame.samples_per_channel
-            in_loop = self._loops.in_loop if self._loops is not None else None
+            m.samples_in += int(frame.samples.shape[0]) // channels
+            in_loop = loops.in_loop
             feeding = self.engine
             assert in_loop is not None
             for samples in in_loop.push_input(frame.samples):
                 engine = self.engine
-                if engine is None or self.done:
+                if engine is None or self._end_reason is not None:
                     return
                 if engine is not feeding:
                     break  # a fallback switched backends: these frames are at the old rate
@@ -400,18 +411,23 @@ class SessionDriver:
                 bf = AudioInputFrame(
                     m.backend_frames,
                     engine.caps.input_sample_rate_hz,
-                    self._channels,
+                    channels,
                     samples,
                     frame.timestamp_ns,
                 )
-                reader.step_since_ns = self.clock.now_ns()
+                reader.step_since_ns = now_ns()
                 try:
                     await engine.feed(bf)
                 except BackendError as exc:
                     await self.backend_failed(engine, exc)
                 finally:
                     reader.step_since_ns = None
-            frame = await reader.next()
+            if reader.direct:  # the common case: no extra coroutine per frame
+                frame = await recv()
+                if frame is None:
+                    reader.ended()
+            else:
+                frame = await reader.next()
         if self.done:
             return
         self.log("input_ended")

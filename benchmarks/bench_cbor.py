@@ -88,16 +88,21 @@ def rows() -> list[Row]:
     def vona_audio_decode() -> object:
         return decode_audio_frame(reader.feed(audio_frame)[0])
 
+    def vona_feed_audio() -> object:
+        return reader.feed_audio(audio_frame)[0]
+
     c2_back = c2_audio_decode()
-    ours_back = vona_audio_decode()
-    assert isinstance(ours_back, AudioInputFrame)
-    assert np.array_equal(ours_back.samples, c2_back.samples)
+    for ours_back in (vona_audio_decode(), vona_feed_audio()):
+        assert isinstance(ours_back, AudioInputFrame)
+        assert np.array_equal(ours_back.samples, c2_back.samples)
+        assert ours_back.timestamp_ns == c2_back.timestamp_ns
 
     t = time_ns_per_call
     enc, c2enc = t(lambda: writer.write(msg)), t(c2_frame_encode)
     dec, c2dec = t(lambda: reader.feed(frame)), t(c2_frame_decode)
     aenc, c2aenc = t(lambda: writer.write_audio(audio)), t(c2_audio_encode)
     adec, c2adec = t(vona_audio_decode), t(c2_audio_decode)
+    fdec = t(vona_feed_audio)
     return [
         _row(
             "CBOR dumps, audio message (640 B pcm)",
@@ -125,6 +130,18 @@ def rows() -> list[Row]:
             adec,
             "struct + cbor2 + frombuffer",
             c2adec,
+        ),
+        _row(
+            "frame -> AudioInputFrame (feed_audio)",
+            fdec,
+            "struct + cbor2 + frombuffer",
+            c2adec,
+        ),
+        _row(
+            "AudioInputFrame round trip (write_audio + feed_audio)",
+            aenc + fdec,
+            "cbor2 + struct + frombuffer",
+            c2aenc + c2adec,
         ),
     ]
 

@@ -15,7 +15,7 @@ cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject
-from libc.stdint cimport uint8_t
+from libc.stdint cimport uint8_t, uint64_t
 
 cimport vona._native._cbor as _cbor
 cimport vona._native.ccbor as ccbor
@@ -172,6 +172,19 @@ cdef object _get_int(dict msg, str key, int low):
     return v
 
 
+cdef object _samples(bytes pcm):
+    """A read-only int16 view of pcm (a converted copy on a big-endian host)."""
+    cdef cnp.npy_intp dims[1]
+    if _LITTLE:
+        dims[0] = PyBytes_GET_SIZE(pcm) // 2
+        samples = cnp.PyArray_SimpleNewFromData(1, dims, cnp.NPY_INT16,
+                                                <void *>PyBytes_AS_STRING(pcm))
+        cnp.set_array_base(samples, pcm)
+        cnp.PyArray_CLEARFLAGS(samples, cnp.NPY_ARRAY_WRITEABLE)
+        return samples
+    return np.frombuffer(pcm, dtype=_PCM_DTYPE).astype(np.int16)
+
+
 def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
     """An AudioInputFrame or AudioOutputFrame from its message.
 
@@ -179,7 +192,6 @@ def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
     The samples are a read-only int16 view of the decoded pcm bytes. Unknown fields are
     ignored (forward compatibility); "ts" and "filler" default to 0 and False.
     """
-    cdef cnp.npy_intp dims[1]
     cdef Py_ssize_t nbytes
     if type(message) is not dict:
         if isinstance(message, (bytes, bytearray, memoryview)):
@@ -209,14 +221,7 @@ def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
         raise CodecError(
             f"audio message 'pcm' of {nbytes} bytes is not a whole number of int16 "
             f"{channels}-channel frames")
-    if _LITTLE:
-        dims[0] = nbytes // 2
-        samples = cnp.PyArray_SimpleNewFromData(1, dims, cnp.NPY_INT16,
-                                                <void *>PyBytes_AS_STRING(pcm))
-        cnp.set_array_base(samples, pcm)
-        cnp.PyArray_CLEARFLAGS(samples, cnp.NPY_ARRAY_WRITEABLE)
-    else:
-        samples = np.frombuffer(pcm, dtype=_PCM_DTYPE).astype(np.int16)
+    samples = _samples(pcm)
     if kind is _IN:
         ts = msg.get("ts", 0)
         if type(ts) is not int:
@@ -226,3 +231,85 @@ def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
     if type(filler) is not bool:
         raise CodecError(f"audio message field 'filler' must be a bool, got {filler!r}")
     return _new_frame(AudioOutputFrame, _OUT_SLOTS, seq, rate, channels, samples, filler)
+
+
+# The exact encodings put_audio writes (RFC 8949 deterministic key order), walked in place
+# without building a dict. Anything else (another key set or order, a negative "ts",
+# indefinite lengths, a bad value) makes the walk give up, and the caller decodes the
+# payload the generic way, so every refusal and its message stay those of
+# cbor_loads + decode_audio_frame.
+cdef inline bint _lit(const uint8_t *p, size_t n, size_t *pos, const char *lit, size_t k) noexcept nogil:
+    cdef size_t i
+    if n - pos[0] < k:
+        return False
+    for i in range(k):
+        if p[pos[0] + i] != <uint8_t>lit[i]:
+            return False
+    pos[0] += k
+    return True
+
+
+cdef inline bint _head(const uint8_t *p, size_t n, size_t *pos, uint8_t major,
+                       uint64_t *value) noexcept nogil:
+    """A definite head of the given major type; False for anything else."""
+    cdef size_t i = pos[0], extra, j
+    cdef uint8_t ib, ai
+    cdef uint64_t v
+    if i >= n:
+        return False
+    ib = p[i]
+    if ib >> 5 != major:
+        return False
+    ai = ib & 0x1f
+    if ai < 24:
+        value[0] = ai
+        pos[0] = i + 1
+        return True
+    if ai > 27:
+        return False
+    extra = (<size_t>1) << (ai - 24)
+    if n - i - 1 < extra:
+        return False
+    v = 0
+    for j in range(extra):
+        v = (v << 8) | p[i + 1 + j]
+    value[0] = v
+    pos[0] = i + 1 + extra
+    return True
+
+
+cdef object decode_audio_payload(const uint8_t *p, size_t n):
+    """The frame for a payload in put_audio's exact shape, or None to decode generically."""
+    cdef size_t pos = 0, pcm_at
+    cdef uint64_t ch, ts = 0, seq, rate, plen
+    cdef bint is_in, filler = False
+    if not _lit(p, n, &pos, b"\xa6\x62ch", 4) or not _head(p, n, &pos, 0, &ch) \
+            or ch < 1 or ch > 0xFFFFFFFF:  # (2 * ch below must not wrap)
+        return None
+    is_in = _lit(p, n, &pos, b"\x62ts", 3)
+    if is_in and not _head(p, n, &pos, 0, &ts):
+        return None
+    if not _lit(p, n, &pos, b"\x63pcm", 4) or not _head(p, n, &pos, 2, &plen):
+        return None
+    if n - pos < plen or plen % (2 * ch):
+        return None
+    pcm_at = pos
+    pos += <size_t>plen
+    if not _lit(p, n, &pos, b"\x63seq", 4) or not _head(p, n, &pos, 0, &seq):
+        return None
+    if not _lit(p, n, &pos, b"\x64rate", 5) or not _head(p, n, &pos, 0, &rate) or rate < 1:
+        return None
+    if is_in:
+        if not _lit(p, n, &pos, b"\x64type\x62in", 8):
+            return None
+    elif _lit(p, n, &pos, b"\x64type\x63out\x66filler", 16) and pos + 1 == n and p[pos] in (0xf4, 0xf5):
+        filler = p[pos] == 0xf5
+        pos += 1
+    else:
+        return None
+    if pos != n:
+        return None
+    samples = _samples(PyBytes_FromStringAndSize(<const char *>p + pcm_at, <Py_ssize_t>plen))
+    if is_in:
+        return _new_frame(AudioInputFrame, _IN_SLOTS, seq, rate, ch, samples, ts)
+    return _new_frame(AudioOutputFrame, _OUT_SLOTS, seq, rate, ch, samples, filler)

@@ -12,7 +12,7 @@ from libc.stdint cimport uint8_t
 
 cimport vona._native.cframing as cf
 cimport vona._native.ccbor as ccbor
-from vona._native._audio_message cimport put_audio
+from vona._native._audio_message cimport decode_audio_payload, put_audio
 from vona._native._cbor cimport (
     ENC_STACK_BYTES,
     Enc,
@@ -31,6 +31,7 @@ from vona._native.cstatus cimport (
     vona_status,
 )
 
+from vona._native._audio_message import decode_audio_frame
 from vona._native._cbor import DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS
 from vona.errors import CodecError, ConfigError, VonaError
 
@@ -105,12 +106,14 @@ cdef class FrameReader:
     cdef cf.vona_frame_reader _r
     cdef ccbor.vona_cbor_limits _limits
     cdef bint _busy
+    cdef bint _audio_fast  # the limits admit the audio map shape (depth 1, 13 items)
     cdef object _failure
 
     def __init__(self, Py_ssize_t max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
                  Py_ssize_t max_depth=DEFAULT_MAX_DEPTH, Py_ssize_t max_items=DEFAULT_MAX_ITEMS):
         _check_max(max_frame_bytes)
         limits_from_args(&self._limits, max_depth, max_items, max_frame_bytes)
+        self._audio_fast = self._limits.max_depth >= 1 and self._limits.max_items >= 13
         cf.vona_frame_reader_free(&self._r)  # __init__ may run twice
         if cf.vona_frame_reader_init(&self._r, <size_t>max_frame_bytes) != VONA_OK:
             raise ConfigError(f"max_frame_bytes {max_frame_bytes} is out of range")
@@ -143,7 +146,14 @@ cdef class FrameReader:
         self._failure = message
         raise CodecError(message)
 
-    cdef list _feed(self, const uint8_t *data, size_t n):
+    cdef object _audio(self, const uint8_t *payload, size_t plen):
+        if self._audio_fast:
+            frame = decode_audio_payload(payload, plen)
+            if frame is not None:
+                return frame
+        return decode_audio_frame(decode_payload(payload, plen, &self._limits))
+
+    cdef list _feed(self, const uint8_t *data, size_t n, bint audio):
         cdef size_t pos = 0
         cdef const uint8_t *payload
         cdef size_t plen
@@ -154,7 +164,10 @@ cdef class FrameReader:
             st = cf.vona_frame_reader_next(&self._r, data, n, &pos, &payload, &plen)
             if st == VONA_OK:
                 try:
-                    obj = decode_payload(payload, plen, &self._limits)
+                    if audio:
+                        obj = self._audio(payload, plen)
+                    else:
+                        obj = decode_payload(payload, plen, &self._limits)
                 except CodecError as exc:
                     self._refuse(f"frame {index} of this feed: {exc}")
                 PyList_Append(out, obj)
@@ -176,22 +189,35 @@ cdef class FrameReader:
 
     def feed(self, data):
         """Decode every frame completed by data (bytes-like); returns them in order."""
+        return self._feed_any(data, False, "feed")
+
+    def feed_audio(self, data):
+        """Like feed, for a stream of audio messages: returns their frames in order.
+
+        Each payload in the exact shape FrameWriter.write_audio writes is read in place
+        (no intermediate dict); any other payload goes through the generic decode and
+        decode_audio_frame. A payload that is not an audio message raises CodecError and
+        fails the reader, as an invalid payload does for feed().
+        """
+        return self._feed_any(data, True, "feed_audio")
+
+    cdef list _feed_any(self, data, bint audio, str name):
         cdef Py_buffer view
         if self._busy:
-            raise VonaError("FrameReader.feed is already running (use one reader per thread)")
+            raise VonaError(f"FrameReader.{name} is already running (use one reader per thread)")
         self._busy = True
         try:
             if type(data) is bytes:
                 return self._feed(<const uint8_t *>PyBytes_AS_STRING(data),
-                                  <size_t>PyBytes_GET_SIZE(data))
+                                  <size_t>PyBytes_GET_SIZE(data), audio)
             try:
                 PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
             except (TypeError, BufferError):
                 raise CodecError(
-                    f"FrameReader.feed needs a bytes-like object, got {type(data).__name__}"
+                    f"FrameReader.{name} needs a bytes-like object, got {type(data).__name__}"
                 ) from None
             try:
-                return self._feed(<const uint8_t *>view.buf, <size_t>view.len)
+                return self._feed(<const uint8_t *>view.buf, <size_t>view.len, audio)
             finally:
                 PyBuffer_Release(&view)
         finally:

@@ -30,7 +30,7 @@ class _Scripted(PassthroughStsBackend):
         if frame.sequence == 1001:
             raise BackendError("bad key", retryable=False)
         if frame.sequence == 1002:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(3.0)
         step = await super().step(session, frame)
         step.control_events = [Interruption(played_ms=5)]
         return step
@@ -48,7 +48,7 @@ def _frame(seq: int, n: int = 320) -> AudioInputFrame:
 
 
 async def test_round_trip(sidecar: Sidecar) -> None:
-    async with HttpStsBackend(sidecar.url, timeout_s=0.5) as backend:
+    async with HttpStsBackend(sidecar.url, timeout_s=10) as backend:
         assert isinstance(backend, SpeechToSpeechBackend)
         assert backend.capabilities().name == "passthrough"
         session = await backend.start_session(SessionConfig(voice="x"))
@@ -79,7 +79,7 @@ async def test_concurrent_sessions_over_keep_alive(sidecar: Sidecar) -> None:
 
 
 async def test_failures_map_to_retryable(sidecar: Sidecar) -> None:
-    async with HttpStsBackend(sidecar.url, timeout_s=0.3) as backend:
+    async with HttpStsBackend(sidecar.url, timeout_s=1.5)  # 1002 sleeps 3 s as backend:
         session = await backend.start_session(SessionConfig())
         cases = [(1000, True, "HTTP 503"), (1001, False, "HTTP 422"), (1002, True, "timed out")]
         for seq, retryable, match in cases:

@@ -30,7 +30,7 @@ from vona.transports.sessions import SessionHost
 
 
 class _Scripted(PassthroughStsBackend):
-    """Echo, plus: seq 1000 fails retryably, 1001 fails for good, 1002 sleeps 0.5 s,
+    """Echo, plus: seq 1000 fails retryably, 1001 fails for good, 1002 sleeps 2 s,
     and every frame with seq % 10 == 9 also returns a tool call and a turn end."""
 
     async def step(self, session, frame):  # type: ignore[no-untyped-def]
@@ -39,7 +39,7 @@ class _Scripted(PassthroughStsBackend):
         if frame.sequence == 1001:
             raise BackendError("bad key", retryable=False)
         if frame.sequence == 1002:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(2.0)
         await asyncio.sleep(0.001 * (frame.sequence % 3))  # finish out of order if unordered
         step: BackendStep = await super().step(session, frame)
         if frame.sequence % 10 == 9:
@@ -63,7 +63,8 @@ async def server(sock_path: str) -> AsyncIterator[IpcServer]:
 
 @pytest.fixture
 async def client(server: IpcServer) -> AsyncIterator[IpcStsBackend]:
-    async with IpcStsBackend(server.path, timeout_s=0.3) as c:
+    # generous: CI machines are shared; the timeout path has its own short-timeout client
+    async with IpcStsBackend(server.path, timeout_s=10) as c:
         yield c
 
 
@@ -125,13 +126,15 @@ async def test_far_errors_keep_their_retryable_flag(client: IpcStsBackend) -> No
     assert (await client.step(session, _frame(3))).output_audio[0].sequence == 3
 
 
-async def test_timeout_is_retryable_and_late_reply_is_dropped(client: IpcStsBackend) -> None:
-    session = await client.start_session(SessionConfig())
-    with pytest.raises(BackendError, match="timed out") as info:
-        await client.step(session, _frame(1002))
-    assert info.value.retryable is True
-    await asyncio.sleep(0.3)  # the late reply arrives and is ignored
-    assert (await client.step(session, _frame(4))).output_audio[0].sequence == 4
+async def test_timeout_is_retryable_and_late_reply_is_dropped(server: IpcServer) -> None:
+    async with IpcStsBackend(server.path, timeout_s=1.0) as client:
+        session = await client.start_session(SessionConfig())
+        with pytest.raises(BackendError, match="timed out") as info:
+            await client.step(session, _frame(1002))  # the backend sleeps 2 s
+        assert info.value.retryable is True
+        await asyncio.sleep(1.5)  # the late reply arrives and is ignored
+        late_ok = await client.step(session, _frame(4))
+    assert late_ok.output_audio[0].sequence == 4
 
 
 async def test_session_limit_is_retryable_on_the_client(server: IpcServer) -> None:

@@ -79,7 +79,7 @@ async def test_concurrent_sessions_over_keep_alive(sidecar: Sidecar) -> None:
 
 
 async def test_failures_map_to_retryable(sidecar: Sidecar) -> None:
-    async with HttpStsBackend(sidecar.url, timeout_s=1.5)  # 1002 sleeps 3 s as backend:
+    async with HttpStsBackend(sidecar.url, timeout_s=1.5) as backend:  # 1002 sleeps 3 s
         session = await backend.start_session(SessionConfig())
         cases = [(1000, True, "HTTP 503"), (1001, False, "HTTP 422"), (1002, True, "timed out")]
         for seq, retryable, match in cases:

@@ -8,6 +8,7 @@ sends audio with ``send_audio`` and pumps ``events()`` in its own task, mapping 
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "RealtimeEngine", "StepEngine"]
 
 
-class Engine:
+class Engine(abc.ABC):
     """What the driver needs from a backend, whichever contract it implements."""
 
     realtime: bool = False
@@ -57,20 +58,25 @@ class Engine:
         self.caps: BackendCapabilities = backend.capabilities()
         self.name = self.caps.name
 
+    @abc.abstractmethod
     async def start(self) -> None:
-        raise NotImplementedError
+        """Implemented by StepEngine and RealtimeEngine."""
 
+    @abc.abstractmethod
     async def feed(self, frame: AudioInputFrame) -> None:
-        raise NotImplementedError
+        """Implemented by StepEngine and RealtimeEngine."""
 
+    @abc.abstractmethod
     async def inject(self, event: ExternalContextEvent) -> None:
-        raise NotImplementedError
+        """Implemented by StepEngine and RealtimeEngine."""
 
+    @abc.abstractmethod
     async def notify_interrupt(self, interruption: Interruption) -> None:
-        raise NotImplementedError
+        """Implemented by StepEngine and RealtimeEngine."""
 
+    @abc.abstractmethod
     async def close(self) -> None:
-        raise NotImplementedError
+        """Implemented by StepEngine and RealtimeEngine."""
 
     def busy(self) -> bool:
         """True while the backend still owes output (a realtime response in flight)."""

@@ -9,7 +9,13 @@ from urllib.parse import urlencode
 from vona.backend import BackendCapabilities
 from vona.config import SessionConfig
 from vona.errors import ConfigError
-from vona.realtime_ws import ApiKey, OpenAIDialect, OpenAIShapedSession, ReconnectPolicy
+from vona.realtime_ws import (
+    ApiKey,
+    OpenAIDialect,
+    OpenAIShapedSession,
+    ReconnectPolicy,
+    websocket_url,
+)
 from vona.realtime_ws import resolve_api_key as _resolve_key
 from vona.realtime_ws.openai_models import (
     BetaSession,
@@ -38,13 +44,7 @@ def voice_wire(voice: str) -> str | dict[str, Any]:
 
 
 def _ws_endpoint(endpoint: str) -> str:
-    base = endpoint.rstrip("/")
-    for http, ws in (("https://", "wss://"), ("http://", "ws://")):
-        if base.startswith(http):
-            return ws + base[len(http) :]
-    if not base.startswith(("ws://", "wss://")):
-        raise ConfigError(f"azure_voice_live: endpoint must be http(s):// or ws(s)://: {base!r}")
-    return base
+    return websocket_url(endpoint, provider="azure_voice_live", what="endpoint")
 
 
 def build_session(

@@ -21,7 +21,7 @@ from vona.adapters.gemini_live.session import GeminiLiveSession
 from vona.backend import BackendCapabilities
 from vona.config import SessionConfig
 from vona.errors import ConfigError
-from vona.realtime_ws import ApiKey, ReconnectPolicy
+from vona.realtime_ws import ApiKey, ReconnectPolicy, websocket_url
 from vona.realtime_ws import resolve_api_key as _resolve_key
 
 __all__ = ["GeminiLiveBackend", "build_setup"]
@@ -107,13 +107,7 @@ class GeminiLiveBackend:
         open_timeout_s: float = 10.0,
     ) -> None:
         self._key: ApiKey = _resolve_key(api_key, ENV_VARS, provider="gemini_live")
-        base = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        for http, ws in (("https://", "wss://"), ("http://", "ws://")):
-            if base.startswith(http):
-                base = ws + base[len(http) :]
-        if not base.startswith(("ws://", "wss://")):
-            raise ConfigError(f"gemini_live: base_url must be ws(s):// or http(s)://: {base!r}")
-        self.base_url = base
+        self.base_url = websocket_url(base_url or DEFAULT_BASE_URL, provider="gemini_live")
         self.model = model
         self.voice = voice
         self.api_version = api_version

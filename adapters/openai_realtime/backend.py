@@ -8,7 +8,13 @@ from urllib.parse import urlencode
 from vona.backend import BackendCapabilities
 from vona.config import SessionConfig
 from vona.errors import ConfigError
-from vona.realtime_ws import ApiKey, OpenAIDialect, OpenAIShapedSession, ReconnectPolicy
+from vona.realtime_ws import (
+    ApiKey,
+    OpenAIDialect,
+    OpenAIShapedSession,
+    ReconnectPolicy,
+    websocket_url,
+)
 from vona.realtime_ws import resolve_api_key as _resolve_key
 from vona.realtime_ws.openai_models import (
     BetaSession,
@@ -30,13 +36,7 @@ ENV_VARS = ("OPENAI_API_KEY",)
 
 
 def _ws_base(base_url: str) -> str:
-    base = base_url.rstrip("/")
-    for http, ws in (("https://", "wss://"), ("http://", "ws://")):
-        if base.startswith(http):
-            return ws + base[len(http) :]
-    if not base.startswith(("ws://", "wss://")):
-        raise ConfigError(f"openai_realtime: base_url must be ws(s):// or http(s)://, got {base!r}")
-    return base
+    return websocket_url(base_url, provider="openai_realtime")
 
 
 def _check_pcm16(config: SessionConfig) -> None:

@@ -8,7 +8,13 @@ from urllib.parse import urlencode
 from vona.backend import BackendCapabilities
 from vona.config import SessionConfig
 from vona.errors import ConfigError
-from vona.realtime_ws import ApiKey, OpenAIDialect, OpenAIShapedSession, ReconnectPolicy
+from vona.realtime_ws import (
+    ApiKey,
+    OpenAIDialect,
+    OpenAIShapedSession,
+    ReconnectPolicy,
+    websocket_url,
+)
 from vona.realtime_ws import resolve_api_key as _resolve_key
 from vona.realtime_ws.openai_models import BetaSession, manual_turns, turn_detection_wire
 
@@ -88,13 +94,7 @@ class QwenRealtimeBackend:
         open_timeout_s: float = 10.0,
     ) -> None:
         self._key: ApiKey = _resolve_key(api_key, ENV_VARS, provider="qwen_realtime")
-        base = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        for http, ws in (("https://", "wss://"), ("http://", "ws://")):
-            if base.startswith(http):
-                base = ws + base[len(http) :]
-        if not base.startswith(("ws://", "wss://")):
-            raise ConfigError(f"qwen_realtime: base_url must be ws(s):// or http(s)://: {base!r}")
-        self.base_url = base
+        self.base_url = websocket_url(base_url or DEFAULT_BASE_URL, provider="qwen_realtime")
         self.model = model
         self.voice = voice
         self.output_audio_format = output_audio_format

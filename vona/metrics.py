@@ -74,7 +74,7 @@ class FallbackDecision:
     retryable: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class SessionMetrics:
     """Everything ``run_session`` measured.
 

@@ -69,6 +69,14 @@ class VonaRuntime:
       ``filler_after_ms``: wait this long into a tool call before starting it.
     - ``max_session_s``: end the session (``end_reason="max_duration"``) after this long.
     - ``playout_frame_ms``: size and pace of the frames sent to the transport.
+    - ``pacing``: who paces playout. ``"driver"``: the driver sends one
+      ``playout_frame_ms`` frame per period from its playout ring (for transports that
+      play what they get at once). ``"transport"``: the driver sends whole frames as
+      soon as the backend makes them and the transport queues and plays them at real
+      time itself (WebRTC sources, telephony sockets with a client buffer, device
+      streams with a queue); its ``clear()`` must then report what it dropped, which is
+      what the user did not hear. ``"auto"`` (default): ``"transport"`` when the
+      transport has a true ``paces_output`` attribute, else ``"driver"``.
     - ``playout_capacity_s``: playout ring size; audio beyond it is refused and counted.
     - ``drain_timeout_s``: after the input ends, how long to wait for playout, running
       tools and an in-flight realtime response to finish.
@@ -85,6 +93,7 @@ class VonaRuntime:
     max_session_s: float | None = None
     playout_frame_ms: int = 20
     playout_capacity_s: float = 120.0
+    pacing: Literal["auto", "driver", "transport"] = "auto"
     drain_timeout_s: float = 5.0
     tool_timeout_s: float = 10.0
     max_concurrent_tools: int = 4
@@ -97,6 +106,10 @@ class VonaRuntime:
             raise ConfigError(f"playout_frame_ms must be 1..1000, got {self.playout_frame_ms}")
         if self.max_session_s is not None and not self.max_session_s > 0:
             raise ConfigError(f"max_session_s must be > 0, got {self.max_session_s}")
+        if self.pacing not in ("auto", "driver", "transport"):
+            raise ConfigError(
+                f"pacing must be 'auto', 'driver' or 'transport', got {self.pacing!r}"
+            )
         if not self.playout_capacity_s > 0:
             raise ConfigError(f"playout_capacity_s must be > 0, got {self.playout_capacity_s}")
         if self.drain_timeout_s < 0:

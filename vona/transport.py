@@ -17,6 +17,13 @@ class AudioTransport(Protocol):
     ``send`` queues audio for playback. ``clear`` drops audio queued but not yet played
     (on barge-in) and returns how many samples per channel it dropped, so the runtime can
     compute the position the user actually heard.
+
+    Optional: a true ``paces_output`` attribute says the transport plays what it is sent
+    at real time by itself (it queues), so the driver may send whole frames as soon as
+    they exist instead of one per frame period (``VonaRuntime.pacing``). With driver
+    pacing, ``send`` is started from a loop timer callback and runs inline until its
+    first ``await`` that suspends; a task carries on from there, so code before that
+    point must not need ``asyncio.current_task()`` (``asyncio.timeout`` does).
     """
 
     async def recv(self) -> AudioInputFrame | None: ...

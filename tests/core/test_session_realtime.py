@@ -207,3 +207,31 @@ def test_late_tool_call_of_an_interrupted_response_never_runs() -> None:
     assert ran == ["Bergen"]
     assert run.tool_call("late").generation_id == 1
     assert run.tool_call("fresh").generation_id == 2
+
+
+def test_transport_paced_realtime_backend_flushes_its_deltas() -> None:
+    paced = run_realtime(
+        CONVERSATION,
+        input_ms=4000,
+        sample_rate_hz=RATE,
+        skills=skills(),
+        runtime=VonaRuntime(pacing="transport"),
+    )
+    timed = run_realtime(CONVERSATION, input_ms=4000, sample_rate_hz=RATE, skills=skills())
+    m = paced.metrics
+    assert m.ok, m.error
+    # The user heard r2 up to the barge-in, then all of r3, as with driver pacing ...
+    rec = m.interruptions[0]
+    r2 = tone(2000, RATE)
+    assert rec.played_samples + rec.dropped_samples == r2.shape[0]
+    expected = concat(r2[: rec.played_samples], tone(300, RATE, 880.0))
+    np.testing.assert_array_equal(paced.transport.played_audio(), expected)
+    # ... within a frame of the same position: audio that arrives between two playout
+    # ticks starts at once here, at the next tick there.
+    assert abs(rec.played_samples - timed.metrics.interruptions[0].played_samples) <= RATE // 50
+    # ... and r2 (the mock emits its twenty 100 ms deltas at once) left as soon as it
+    # arrived, in 20 ms frames, not one frame per period.
+    first_r2 = next(s.t_ns for s in paced.transport.sent if not s.frame.is_filler)
+    burst = [s for s in paced.transport.sent if s.t_ns == first_r2]
+    assert len(burst) == 100
+    assert {s.frame.samples_per_channel for s in burst} == {RATE // 50}

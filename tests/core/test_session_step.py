@@ -271,7 +271,8 @@ def test_max_session_duration() -> None:
     assert run.metrics.error is None
 
 
-def test_filler_audio_while_a_tool_runs() -> None:
+@pytest.mark.parametrize("pacing", ["driver", "transport"])
+def test_filler_audio_while_a_tool_runs(pacing: str) -> None:
     filler = tone(50, RATE, 200.0, amplitude=500)
     turn = tool_turn(reply_ms=0, after_tool_ms=300)
     backend = MockBackend([turn])
@@ -280,11 +281,13 @@ def test_filler_audio_while_a_tool_runs() -> None:
         backend,
         sample_rate_hz=RATE,
         skills=weather_skills(delay_s=1.0),
-        runtime=VonaRuntime(filler_audio=filler, filler_after_ms=100),
+        runtime=VonaRuntime(filler_audio=filler, filler_after_ms=100, pacing=pacing),  # type: ignore[arg-type]
     )
     m = run.metrics
     sent = run.transport.sent
     fillers = [s for s in sent if s.frame.is_filler]
+    # Filler is paced by the playout timer even when the transport paces the rest.
+    assert set(np.diff([s.t_ns for s in fillers]).tolist()) == {20_000_000}
     # About 0.9 s of filler at 20 ms per frame, all before the tool's follow-up audio.
     assert 40 <= len(fillers) <= 46
     assert m.filler_frames_out == len(fillers)

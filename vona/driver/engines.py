@@ -50,6 +50,8 @@ __all__ = ["Engine", "RealtimeEngine", "StepEngine"]
 class Engine(abc.ABC):
     """What the driver needs from a backend, whichever contract it implements."""
 
+    __slots__ = ("backend", "caps", "driver", "name")
+
     realtime: bool = False
 
     def __init__(self, driver: SessionDriver, backend: Any) -> None:
@@ -88,23 +90,28 @@ class StepEngine(Engine):
     events are handled, so audio in a step that ends with an ``Interruption`` is part
     of what gets cleared, and audio in a step with ``TurnEnd`` belongs to that turn."""
 
+    __slots__ = ("_on_interrupt", "_step", "session")
+
     def __init__(self, driver: SessionDriver, backend: SpeechToSpeechBackend) -> None:
         super().__init__(driver, backend)
         self.session: Any = None
         self._on_interrupt = getattr(backend, "on_interrupt", None)
+        self._step = backend.step
 
     async def start(self) -> None:
         self.session = await self.backend.start_session(self.driver.config)
 
     async def feed(self, frame: AudioInputFrame) -> None:
-        step = await self.backend.step(self.session, frame)
+        step = await self._step(self.session, frame)
         d = self.driver
         for out in step.output_audio:
             d.on_backend_audio(out.samples, out.sample_rate_hz, out.channels)
-        for event in step.control_events:
-            await self._control(event)
-            if d.done:
-                return
+        events = step.control_events
+        if events:
+            for event in events:
+                await self._control(event)
+                if d.done:
+                    return
 
     async def _control(self, event: ControlEvent) -> None:
         d = self.driver
@@ -145,6 +152,8 @@ class StepEngine(Engine):
 class RealtimeEngine(Engine):
     """Drives a ``RealtimeVoiceBackend``; one generation per provider response."""
 
+    __slots__ = ("_generation_of", "_interrupted", "_pump_task", "_response_id", "session")
+
     realtime = True
 
     def __init__(self, driver: SessionDriver, backend: RealtimeVoiceBackend) -> None:
@@ -166,6 +175,8 @@ class RealtimeEngine(Engine):
         try:
             async for event in session.events():
                 await self._handle(event)
+                if type(event) is AudioDelta:
+                    await d.flush_output()
                 if d.done or d.engine is not self:
                     return
             if d.engine is self:

@@ -26,6 +26,17 @@ __all__ = ["InputReader"]
 class InputReader:
     """Hands the driver its next input frame (None at the end of input)."""
 
+    __slots__ = (
+        "_active",
+        "_ended",
+        "_inbox",
+        "_stop",
+        "_waiter",
+        "read_aheads",
+        "step_since_ns",
+        "transport",
+    )
+
     def __init__(self, transport: AudioTransport) -> None:
         self.transport = transport
         self.step_since_ns: int | None = None

@@ -2,9 +2,11 @@
 backend (step-oriented or realtime), skills and the runtime policy.
 
 Tasks per session: one reads the transport and feeds the backend (``recv`` -> native
-``push_input`` -> ``step``/``send_audio``, all direct calls), one paces playout (one
-``pull_playout`` and ``send`` per transport frame period), a realtime backend's event
-pump, tool calls, and the optional duration limit. Tools, playout and realtime events run
+``push_input`` -> ``step``/``send_audio``, all direct calls), a realtime backend's event
+pump, tool calls, and the optional duration limit. Playout is a loop timer, not a task
+(see ``vona.driver.playout``): one ``pull_playout`` and ``send`` per transport frame
+period, or, with a transport that paces itself, whole frames sent straight after the
+step that made them. Tools, playout and realtime events run
 concurrently with input, so a user can barge in while a tool runs.
 """
 
@@ -45,6 +47,33 @@ class SessionDriver:
     ``stop()`` ends the session.
     """
 
+    __slots__ = (
+        "_chain",
+        "_channels",
+        "_clock",
+        "_done",
+        "_end_reason",
+        "_exc",
+        "_loop_factory",
+        "_loops",
+        "_playout",
+        "_rate",
+        "_reader",
+        "_tasks",
+        "_turn_begun",
+        "_turn_open",
+        "config",
+        "engine",
+        "executor",
+        "generation_id",
+        "generation_open",
+        "metrics",
+        "raise_errors",
+        "runtime",
+        "transport",
+        "transport_paced",
+    )
+
     def __init__(
         self,
         transport: AudioTransport,
@@ -83,6 +112,12 @@ class SessionDriver:
         self._rate: int | None = int(rate) if rate else None
         self._channels: int = int(getattr(transport, "channels", 1) or 1)
         self._loop_factory = loop_factory if loop_factory is not None else make_loop
+        pacing = self.runtime.pacing
+        self.transport_paced = (
+            bool(getattr(transport, "paces_output", False))
+            if pacing == "auto"
+            else pacing == "transport"
+        )
         self.raise_errors = raise_errors
         self.metrics = SessionMetrics(session_id=session_id or uuid.uuid4().hex[:12])
         self.engine: Engine | None = None
@@ -163,9 +198,10 @@ class SessionDriver:
         self._turn_begun = False
         dropped_transport = int(await self.transport.clear())
         playout = self._playout
-        real_dropped = (
-            playout.split_transport_drop(dropped_transport) if playout else dropped_transport
-        )
+        real_dropped = dropped_transport
+        if playout is not None:
+            real_dropped = playout.split_transport_drop(dropped_transport)
+            playout.transport_cleared()
         heard = max(int(played) - real_dropped, 0)
         rate = self._rate or 1
         # Generation 0 means "unknown" (a backend without generation ids): cancel what is
@@ -245,10 +281,12 @@ class SessionDriver:
 
     def assistant_active(self) -> bool:
         out = self.out_loop
+        playout = self._playout
         return (
             self._turn_open
             or self.generation_open
             or (out is not None and out.playout_buffered > 0)
+            or (playout is not None and playout.speech_playing())
         )
 
     def on_backend_audio(self, samples: Int16Array, rate: int, channels: int) -> None:
@@ -314,8 +352,15 @@ class SessionDriver:
     def out_loop(self) -> AudioLoop | None:
         return self._loops.out_loop if self._loops is not None else None
 
+    async def flush_output(self) -> None:
+        """After backend audio arrived outside a step (a realtime event): with a
+        transport that paces itself, send its whole frames now."""
+        playout = self._playout
+        if playout is not None and playout.transport_paced:
+            await playout.flush_frames()
+
     def tick(self) -> None:
-        """Called by the playout task once per period: start reading input ahead if a
+        """Called by the playout timer once per period: start reading input ahead if a
         backend step is slow (nothing to do while no step is running)."""
         reader = self._reader
         if reader.step_since_ns is None:
@@ -324,13 +369,14 @@ class SessionDriver:
         reader.check(self.clock.now_ns(), self._playout.period_ns, self._spawn)
 
     def _spawn(self, coro: Any) -> None:
-        self._track(
+        self.track(
             asyncio.get_running_loop().create_task(self._guard(coro), name="vona-read-ahead")
         )
 
     # -- internals -------------------------------------------------------------------
 
-    def _track(self, task: asyncio.Task[None]) -> None:
+    def track(self, task: asyncio.Task[None]) -> None:
+        """Cancel ``task`` when the session ends."""
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -357,11 +403,13 @@ class SessionDriver:
             return
         loop = asyncio.get_running_loop()
         assert self._rate is not None
-        self._playout = Playout(self, self._rate, self._channels)
-        self._track(loop.create_task(self._guard(self._playout.run()), name="vona-playout"))
-        self._track(loop.create_task(self._guard(self._input(first)), name="vona-input"))
+        self._playout = Playout(
+            self, self._rate, self._channels, transport_paced=self.transport_paced
+        )
+        self._playout.start()
+        self.track(loop.create_task(self._guard(self._input(first)), name="vona-input"))
         if self.runtime.max_session_s is not None:
-            self._track(loop.create_task(self._limit(), name="vona-limit"))
+            self.track(loop.create_task(self._limit(), name="vona-limit"))
         assert self._done is not None
         await self._done.wait()
 
@@ -388,20 +436,26 @@ class SessionDriver:
         now_ns = self.clock.now_ns
         rate, channels = self._rate, self._channels
         recv = self.transport.recv
+        playout = self._playout
+        paced_out = playout if playout is not None and self.transport_paced else None
         # Hot path: everything per frame is a direct call; the only suspension points are
-        # the transport's recv and the backend's step (when they really wait).
+        # the transport's recv and the backend's step (when they really wait), and, with a
+        # transport that paces itself, its send.
         while frame is not None and self._end_reason is None:
             if frame.sample_rate_hz != rate or frame.channels != channels:
                 raise AudioFormatError(
                     f"transport frame {frame.sequence} is {frame.sample_rate_hz} Hz "
                     f"x{frame.channels}; the session runs at {rate} Hz x{channels}"
                 )
+            chunk = frame.samples
             m.frames_in += 1
-            m.samples_in += int(frame.samples.shape[0]) // channels
+            m.samples_in += chunk.shape[0] // channels
             in_loop = loops.in_loop
             feeding = self.engine
             assert in_loop is not None
-            for samples in in_loop.push_input(frame.samples):
+            if feeding is not None:
+                backend_rate = feeding.caps.input_sample_rate_hz
+            for samples in in_loop.push_input(chunk):
                 engine = self.engine
                 if engine is None or self._end_reason is not None:
                     return
@@ -409,11 +463,7 @@ class SessionDriver:
                     break  # a fallback switched backends: these frames are at the old rate
                 m.backend_frames += 1
                 bf = AudioInputFrame(
-                    m.backend_frames,
-                    engine.caps.input_sample_rate_hz,
-                    channels,
-                    samples,
-                    frame.timestamp_ns,
+                    m.backend_frames, backend_rate, channels, samples, frame.timestamp_ns
                 )
                 reader.step_since_ns = now_ns()
                 try:
@@ -422,6 +472,8 @@ class SessionDriver:
                     await self.backend_failed(engine, exc)
                 finally:
                     reader.step_since_ns = None
+                if paced_out is not None and paced_out.has_whole_frame():
+                    await paced_out.flush_frames()
             if reader.direct:  # the common case: no extra coroutine per frame
                 frame = await recv()
                 if frame is None:
@@ -442,10 +494,12 @@ class SessionDriver:
             engine = self.engine
             out = self.out_loop
             busy = engine is not None and engine.busy()
+            playout = self._playout
             if (
                 not busy
                 and self.executor.active == 0
                 and (out is None or out.playout_buffered == 0)
+                and (playout is None or not playout.busy())
             ):
                 return
             await clock.sleep(period)
@@ -472,6 +526,8 @@ class SessionDriver:
     async def _cleanup(self) -> None:
         if self._end_reason is None:
             self.end("stopped")
+        if self._playout is not None:
+            self._playout.stop()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -485,7 +541,8 @@ class SessionDriver:
                 await engine.close()
             except Exception as exc:
                 self.log("backend_close_error", backend=engine.name, message=str(exc))
-        if self._loops is not None:
+        if self._loops is not None and not self.transport_paced:
+            # A transport that paces itself owns its underruns; the ring never runs dry.
             with contextlib.suppress(Exception):
                 self.metrics.underruns = self._loops.underruns
         m = self.metrics

@@ -23,8 +23,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from vona._eager import start_eagerly
 from vona.errors import ConfigError
-from vona.transports._eager import start_eagerly
 
 __all__ = ["HttpLimits", "HttpServer", "Request", "Response", "error_response"]
 

@@ -28,13 +28,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from vona._eager import start_eagerly
 from vona.backend import BackendCapabilities, BackendStep, SpeechToSpeechBackend
 from vona.codec import FrameReader, FrameWriter
 from vona.config import SessionConfig
 from vona.errors import BackendError, CodecError, ConfigError, ProtocolError, VonaError
 from vona.events import ExternalContextEvent
 from vona.frames import AudioInputFrame
-from vona.transports._eager import start_eagerly
 from vona.transports.sessions import SessionHost
 from vona.transports.wire import (
     RemoteSession,

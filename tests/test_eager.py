@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from vona.transports._eager import start_eagerly
+from vona._eager import start_eagerly
 
 
 async def test_finishing_coroutine_needs_no_task() -> None:

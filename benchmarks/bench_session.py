@@ -152,9 +152,10 @@ class FloodTransport:
         return 0
 
 
-def driver_latency_ns(pacing: str, frames: int = 1500, runs: int = 3) -> float:
+def driver_latency_ns(pacing: str, native: bool = True, frames: int = 1500, runs: int = 3) -> float:
     """Median wall time of one frame in flight, transport -> driver -> passthrough ->
-    transport, with ``pacing`` ("transport" or "driver", see ``VonaRuntime.pacing``)."""
+    transport, with ``pacing`` ("transport" or "driver", see ``VonaRuntime.pacing``) and
+    the passthrough in the native loop's slot (``native``) or awaited as a Python step."""
     results = []
     for _ in range(runs):
         clock = VirtualClock()
@@ -163,7 +164,7 @@ def driver_latency_ns(pacing: str, frames: int = 1500, runs: int = 3) -> float:
             run_session(
                 t,
                 PassthroughStsBackend(),
-                runtime=VonaRuntime(pacing=pacing),  # type: ignore[arg-type]
+                runtime=VonaRuntime(pacing=pacing, native_backends=native),  # type: ignore[arg-type]
                 clock=clock,
                 transport_sample_rate_hz=16000,
             ),
@@ -205,7 +206,9 @@ def driver_child() -> None:
     """``--driver-child``: one round of the driver rows in a fresh process (prints JSON)."""
     out = {
         "transport": driver_latency_ns("transport"),
+        "transport_python": driver_latency_ns("transport", native=False),
         "driver": driver_latency_ns("driver"),
+        "driver_python": driver_latency_ns("driver", native=False),
         "throughput": driver_throughput_ns(),
     }
     print(json.dumps(out))
@@ -506,8 +509,12 @@ def main() -> None:
     via = "frame via driver + PassthroughStsBackend"
     rows.append(driver_row("transport", f"{via}, latency (1 in flight), transport-paced "
                            "output", "latency", "<= 0.1x"))  # fmt: skip
-    rows.append(driver_row("driver", "the same, driver-paced playout (one playout-timer "
-                           "wake per frame)", "latency"))  # fmt: skip
+    rows.append(driver_row("transport_python", "the same, passthrough awaited as a Python "
+                           "step (`native_backends=False`)", "latency"))  # fmt: skip
+    rows.append(driver_row("driver", "the same as the first, driver-paced playout (one "
+                           "playout-timer wake per frame)", "latency"))  # fmt: skip
+    rows.append(driver_row("driver_python", "driver-paced playout, passthrough as a Python "
+                           "step", "latency"))  # fmt: skip
     rows.append(driver_row("throughput", f"{via}, throughput (driver-paced)",
                            "throughput"))  # fmt: skip
     if theirs:

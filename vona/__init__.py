@@ -10,7 +10,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from vona import errors
-from vona.backend import BackendCapabilities, BackendStep, SpeechToSpeechBackend
+from vona.backend import (
+    BackendCapabilities,
+    BackendStep,
+    NativeSlot,
+    NativeSlotBackend,
+    SpeechToSpeechBackend,
+)
 from vona.config import AudioFormat, SessionConfig, ToolSpec, TurnDetection
 from vona.events import (
     ControlEvent,
@@ -22,7 +28,7 @@ from vona.events import (
     TurnEnd,
 )
 from vona.frames import AudioInputFrame, AudioOutputFrame
-from vona.passthrough import PassthroughStsBackend
+from vona.passthrough import GainStsBackend, PassthroughStsBackend
 from vona.realtime import (
     AudioDelta,
     Interrupted,
@@ -86,11 +92,14 @@ __all__ = [
     "ControlEvent",
     "ExternalContextEvent",
     "FallbackRequested",
+    "GainStsBackend",
     "Interrupted",
     "InterruptibleBackend",
     "Interruption",
     "LatencyMark",
     "MonotonicClock",
+    "NativeSlot",
+    "NativeSlotBackend",
     "PassthroughStsBackend",
     "RealtimeError",
     "RealtimeEvent",

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from vona.config import SessionConfig
 from vona.events import ControlEvent, ExternalContextEvent
 from vona.frames import AudioInputFrame, AudioOutputFrame
 
-__all__ = ["BackendCapabilities", "BackendStep", "SpeechToSpeechBackend"]
+__all__ = [
+    "BackendCapabilities",
+    "BackendStep",
+    "NativeSlot",
+    "NativeSlotBackend",
+    "SpeechToSpeechBackend",
+]
 
 
 @dataclass(slots=True, frozen=True)
@@ -62,3 +68,26 @@ class SpeechToSpeechBackend(Protocol):
     async def inject_event(self, session: Any, event: ExternalContextEvent) -> None: ...
 
     async def end_session(self, session: Any) -> None: ...
+
+
+@dataclass(slots=True, frozen=True)
+class NativeSlot:
+    """Per-frame work the native step loop can do by itself: ``"passthrough"`` (output =
+    input) or ``"gain"`` (input times ``gain_db``, rounded and saturated)."""
+
+    kind: Literal["passthrough", "gain"]
+    gain_db: float = 0.0
+
+
+@runtime_checkable
+class NativeSlotBackend(Protocol):
+    """A step backend whose per-frame work fits the native loop's backend slot.
+
+    When ``native_slot()`` returns a ``NativeSlot`` (and ``VonaRuntime.native_backends``
+    is on and the backend's input and output rates match), the driver runs every frame
+    through the native loop in one C call per transport chunk and never calls ``step``;
+    ``start_session``, ``inject_event``, ``on_interrupt`` and ``end_session`` are still
+    called. The output must be exactly what ``step`` would have produced.
+    """
+
+    def native_slot(self) -> NativeSlot | None: ...

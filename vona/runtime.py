@@ -84,6 +84,9 @@ class VonaRuntime:
     - ``interrupt_on_speech``: treat a realtime ``SpeechStarted`` during assistant audio
       as a barge-in (also requires ``TurnDetection.interrupt_response``).
     - ``resample_quality``: quality preset of the native loop's resamplers.
+    - ``native_backends``: run a step backend that offers a ``NativeSlot`` (see
+      ``vona.backend.NativeSlotBackend``, e.g. ``PassthroughStsBackend``) inside the
+      native loop, without Python per frame. Off: always await its ``step``.
     """
 
     fallback: AnyBackend | None = None
@@ -99,6 +102,7 @@ class VonaRuntime:
     max_concurrent_tools: int = 4
     interrupt_on_speech: bool = True
     resample_quality: Literal["low", "hq", "vhq"] = "hq"
+    native_backends: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

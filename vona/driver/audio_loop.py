@@ -56,6 +56,15 @@ class AudioLoop(Protocol):
 
     def set_clock(self, virtual: bool) -> None: ...
 
+    def set_native_backend(self, kind: str, gain_db: float = 0.0) -> None: ...
+
+    def process(self, chunk: Int16Array) -> int:
+        """Transport chunk in, through the native backend, into playout; samples queued."""
+        ...
+
+    @property
+    def frames_in(self) -> int: ...
+
     def set_time(self, ns: int) -> None: ...
 
 
@@ -109,6 +118,18 @@ class LoopPair:
         self._retired_underruns = 0
         self.in_loop: AudioLoop | None = None
         self.out_loop: AudioLoop | None = None
+
+    def use_native(self, kind: str | None, gain_db: float = 0.0) -> bool:
+        """Put ``kind`` into the native backend slot (None empties it). Only possible when
+        one loop serves both directions; returns whether the slot is in use."""
+        loop = self.in_loop
+        if loop is None:
+            return False
+        if kind is None or loop is not self.out_loop:
+            loop.set_native_backend("none")
+            return False
+        loop.set_native_backend(kind, gain_db)
+        return True
 
     def configure(self, caps: BackendCapabilities) -> None:
         if caps.channels != self.channels:

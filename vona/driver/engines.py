@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from vona.backend import BackendCapabilities, SpeechToSpeechBackend
+from vona.backend import BackendCapabilities, NativeSlot, SpeechToSpeechBackend
 from vona.errors import BackendError
 from vona.events import (
     ControlEvent,
@@ -50,7 +50,7 @@ __all__ = ["Engine", "RealtimeEngine", "StepEngine"]
 class Engine(abc.ABC):
     """What the driver needs from a backend, whichever contract it implements."""
 
-    __slots__ = ("backend", "caps", "driver", "name")
+    __slots__ = ("backend", "caps", "driver", "name", "native")
 
     realtime: bool = False
 
@@ -59,6 +59,7 @@ class Engine(abc.ABC):
         self.backend = backend
         self.caps: BackendCapabilities = backend.capabilities()
         self.name = self.caps.name
+        self.native: NativeSlot | None = None  # per-frame work the native loop can do
 
     @abc.abstractmethod
     async def start(self) -> None:
@@ -97,6 +98,11 @@ class StepEngine(Engine):
         self.session: Any = None
         self._on_interrupt = getattr(backend, "on_interrupt", None)
         self._step = backend.step
+        slot_of = getattr(backend, "native_slot", None)
+        slot = slot_of() if callable(slot_of) else None
+        caps = self.caps
+        if caps.input_sample_rate_hz == caps.output_sample_rate_hz:
+            self.native = slot
 
     async def start(self) -> None:
         self.session = await self.backend.start_session(self.driver.config)

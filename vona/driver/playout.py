@@ -46,6 +46,7 @@ class Playout:
         "_flushing",
         "_loop",
         "_loop_offset_s",
+        "_now_ns",
         "_owed",
         "_queue_end_ns",
         "_recent",
@@ -70,6 +71,7 @@ class Playout:
         self.channels = channels
         self.transport_paced = transport_paced
         self.period_ns = driver.runtime.playout_frame_ms * 1_000_000
+        self._now_ns = driver.clock.now_ns
         self.frame_samples = rate * driver.runtime.playout_frame_ms // 1000
         self.turn_recorded = True
         self._seq = 0
@@ -164,11 +166,6 @@ class Playout:
 
     # -- transport-paced output, from the task that produced the audio ---------------
 
-    def has_whole_frame(self) -> bool:
-        """True when the ring holds at least one whole transport frame."""
-        out = self.driver.out_loop
-        return out is not None and out.playout_buffered >= self.frame_samples
-
     async def flush_frames(self) -> None:
         """Send every whole frame the ring holds (transport-paced mode, after a step)."""
         d = self.driver
@@ -185,13 +182,14 @@ class Playout:
                 if sending is not None:  # a tick's send is still waiting: keep the order
                     await asyncio.wait([sending])
                     continue
-                if virtual:
+                stamp = not self.turn_recorded
+                if stamp and virtual:  # the loop reads the time only for the first audio
                     out.set_time(clock.now_ns())
                 samples = out.pull_playout(n)
                 got = samples.shape[0] // channels
                 self._count(got, False)
                 await send(AudioOutputFrame(self._seq, rate, channels, samples, False))
-                if not self.turn_recorded:
+                if stamp:
                     self._record_first_audio(out)
         finally:
             self._flushing = False
@@ -200,7 +198,7 @@ class Playout:
 
     def _pull(self, out: AudioLoop, n: int) -> Int16Array:
         clock = self.driver.clock
-        if clock.virtual:
+        if not self.turn_recorded and clock.virtual:  # time matters only for first audio
             out.set_time(clock.now_ns())
         return out.pull_playout(n)
 
@@ -218,7 +216,7 @@ class Playout:
         # Where the transport's playback will be once this frame has played, assuming it
         # plays at real time from the moment it gets audio: tells whether the user is
         # still hearing assistant audio after the ring has run empty.
-        now = self.driver.clock.now_ns()
+        now = self._now_ns()
         end = self._queue_end_ns
         end = (end if end > now else now) + got * 1_000_000_000 // self.rate
         self._queue_end_ns = end
@@ -259,7 +257,7 @@ class Playout:
 
     def speech_playing(self) -> bool:
         """True while assistant audio (not filler) already sent is still playing."""
-        return self.driver.clock.now_ns() < self._speech_end_ns
+        return self._now_ns() < self._speech_end_ns
 
     def busy(self) -> bool:
         """True while a frame is on its way to the transport (a send in flight or owed)."""

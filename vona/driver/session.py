@@ -56,6 +56,8 @@ class SessionDriver:
         "_exc",
         "_loop_factory",
         "_loops",
+        "_native",
+        "_native_base",
         "_playout",
         "_rate",
         "_reader",
@@ -121,6 +123,8 @@ class SessionDriver:
         self.raise_errors = raise_errors
         self.metrics = SessionMetrics(session_id=session_id or uuid.uuid4().hex[:12])
         self.engine: Engine | None = None
+        self._native = False  # the engine's per-frame work runs in the native loop
+        self._native_base = 0
         self._loops: LoopPair | None = None
         self.generation_id = 0
         self.generation_open = False
@@ -302,19 +306,22 @@ class SessionDriver:
             )
         if samples.shape[0] == 0:
             return
-        m = self.metrics
-        if m.time_to_first_byte_ns is None:
-            m.time_to_first_byte_ns = self.clock.now_ns() - m.started_ns
         if not self._turn_open:
-            now = self.clock.now_ns()
-            out.begin_turn(now)
-            self._turn_open = True
-            self._turn_begun = True
-            if self._playout is not None:
-                self._playout.new_turn()
-            self.generation_open = True
-            self.log("assistant_audio_start", generation_id=self.generation_id)
+            self._assistant_audio_starts(out)
         out.push_output(samples)
+
+    def _assistant_audio_starts(self, out: AudioLoop) -> None:
+        m = self.metrics
+        now = self.clock.now_ns()
+        if m.time_to_first_byte_ns is None:
+            m.time_to_first_byte_ns = now - m.started_ns
+        out.begin_turn(now)
+        self._turn_open = True
+        self._turn_begun = True
+        if self._playout is not None:
+            self._playout.new_turn()
+        self.generation_open = True
+        self.log("assistant_audio_start", generation_id=self.generation_id)
 
     async def on_tool_call(self, request: ToolCallRequested) -> None:
         await self.executor.submit(request)
@@ -340,9 +347,20 @@ class SessionDriver:
         await self._chain.failed(engine, exc)
 
     def configure_audio(self, engine: Engine) -> None:
-        """Fit the native loops to ``engine``'s rates and frame size."""
-        assert self._loops is not None
-        self._loops.configure(engine.caps)
+        """Fit the native loops to ``engine``'s rates and frame size, and put its per-frame
+        work into the native backend slot when it offers one."""
+        loops = self._loops
+        assert loops is not None
+        loops.configure(engine.caps)
+        offered = engine.native
+        slot = offered if self.runtime.native_backends else None
+        kind, gain = (slot.kind, slot.gain_db) if slot is not None else (None, 0.0)
+        self._native = loops.use_native(kind, gain)
+        if self._native:
+            assert loops.in_loop is not None
+            self._native_base = self.metrics.backend_frames - loops.in_loop.frames_in
+        if offered is not None:
+            self.log("native_backend", backend=engine.name, used=self._native, slot=offered.kind)
 
     def reset_generation_state(self) -> None:
         self._turn_open = False
@@ -438,6 +456,7 @@ class SessionDriver:
         recv = self.transport.recv
         playout = self._playout
         paced_out = playout if playout is not None and self.transport_paced else None
+        paced_n = playout.frame_samples if playout is not None else 0
         # Hot path: everything per frame is a direct call; the only suspension points are
         # the transport's recv and the backend's step (when they really wait), and, with a
         # transport that paces itself, its send.
@@ -453,6 +472,20 @@ class SessionDriver:
             in_loop = loops.in_loop
             feeding = self.engine
             assert in_loop is not None
+            if self._native:
+                # The backend's per-frame work runs inside the loop: one C call per chunk.
+                if in_loop.process(chunk) and not self._turn_open:
+                    self._assistant_audio_starts(in_loop)
+                m.backend_frames = self._native_base + in_loop.frames_in
+                if paced_out is not None and in_loop.playout_buffered >= paced_n:
+                    await paced_out.flush_frames()
+                if reader.direct:
+                    frame = await recv()
+                    if frame is None:
+                        reader.ended()
+                else:
+                    frame = await reader.next()
+                continue
             if feeding is not None:
                 backend_rate = feeding.caps.input_sample_rate_hz
             for samples in in_loop.push_input(chunk):
@@ -472,8 +505,10 @@ class SessionDriver:
                     await self.backend_failed(engine, exc)
                 finally:
                     reader.step_since_ns = None
-                if paced_out is not None and paced_out.has_whole_frame():
-                    await paced_out.flush_frames()
+                if paced_out is not None:
+                    out = loops.out_loop
+                    if out is not None and out.playout_buffered >= paced_n:
+                        await paced_out.flush_frames()
             if reader.direct:  # the common case: no extra coroutine per frame
                 frame = await recv()
                 if frame is None:

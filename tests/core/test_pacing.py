@@ -42,6 +42,24 @@ def test_driver_pacing_sends_one_frame_per_period() -> None:
     assert all(s.frame.samples.shape[0] == 320 for s in run.transport.sent)
 
 
+def test_driver_pacing_starts_a_turn_at_once_then_keeps_the_rhythm() -> None:
+    # Two turns, each queued in the step of an input chunk that arrives in the same
+    # instant as a playout tick but after it: the worst case for a free-running tick,
+    # which would hold the first frame a whole period.
+    turns = [
+        MockTurn(at_ms=200, latency_ms=0, reply_ms=300),
+        MockTurn(at_ms=1500, latency_ms=0, reply_ms=300),
+    ]
+    run = run_scripted(silence(2500, RATE), MockBackend(turns), sample_rate_hz=RATE)
+    sent = [s.t_ns - run.metrics.started_ns for s in run.transport.sent]
+    assert len(sent) == 30
+    first, second = sent[:15], sent[15:]
+    # Each turn's first frame left the moment it was queued, not at the next tick ...
+    assert run.metrics.turn_latencies_ns == [0, 0]
+    # ... and the rest followed one period apart.
+    assert set(np.diff(first).tolist()) == set(np.diff(second).tolist()) == {20_000_000}
+
+
 def test_transport_pacing_sends_whole_frames_as_soon_as_they_exist() -> None:
     backend = MockBackend([MockTurn(at_ms=200, latency_ms=0, reply_ms=1000)])
     run = run_scripted(silence(2000, RATE), backend, sample_rate_hz=RATE, runtime=TRANSPORT_PACED)

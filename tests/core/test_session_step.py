@@ -87,9 +87,9 @@ def test_tool_round_trip_event_order_and_audio() -> None:
     np.testing.assert_array_equal(run.transport.played_audio(), expected)
     # The tools offered to the backend came from the registry.
     assert [t.name for t in backend.session.config.tools] == ["weather"]
-    # Speech end at 500 ms of input; the reply was queued at 600 ms and played on the
-    # next 20 ms playout tick.
-    assert m.turn_latencies_ns == [120_000_000]
+    # Speech end at 500 ms of input; the reply was queued at 600 ms and, with nothing
+    # playing, sent at once rather than on the next 20 ms playout tick.
+    assert m.turn_latencies_ns == [100_000_000]
     assert m.tool_calls[0].state == "succeeded"
     assert m.tool_calls[0].duration_ns == 200_000_000
 

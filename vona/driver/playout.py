@@ -109,6 +109,20 @@ class Playout:
         if timer is not None:
             timer.cancel()
 
+    def audio_queued(self) -> None:
+        """Backend audio just entered the ring (driver pacing). If the transport has played
+        everything sent so far, start now rather than at the next tick: the first frame of
+        a turn leaves at once instead of waiting up to a period, and the ticks that follow
+        keep their rhythm from there."""
+        if self.transport_paced or self._sending is not None or self._owed:
+            return
+        now = self._now_ns()
+        if now < self._queue_end_ns or self._timer is None:
+            return  # still playing (or not started): keep the rhythm
+        self._timer.cancel()
+        self._deadline_ns = now - self.period_ns
+        self._schedule()
+
     def _schedule(self) -> None:
         loop = self._loop
         assert loop is not None

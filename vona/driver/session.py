@@ -309,6 +309,9 @@ class SessionDriver:
         if not self._turn_open:
             self._assistant_audio_starts(out)
         out.push_output(samples)
+        playout = self._playout
+        if playout is not None and not self.transport_paced:
+            playout.audio_queued()
 
     def _assistant_audio_starts(self, out: AudioLoop) -> None:
         m = self.metrics
@@ -474,8 +477,11 @@ class SessionDriver:
             assert in_loop is not None
             if self._native:
                 # The backend's per-frame work runs inside the loop: one C call per chunk.
-                if in_loop.process(chunk) and not self._turn_open:
-                    self._assistant_audio_starts(in_loop)
+                if in_loop.process(chunk):
+                    if not self._turn_open:
+                        self._assistant_audio_starts(in_loop)
+                    if paced_out is None and playout is not None:
+                        playout.audio_queued()
                 m.backend_frames = self._native_base + in_loop.frames_in
                 if paced_out is not None and in_loop.playout_buffered >= paced_n:
                     await paced_out.flush_frames()

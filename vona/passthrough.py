@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vona.backend import BackendCapabilities, BackendStep, NativeSlot
 from vona.config import SessionConfig
@@ -70,13 +70,7 @@ class GainStsBackend(PassthroughStsBackend):
     ) -> None:
         super().__init__(sample_rate_hz, frame_samples)
         self.gain_db = float(gain_db)
-        self._caps = BackendCapabilities(
-            name="gain",
-            input_sample_rate_hz=sample_rate_hz,
-            output_sample_rate_hz=sample_rate_hz,
-            frame_samples=frame_samples,
-            supports_interruption=True,
-        )
+        self._caps = replace(self._caps, name="gain")
         self._slot = NativeSlot("gain", self.gain_db)
 
     def native_slot(self) -> NativeSlot:

@@ -10,6 +10,8 @@ Rows (each anchor measured in this run):
   -> transport (one frame in flight, virtual clock so playout pacing costs no wall time)
   against pipecat 1.14's latency through two pass-through processors (minimal worker; run
   in the bench venv by ``benchmarks/anchors/pipecat_passthrough.py``); target <= 0.1x;
+  transport-paced and driver-paced, passthrough in the native slot and as a Python step,
+  in paired fresh-process rounds (``--driver-child`` runs one Vona round);
 - the same frames through the native session path (``StepLoop`` with its native
   passthrough: ``process`` + ``pull_playout``, no Python per frame inside);
 - the native loop's own glue per frame (many frames per ``process`` call): < 1 µs;
@@ -17,7 +19,9 @@ Rows (each anchor measured in this run):
   Opus encode) against the plain-C floor (``benchmarks/c/session_step.c``, <= 1.15x) and
   the plain-Python step (opuslib + soxr + numpy, >= 1.8x faster), in alternating batches;
 - resident memory per active session (StepLoop + Opus codec state), 200 sessions in a
-  child process: <= 1 MiB.
+  child process: <= 1 MiB;
+- driver density: sessions per core of ``run_session`` with real-time input and
+  driver-paced output (100 sessions on one loop, CPU time per session-second).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +53,7 @@ from vona.driver import run_session
 from vona.frames import AudioInputFrame, AudioOutputFrame
 from vona.loop import StepLoop
 from vona.runtime import VonaRuntime
-from vona.testing import VirtualClock, run_virtual
+from vona.testing import ScriptedTransport, VirtualClock, run_virtual
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "bench"
@@ -200,6 +205,35 @@ def driver_throughput_ns(frames: int = 3000, runs: int = 3) -> float:
 
 
 DRIVER_ROUNDS = 7
+DENSITY_SESSIONS = 100
+
+
+def driver_sessions_per_core(native: bool, seconds: int = 2) -> float:
+    """Session-seconds of audio per CPU-second: DENSITY_SESSIONS sessions on one loop, each
+    a ``ScriptedTransport`` delivering 20 ms chunks at real-time pace (virtual clock) to a
+    passthrough and playing the echo back, driver-paced."""
+    clock = VirtualClock()
+    audio = (np.arange(seconds * 16000) % 200 * 100 - 10000).astype(np.int16)
+    runtime = VonaRuntime(native_backends=native)
+
+    async def sessions() -> list[Any]:
+        return await asyncio.gather(
+            *(
+                run_session(
+                    ScriptedTransport(audio, 16000, clock=clock),
+                    PassthroughStsBackend(),
+                    runtime=runtime,
+                    clock=clock,
+                )
+                for _ in range(DENSITY_SESSIONS)
+            )
+        )
+
+    t0 = time.process_time_ns()
+    done = run_virtual(sessions(), clock=clock)
+    cpu_s = (time.process_time_ns() - t0) / 1e9
+    assert all(m.ok and m.samples_out == audio.shape[0] for m in done)
+    return DENSITY_SESSIONS * seconds / cpu_s
 
 
 def driver_child() -> None:
@@ -210,6 +244,8 @@ def driver_child() -> None:
         "driver": driver_latency_ns("driver"),
         "driver_python": driver_latency_ns("driver", native=False),
         "throughput": driver_throughput_ns(),
+        "density": driver_sessions_per_core(native=True),
+        "density_python": driver_sessions_per_core(native=False),
     }
     print(json.dumps(out))
 
@@ -555,6 +591,10 @@ def main() -> None:
         f"| the same with the StepLoop's default 60 s playout ring, after 3 s of audio | "
         f"{per_session_default / 1024:,.0f} KiB |  |  |",
         f"| sessions per core (full step, 50 steps/s) | {sessions_per_core:,.0f} |  |  |",
+        f"| driver sessions per core: {DENSITY_SESSIONS} `run_session`s on one loop, real-time "
+        f"20 ms input and driver-paced echo, PassthroughStsBackend in the native slot / as a "
+        f"Python step | {statistics.median(r['density'] for r in ours):,.0f} / "
+        f"{statistics.median(r['density_python'] for r in ours):,.0f} |  |  |",
     ]
     print("\n".join(mem))
     if theirs:

@@ -5,9 +5,10 @@ VPY := $(VENV)/bin/python
 DEPS_STAMP := $(VENV)/.deps-stamp
 CTEST_DIR := build/ctest
 ASAN_DIR := build/asan
+ASAN_PY_DIR := build/asan-py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-py test-c build deps lint typecheck stubtest bench benchenv asan fuzz fuzz-smoke \
+.PHONY: demo test test-py test-c build deps lint typecheck stubtest bench benchenv asan asan-py fuzz fuzz-smoke \
         wheel wheel-test sdist sdist-test gate clean
 
 demo: build
@@ -80,6 +81,28 @@ asan: deps
 	$(VENV)/bin/cmake --build $(ASAN_DIR)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 $(abspath $(VENV)/bin/ctest) --output-on-failure
 
+# The Python suites that drive vona._native, run against an ASan+UBSan build of the C library
+# AND the Cython modules (own build dir; the editable install in .venv is left alone): a
+# symlink tree of `vona` with the sanitized modules goes first on PYTHONPATH, and a pytest
+# plugin there fails the run unless every vona._native module loads from it. The interpreter
+# is not instrumented, so the sanitizer runtimes are preloaded. Leak checks are off (CPython
+# and numpy keep allocations until exit by design); any ASan or UBSan report aborts the run.
+# --capture=sys keeps fd 2 on the terminal so a report is printed, not lost with pytest's capture.
+# Left out: tests/local, tests/adapters/test_seamless_onnx.py, tests/sidecar/test_main.py and
+# tests/cli load onnxruntime / ctranslate2 / mlx, large uninstrumented native engines.
+ASAN_PY_TESTS := tests/dsp tests/codec tests/loop tests/core tests/transports tests/native/fuzz
+asan-py: export LD_PRELOAD := $(shell gcc -print-file-name=libasan.so):$(shell gcc -print-file-name=libubsan.so)
+asan-py: export ASAN_OPTIONS := detect_leaks=0:abort_on_error=1
+asan-py: export UBSAN_OPTIONS := halt_on_error=1:print_stacktrace=1
+asan-py: deps
+	LD_PRELOAD= $(VENV)/bin/cmake -S . -B $(ASAN_PY_DIR) -G Ninja -DVONA_SANITIZE=ON -DVONA_PYTHON_MODULES=ON \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython_EXECUTABLE=$(abspath $(VPY)) \
+		-DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) >/dev/null
+	LD_PRELOAD= $(VENV)/bin/cmake --build $(ASAN_PY_DIR)
+	LD_PRELOAD= scripts/asan-py-tree.sh $(ASAN_PY_DIR) >/dev/null
+	PYTHONPATH=$(abspath $(ASAN_PY_DIR)/pkg) $(VENV)/bin/pytest -q -p no:cacheprovider \
+		-p asan_py_plugin --capture=sys $(ASAN_PY_TESTS)
+
 FUZZ_SECONDS ?= 60
 fuzz: build
 	$(VPY) tests/native/fuzz/run_all.py --seconds $(FUZZ_SECONDS)
@@ -113,7 +136,7 @@ sdist-test: sdist
 
 # The release gate: every step must pass; a missing fuzzer is a failure here.
 gate: FUZZ_FLAGS := --require-atheris
-gate: lint typecheck test asan fuzz-smoke bench
+gate: lint typecheck test asan asan-py fuzz-smoke bench
 	@echo "release gate: all steps passed"
 
 clean:

@@ -205,3 +205,26 @@ def test_a_failing_send_ends_the_session_with_the_error(pacing: str) -> None:
 def test_bad_pacing_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="pacing"):
         VonaRuntime(pacing="sometimes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("pacing", ["driver", "transport"])
+def test_each_turn_is_heard_whole_in_its_own_turn(pacing: str) -> None:
+    # The backend speaks at 24 kHz into a 16 kHz transport: the output resampler holds the
+    # end of each turn until the turn ends, then it must play then, not before turn two.
+    turns = [
+        MockTurn(at_ms=200, latency_ms=0, reply_ms=500),
+        MockTurn(at_ms=1500, latency_ms=0, reply_ms=500, tone_hz=660.0),
+    ]
+    backend = MockBackend(turns, sample_rate_hz=24_000, frame_samples=480)
+    run = run_scripted(
+        silence(3000, RATE),
+        backend,
+        sample_rate_hz=RATE,
+        runtime=VonaRuntime(pacing=pacing),  # type: ignore[arg-type]
+    )
+    m = run.metrics
+    assert m.samples_out == 2 * 8_000
+    second_start = m.started_ns + 1_500_000_000
+    before = sum(s.frame.samples_per_channel for s in run.transport.sent if s.t_ns < second_start)
+    assert before == 8_000
+    assert m.underruns == 0

@@ -534,11 +534,14 @@ class SessionDriver:
         while not self.done and clock.now_ns() < deadline:
             engine = self.engine
             out = self.out_loop
-            busy = engine is not None and engine.busy()
+            busy = (engine is not None and engine.busy()) or self.executor.active > 0
+            if not busy and self._turn_open and out is not None:
+                # Nothing more is coming: the resampler's tail of the last audio plays too.
+                self._turn_open = False
+                out.end_turn()
             playout = self._playout
             if (
                 not busy
-                and self.executor.active == 0
                 and (out is None or out.playout_buffered == 0)
                 and (playout is None or not playout.busy())
             ):

@@ -228,3 +228,32 @@ def test_each_turn_is_heard_whole_in_its_own_turn(pacing: str) -> None:
     before = sum(s.frame.samples_per_channel for s in run.transport.sent if s.t_ns < second_start)
     assert before == 8_000
     assert m.underruns == 0
+
+
+class PushbackTransport(ScriptedTransport):
+    """Queues at most 200 ms: ``send`` waits for room, as a WebRTC source does."""
+
+    paces_output = True
+
+    async def send(self, frame: AudioOutputFrame) -> None:
+        while self.buffered_samples > RATE // 5:
+            await self.clock.sleep(5_000_000)
+        await super().send(frame)
+
+
+def test_a_transport_pushing_back_does_not_stall_input_or_barge_in() -> None:
+    clock = VirtualClock()
+    transport = PushbackTransport(silence(3000, RATE), RATE, clock=clock)
+    turn = MockTurn(at_ms=500, latency_ms=0, reply_ms=5000, interrupt_at_ms=1200)
+    backend = MockBackend([turn])
+    m = run_virtual(run_session(transport, backend, clock=clock), clock=clock)
+    assert m.ok, m.error
+    rec = m.interruptions[0]
+    # Input kept flowing while the transport pushed back, so the barge-in came on time
+    # (within a frame of 1.2 s of input) ...
+    assert abs(rec.t_ns - 1_220_000_000) <= 20_000_000
+    # ... and what was heard is exactly the start of the reply.
+    reply = tone(5000, RATE, 440.0)
+    assert rec.played_samples + rec.dropped_samples == reply.shape[0]
+    np.testing.assert_array_equal(transport.played_audio(), reply[: rec.played_samples])
+    assert 0.6 * RATE <= rec.played_samples <= 0.8 * RATE

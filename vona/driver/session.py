@@ -373,12 +373,12 @@ class SessionDriver:
     def out_loop(self) -> AudioLoop | None:
         return self._loops.out_loop if self._loops is not None else None
 
-    async def flush_output(self) -> None:
+    def flush_output(self) -> None:
         """After backend audio arrived outside a step (a realtime event): with a
         transport that paces itself, send its whole frames now."""
         playout = self._playout
         if playout is not None and playout.transport_paced:
-            await playout.flush_frames()
+            playout.flush()
 
     def tick(self) -> None:
         """Called by the playout timer once per period: start reading input ahead if a
@@ -484,7 +484,7 @@ class SessionDriver:
                         playout.audio_queued()
                 m.backend_frames = self._native_base + in_loop.frames_in
                 if paced_out is not None and in_loop.playout_buffered >= paced_n:
-                    await paced_out.flush_frames()
+                    paced_out.flush()
                 if reader.direct:
                     frame = await recv()
                     if frame is None:
@@ -514,7 +514,7 @@ class SessionDriver:
                 if paced_out is not None:
                     out = loops.out_loop
                     if out is not None and out.playout_buffered >= paced_n:
-                        await paced_out.flush_frames()
+                        paced_out.flush()
             if reader.direct:  # the common case: no extra coroutine per frame
                 frame = await recv()
                 if frame is None:

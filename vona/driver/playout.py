@@ -10,8 +10,10 @@ Two pacing modes (``VonaRuntime.pacing``):
 - ``transport``: the transport paces playback itself (it queues what it is sent and
   plays it at real time, like a WebRTC source or a telephony socket with a client
   buffer). Whole frames are sent as soon as the backend produces them, from the task
-  that stepped the backend, and the timer only flushes a partial frame that waited a
-  full period, plays filler and watches for slow steps.
+  that stepped the backend, without ever making that task wait: a send that suspends
+  finishes in a task and the rest follows in order. The timer only sends a partial
+  frame when the transport would otherwise run dry, plays filler and watches for slow
+  steps.
 
 ``Playout`` also owns what the driver knows about output on the transport side: frame
 sequence numbers, filler audio while a tool runs, the first-audio and turn-latency

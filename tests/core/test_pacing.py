@@ -257,3 +257,10 @@ def test_a_transport_pushing_back_does_not_stall_input_or_barge_in() -> None:
     assert rec.played_samples + rec.dropped_samples == reply.shape[0]
     np.testing.assert_array_equal(transport.played_audio(), reply[: rec.played_samples])
     assert 0.6 * RATE <= rec.played_samples <= 0.8 * RATE
+    # The frame that was waiting for room when the user barged in was cancelled, not
+    # delivered after the clear: the transport got exactly what it played or dropped.
+    clear = transport.clears[0]
+    assert rec.played_samples == clear.played_samples
+    assert transport.sent_samples == clear.played_samples + clear.dropped_samples
+    assert rec.dropped_transport_samples == clear.dropped_samples + RATE // 50
+    assert m.samples_out == transport.sent_samples

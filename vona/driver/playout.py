@@ -254,6 +254,24 @@ class Playout:
         except Exception as err:
             self.driver.fail(err)
 
+    def cancel_send(self) -> tuple[int, int]:
+        """Cancel a send still in flight (on interruption) and the ticks owed behind it.
+        Returns ``(assistant samples, all samples)`` of the frame that never reached the
+        transport."""
+        self._owed = 0
+        task, self._sending = self._sending, None
+        if task is None or task.done():
+            return 0, 0
+        task.remove_done_callback(self._sent)
+        task.cancel()
+        got, filler = self._recent.pop() if self._recent else (0, False)
+        m = self.driver.metrics
+        m.frames_out -= 1
+        m.samples_out -= got
+        if filler:
+            m.filler_frames_out -= 1
+        return (0 if filler else got), got
+
     def speech_playing(self) -> bool:
         """True while assistant audio (not filler) already sent is still playing."""
         return self._now_ns() < self._speech_end_ns

@@ -200,13 +200,17 @@ class SessionDriver:
         if not self._turn_begun:
             played = 0  # the loop still reports the turn an earlier interruption ended
         self._turn_begun = False
-        dropped_transport = int(await self.transport.clear())
         playout = self._playout
+        # A frame still on its way (the transport pushed back) must not arrive after the
+        # clear: cancel it; it was pulled, so it counts as dropped, not played.
+        unsent_real, unsent = playout.cancel_send() if playout is not None else (0, 0)
+        dropped_transport = int(await self.transport.clear())
         real_dropped = dropped_transport
         if playout is not None:
             real_dropped = playout.split_transport_drop(dropped_transport)
             playout.transport_cleared()
-        heard = max(int(played) - real_dropped, 0)
+        heard = max(int(played) - real_dropped - unsent_real, 0)
+        dropped_transport += unsent
         rate = self._rate or 1
         # Generation 0 means "unknown" (a backend without generation ids): cancel what is
         # live but do not bar later calls, which would carry the same id.

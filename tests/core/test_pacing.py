@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import numpy as np
 import pytest
 
 from vona import PassthroughStsBackend
+from vona.clock import MonotonicClock
 from vona.driver import run_session
 from vona.errors import ConfigError, TransportError
 from vona.frames import AudioOutputFrame
@@ -264,3 +268,24 @@ def test_a_transport_pushing_back_does_not_stall_input_or_barge_in() -> None:
     assert transport.sent_samples == clear.played_samples + clear.dropped_samples
     assert rec.dropped_transport_samples == clear.dropped_samples + RATE // 50
     assert m.samples_out == transport.sent_samples
+
+
+@pytest.mark.parametrize("pacing", ["driver", "transport"])
+def test_pacing_on_the_real_clock(pacing: str) -> None:
+    # 0.6 s of real time: the playout timer's deadlines follow time.monotonic_ns and the
+    # loop's own clock together, and every frame comes back.
+    audio = noise(600, RATE, seed=11)
+    transport = ScriptedTransport(audio, RATE, clock=MonotonicClock())
+    runtime = VonaRuntime(pacing=pacing)  # type: ignore[arg-type]
+
+    async def main() -> Any:
+        return await run_session(transport, PassthroughStsBackend(), runtime=runtime)
+
+    m = asyncio.run(main())
+    assert m.ok, m.error
+    np.testing.assert_array_equal(transport.output_audio(), audio)
+    # Input arrives at real-time pace, so 30 frames span at least 29 periods whichever
+    # side paces (a loaded machine only stretches it).
+    times = [s.t_ns for s in transport.sent]
+    assert len(times) == 30
+    assert times[-1] - times[0] >= 29 * 20_000_000 * 0.95

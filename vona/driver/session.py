@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from vona.clock import Clock, default_clock
@@ -479,26 +480,14 @@ class SessionDriver:
             in_loop = loops.in_loop
             feeding = self.engine
             assert in_loop is not None
+            frames: Sequence[Int16Array] = ()
             if self._native:
-                # The backend's per-frame work runs inside the loop: one C call per chunk.
-                if in_loop.process(chunk):
-                    if not self._turn_open:
-                        self._assistant_audio_starts(in_loop)
-                    if paced_out is None and playout is not None:
-                        playout.audio_queued()
-                m.backend_frames = self._native_base + in_loop.frames_in
-                if paced_out is not None and in_loop.playout_buffered >= paced_n:
-                    paced_out.flush()
-                if reader.direct:
-                    frame = await recv()
-                    if frame is None:
-                        reader.ended()
-                else:
-                    frame = await reader.next()
-                continue
-            if feeding is not None:
-                backend_rate = feeding.caps.input_sample_rate_hz
-            for samples in in_loop.push_input(chunk):
+                self._step_native(in_loop, chunk, paced_out, paced_n)
+            else:
+                frames = in_loop.push_input(chunk)
+                if feeding is not None:
+                    backend_rate = feeding.caps.input_sample_rate_hz
+            for samples in frames:
                 engine = self.engine
                 if engine is None or self._end_reason is not None:
                     return
@@ -530,6 +519,19 @@ class SessionDriver:
         self.log("input_ended")
         await self._drain()
         self.end("input_ended")
+
+    def _step_native(
+        self, loop: AudioLoop, chunk: Int16Array, paced_out: Playout | None, paced_n: int
+    ) -> None:
+        """The backend's per-frame work runs inside the loop: one C call per chunk."""
+        if loop.process(chunk):
+            if not self._turn_open:
+                self._assistant_audio_starts(loop)
+            if paced_out is None and self._playout is not None:
+                self._playout.audio_queued()
+        self.metrics.backend_frames = self._native_base + loop.frames_in
+        if paced_out is not None and loop.playout_buffered >= paced_n:
+            paced_out.flush()
 
     async def _drain(self) -> None:
         clock = self.clock

@@ -181,12 +181,14 @@ def driver_latency_ns(pacing: str, native: bool = True, frames: int = 1500, runs
     return statistics.median(results)
 
 
-def driver_throughput_ns(frames: int = 3000, runs: int = 3) -> float:
+def driver_throughput_ns(pacing: str, frames: int = 3000, runs: int = 3) -> float:
+    """Wall ns per frame with all input available at once (native passthrough)."""
     results = []
     for _ in range(runs):
         clock = VirtualClock()
         t = FloodTransport(frames, clock)
-        runtime = VonaRuntime(drain_timeout_s=frames / 50 + 1)  # let playout drain it all
+        # drain_timeout_s: let driver-paced playout drain all of it
+        runtime = VonaRuntime(drain_timeout_s=frames / 50 + 1, pacing=pacing)  # type: ignore[arg-type]
         t0 = time.perf_counter_ns()
         m = run_virtual(
             run_session(
@@ -243,7 +245,8 @@ def driver_child() -> None:
         "transport_python": driver_latency_ns("transport", native=False),
         "driver": driver_latency_ns("driver"),
         "driver_python": driver_latency_ns("driver", native=False),
-        "throughput": driver_throughput_ns(),
+        "throughput": driver_throughput_ns("driver"),
+        "throughput_transport": driver_throughput_ns("transport"),
         "density": driver_sessions_per_core(native=True),
         "density_python": driver_sessions_per_core(native=False),
     }
@@ -552,6 +555,8 @@ def main() -> None:
     rows.append(driver_row("driver_python", "driver-paced playout, passthrough as a Python "
                            "step", "latency"))  # fmt: skip
     rows.append(driver_row("throughput", f"{via}, throughput (driver-paced)",
+                           "throughput"))  # fmt: skip
+    rows.append(driver_row("throughput_transport", f"{via}, throughput (transport-paced)",
                            "throughput"))  # fmt: skip
     if theirs:
         p_lat = statistics.median(r["latency_ns"] for r in theirs)

@@ -344,7 +344,22 @@ void vona_step_loop_begin_turn(vona_step_loop *l, int64_t now_ns)
     l->latency_ns = -1;
 }
 
-void vona_step_loop_end_turn(vona_step_loop *l) { l->producing = 0; }
+vona_status vona_step_loop_end_turn(vona_step_loop *l, size_t *queued)
+{
+    if (queued != NULL) *queued = 0;
+    l->producing = 0;
+    if (l->rs_out == NULL) return VONA_OK;
+    /* The output resampler still holds the end of this turn: play it now rather than
+     * in front of the next turn, and start the next turn from a fresh stream. */
+    size_t tail = vona_resampler_max_output(l->rs_out, 0);
+    if (tail > l->scratch_out_cap) return VONA_E_LIMIT; /* unreachable: see SCRATCH_SLACK */
+    size_t got = 0;
+    vona_status st = vona_resampler_flush_i16(l->rs_out, l->scratch_out, l->scratch_out_cap, &got);
+    if (st != VONA_OK) return st;
+    size_t accepted = queue_playout(l, l->scratch_out, got);
+    if (queued != NULL) *queued = accepted;
+    return VONA_OK;
+}
 
 void vona_step_loop_mark_user_speech_end(vona_step_loop *l, int64_t ns)
 {

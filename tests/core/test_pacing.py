@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import numpy as np
 import pytest
 
 from vona import PassthroughStsBackend
+from vona.clock import MonotonicClock
 from vona.driver import run_session
 from vona.errors import ConfigError, TransportError
 from vona.frames import AudioOutputFrame
@@ -205,3 +209,83 @@ def test_a_failing_send_ends_the_session_with_the_error(pacing: str) -> None:
 def test_bad_pacing_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="pacing"):
         VonaRuntime(pacing="sometimes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("pacing", ["driver", "transport"])
+def test_each_turn_is_heard_whole_in_its_own_turn(pacing: str) -> None:
+    # The backend speaks at 24 kHz into a 16 kHz transport: the output resampler holds the
+    # end of each turn until the turn ends, then it must play then, not before turn two.
+    turns = [
+        MockTurn(at_ms=200, latency_ms=0, reply_ms=500),
+        MockTurn(at_ms=1500, latency_ms=0, reply_ms=500, tone_hz=660.0),
+    ]
+    backend = MockBackend(turns, sample_rate_hz=24_000, frame_samples=480)
+    run = run_scripted(
+        silence(3000, RATE),
+        backend,
+        sample_rate_hz=RATE,
+        runtime=VonaRuntime(pacing=pacing),  # type: ignore[arg-type]
+    )
+    m = run.metrics
+    assert m.samples_out == 2 * 8_000
+    second_start = m.started_ns + 1_500_000_000
+    before = sum(s.frame.samples_per_channel for s in run.transport.sent if s.t_ns < second_start)
+    assert before == 8_000
+    assert m.underruns == 0
+
+
+class PushbackTransport(ScriptedTransport):
+    """Queues at most 200 ms: ``send`` waits for room, as a WebRTC source does."""
+
+    paces_output = True
+
+    async def send(self, frame: AudioOutputFrame) -> None:
+        while self.buffered_samples > RATE // 5:
+            await self.clock.sleep(5_000_000)
+        await super().send(frame)
+
+
+def test_a_transport_pushing_back_does_not_stall_input_or_barge_in() -> None:
+    clock = VirtualClock()
+    transport = PushbackTransport(silence(3000, RATE), RATE, clock=clock)
+    turn = MockTurn(at_ms=500, latency_ms=0, reply_ms=5000, interrupt_at_ms=1200)
+    backend = MockBackend([turn])
+    m = run_virtual(run_session(transport, backend, clock=clock), clock=clock)
+    assert m.ok, m.error
+    rec = m.interruptions[0]
+    # Input kept flowing while the transport pushed back, so the barge-in came on time
+    # (within a frame of 1.2 s of input) ...
+    assert abs(rec.t_ns - 1_220_000_000) <= 20_000_000
+    # ... and what was heard is exactly the start of the reply.
+    reply = tone(5000, RATE, 440.0)
+    assert rec.played_samples + rec.dropped_samples == reply.shape[0]
+    np.testing.assert_array_equal(transport.played_audio(), reply[: rec.played_samples])
+    assert 0.6 * RATE <= rec.played_samples <= 0.8 * RATE
+    # The frame that was waiting for room when the user barged in was cancelled, not
+    # delivered after the clear: the transport got exactly what it played or dropped.
+    clear = transport.clears[0]
+    assert rec.played_samples == clear.played_samples
+    assert transport.sent_samples == clear.played_samples + clear.dropped_samples
+    assert rec.dropped_transport_samples == clear.dropped_samples + RATE // 50
+    assert m.samples_out == transport.sent_samples
+
+
+@pytest.mark.parametrize("pacing", ["driver", "transport"])
+def test_pacing_on_the_real_clock(pacing: str) -> None:
+    # 0.6 s of real time: the playout timer's deadlines follow time.monotonic_ns and the
+    # loop's own clock together, and every frame comes back.
+    audio = noise(600, RATE, seed=11)
+    transport = ScriptedTransport(audio, RATE, clock=MonotonicClock())
+    runtime = VonaRuntime(pacing=pacing)  # type: ignore[arg-type]
+
+    async def main() -> Any:
+        return await run_session(transport, PassthroughStsBackend(), runtime=runtime)
+
+    m = asyncio.run(main())
+    assert m.ok, m.error
+    np.testing.assert_array_equal(transport.output_audio(), audio)
+    # Input arrives at real-time pace, so 30 frames span at least 29 periods whichever
+    # side paces (a loaded machine only stretches it).
+    times = [s.t_ns for s in transport.sent]
+    assert len(times) == 30
+    assert times[-1] - times[0] >= 29 * 20_000_000 * 0.95

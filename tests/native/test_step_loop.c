@@ -199,7 +199,7 @@ static void test_interrupt_and_turns(void)
     /* dst sized from what is buffered: the shortfall still counts as an underrun */
     CHECK(vona_step_loop_playout_buffered(l) == 180);
     CHECK(vona_step_loop_pull(l, buf, 180, 320, &got) == VONA_OK && got == 180);
-    vona_step_loop_end_turn(l);
+    CHECK(vona_step_loop_end_turn(l, NULL) == VONA_OK);
     CHECK(vona_step_loop_pull(l, buf, 320, 320, &got) == VONA_OK && got == 0);
     vona_step_loop_stats_get(l, &st);
     CHECK(st.underruns == 1 && st.underrun_samples == 140);
@@ -227,6 +227,34 @@ static void test_gain_backend(void)
     vona_step_loop_destroy(l);
 }
 
+/* end_turn flushes the output resampler's tail: every turn's samples come out whole,
+ * in its own turn, and the next turn starts from a fresh stream. */
+static void test_end_turn_flushes_the_tail(uint32_t t, uint32_t b)
+{
+    vona_step_loop *l = make(t, b, b / 50, 1, 48000);
+    int16_t out[2400];
+    int16_t buf[8000];
+    for (size_t i = 0; i < 2400; i++) out[i] = (int16_t)(1000 + (int)(i % 50) * 20);
+    for (int turn = 0; turn < 3; turn++) {
+        vona_step_loop_begin_turn(l, -1);
+        size_t queued = 0, tail = 0, total = 0, got = 0;
+        for (int k = 0; k < 5; k++) { /* 5 backend frames of b/50 = 100 ms */
+            CHECK(vona_step_loop_push_output(l, out, b / 50, &queued) == VONA_OK);
+            total += queued;
+        }
+        CHECK(vona_step_loop_end_turn(l, &tail) == VONA_OK);
+        total += tail;
+        CHECK(t == b ? tail == 0 : tail > 0);
+        /* 100 ms at the transport rate, exactly: nothing held back for the next turn */
+        CHECK(total == t / 10);
+        CHECK(vona_step_loop_playout_buffered(l) == t / 10);
+        CHECK(vona_step_loop_pull(l, buf, 8000, 8000, &got) == VONA_OK && got == t / 10);
+        size_t again = 1;
+        CHECK(vona_step_loop_end_turn(l, &again) == VONA_OK && again == 0);
+    }
+    vona_step_loop_destroy(l);
+}
+
 int main(void)
 {
     test_config_errors();
@@ -237,6 +265,9 @@ int main(void)
     test_push_input_frames();
     test_interrupt_and_turns();
     test_gain_backend();
+    test_end_turn_flushes_the_tail(16000, 24000);
+    test_end_turn_flushes_the_tail(48000, 16000);
+    test_end_turn_flushes_the_tail(16000, 16000);
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;
 }

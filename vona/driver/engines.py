@@ -182,7 +182,7 @@ class RealtimeEngine(Engine):
             async for event in session.events():
                 await self._handle(event)
                 if type(event) is AudioDelta:
-                    await d.flush_output()
+                    d.flush_output()
                 if d.done or d.engine is not self:
                     return
             if d.engine is self:

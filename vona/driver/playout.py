@@ -10,8 +10,10 @@ Two pacing modes (``VonaRuntime.pacing``):
 - ``transport``: the transport paces playback itself (it queues what it is sent and
   plays it at real time, like a WebRTC source or a telephony socket with a client
   buffer). Whole frames are sent as soon as the backend produces them, from the task
-  that stepped the backend, and the timer only flushes a partial frame that waited a
-  full period, plays filler and watches for slow steps.
+  that stepped the backend, without ever making that task wait: a send that suspends
+  finishes in a task and the rest follows in order. The timer only sends a partial
+  frame when the transport would otherwise run dry, plays filler and watches for slow
+  steps.
 
 ``Playout`` also owns what the driver knows about output on the transport side: frame
 sequence numbers, filler audio while a tool runs, the first-audio and turn-latency
@@ -43,7 +45,6 @@ class Playout:
     __slots__ = (
         "_deadline_ns",
         "_filler_pos",
-        "_flushing",
         "_loop",
         "_loop_offset_s",
         "_now_ns",
@@ -84,7 +85,6 @@ class Playout:
         self._loop_offset_s = 0.0
         self._owed = 0
         self._sending: asyncio.Task[None] | None = None
-        self._flushing = False
         self._queue_end_ns = 0
         self._speech_end_ns = 0
 
@@ -158,55 +158,37 @@ class Playout:
     def _transport_paced_tick(self) -> None:
         d = self.driver
         out = d.out_loop
-        if out is None or self._sending is not None or self._flushing:
+        if out is None:
             return
-        n = self.frame_samples
+        self.flush()  # whole frames are normally gone already, right after their step
         buffered = out.playout_buffered
-        # Whole frames are normally sent by flush_frames() right after the backend made
-        # them; any left here (audio pushed outside a step) go now.
-        while buffered >= n and self._sending is None and not d.done:
-            self._pull_and_send(out, n)
-            buffered = out.playout_buffered
         if buffered == 0:
-            if d.runtime.filler_audio is not None:
+            if d.runtime.filler_audio is not None and self._sending is None:
                 self._maybe_filler()
-            return
-        if self._sending is not None:
             return
         # Less than a frame: hold it for the rest of its frame unless the transport would
         # run dry before the next tick, so the user hears no gap for want of it.
-        if d.clock.now_ns() + self.period_ns >= self._queue_end_ns:
+        if (
+            buffered < self.frame_samples
+            and self._sending is None
+            and self._now_ns() + self.period_ns >= self._queue_end_ns
+        ):
             self._pull_and_send(out, buffered)
 
     # -- transport-paced output, from the task that produced the audio ---------------
 
-    async def flush_frames(self) -> None:
-        """Send every whole frame the ring holds (transport-paced mode, after a step)."""
+    def flush(self) -> None:
+        """Send every whole frame the ring holds, in order, without waiting (transport
+        pacing). A send that suspends (the transport pushes back) finishes in a task and
+        the rest follows when it completes, so the caller, usually the task reading the
+        user's audio, never blocks on output and a barge-in is still heard."""
         d = self.driver
         out = d.out_loop
-        if out is None or self._flushing:
+        if out is None:
             return
-        n, channels, rate = self.frame_samples, self.channels, self.rate
-        clock = d.clock
-        virtual, send = clock.virtual, d.transport.send
-        self._flushing = True
-        try:
-            while out.playout_buffered >= n and not d.done:
-                sending = self._sending
-                if sending is not None:  # a tick's send is still waiting: keep the order
-                    await asyncio.wait([sending])
-                    continue
-                stamp = not self.turn_recorded
-                if stamp and virtual:  # the loop reads the time only for the first audio
-                    out.set_time(clock.now_ns())
-                samples = out.pull_playout(n)
-                got = samples.shape[0] // channels
-                self._count(got, False)
-                await send(AudioOutputFrame(self._seq, rate, channels, samples, False))
-                if stamp:
-                    self._record_first_audio(out)
-        finally:
-            self._flushing = False
+        n = self.frame_samples
+        while self._sending is None and out.playout_buffered >= n and not d.done:
+            self._pull_and_send(out, n)
 
     # -- sending -----------------------------------------------------------------------
 
@@ -217,7 +199,7 @@ class Playout:
         return out.pull_playout(n)
 
     def _pull_and_send(self, out: AudioLoop, n: int) -> int:
-        """Pull up to ``n`` samples and send them (from a timer callback); return how many."""
+        """Pull up to ``n`` samples and send them; return how many."""
         samples = self._pull(out, n)
         got = int(samples.shape[0]) // self.channels
         if got:
@@ -245,7 +227,7 @@ class Playout:
             m.filler_frames_out += 1
 
     def _send_now(self, samples: Int16Array, got: int, filler: bool) -> None:
-        """Send from a timer callback: inline until ``send`` suspends, then in a task."""
+        """Send inline until ``send`` suspends, then in a task (one send at a time)."""
         self._count(got, filler)
         frame = AudioOutputFrame(self._seq, self.rate, self.channels, samples, filler)
         loop = self._loop
@@ -265,9 +247,30 @@ class Playout:
             self.driver.fail(exc)
             return
         try:
-            self._pay_owed()
+            if self.transport_paced:
+                self.flush()
+            else:
+                self._pay_owed()
         except Exception as err:
             self.driver.fail(err)
+
+    def cancel_send(self) -> tuple[int, int]:
+        """Cancel a send still in flight (on interruption) and the ticks owed behind it.
+        Returns ``(assistant samples, all samples)`` of the frame that never reached the
+        transport."""
+        self._owed = 0
+        task, self._sending = self._sending, None
+        if task is None or task.done():
+            return 0, 0
+        task.remove_done_callback(self._sent)
+        task.cancel()
+        got, filler = self._recent.pop() if self._recent else (0, False)
+        m = self.driver.metrics
+        m.frames_out -= 1
+        m.samples_out -= got
+        if filler:
+            m.filler_frames_out -= 1
+        return (0 if filler else got), got
 
     def speech_playing(self) -> bool:
         """True while assistant audio (not filler) already sent is still playing."""
@@ -275,7 +278,7 @@ class Playout:
 
     def busy(self) -> bool:
         """True while a frame is on its way to the transport (a send in flight or owed)."""
-        return self._sending is not None or self._owed > 0 or self._flushing
+        return self._sending is not None or self._owed > 0
 
     def transport_cleared(self) -> None:
         """The transport dropped what it had queued: nothing of ours plays any more."""

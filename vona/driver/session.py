@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from vona.clock import Clock, default_clock
@@ -200,13 +201,17 @@ class SessionDriver:
         if not self._turn_begun:
             played = 0  # the loop still reports the turn an earlier interruption ended
         self._turn_begun = False
-        dropped_transport = int(await self.transport.clear())
         playout = self._playout
+        # A frame still on its way (the transport pushed back) must not arrive after the
+        # clear: cancel it; it was pulled, so it counts as dropped, not played.
+        unsent_real, unsent = playout.cancel_send() if playout is not None else (0, 0)
+        dropped_transport = int(await self.transport.clear())
         real_dropped = dropped_transport
         if playout is not None:
             real_dropped = playout.split_transport_drop(dropped_transport)
             playout.transport_cleared()
-        heard = max(int(played) - real_dropped, 0)
+        heard = max(int(played) - real_dropped - unsent_real, 0)
+        dropped_transport += unsent
         rate = self._rate or 1
         # Generation 0 means "unknown" (a backend without generation ids): cancel what is
         # live but do not bar later calls, which would carry the same id.
@@ -373,12 +378,12 @@ class SessionDriver:
     def out_loop(self) -> AudioLoop | None:
         return self._loops.out_loop if self._loops is not None else None
 
-    async def flush_output(self) -> None:
+    def flush_output(self) -> None:
         """After backend audio arrived outside a step (a realtime event): with a
         transport that paces itself, send its whole frames now."""
         playout = self._playout
         if playout is not None and playout.transport_paced:
-            await playout.flush_frames()
+            playout.flush()
 
     def tick(self) -> None:
         """Called by the playout timer once per period: start reading input ahead if a
@@ -475,26 +480,14 @@ class SessionDriver:
             in_loop = loops.in_loop
             feeding = self.engine
             assert in_loop is not None
+            frames: Sequence[Int16Array] = ()
             if self._native:
-                # The backend's per-frame work runs inside the loop: one C call per chunk.
-                if in_loop.process(chunk):
-                    if not self._turn_open:
-                        self._assistant_audio_starts(in_loop)
-                    if paced_out is None and playout is not None:
-                        playout.audio_queued()
-                m.backend_frames = self._native_base + in_loop.frames_in
-                if paced_out is not None and in_loop.playout_buffered >= paced_n:
-                    await paced_out.flush_frames()
-                if reader.direct:
-                    frame = await recv()
-                    if frame is None:
-                        reader.ended()
-                else:
-                    frame = await reader.next()
-                continue
-            if feeding is not None:
-                backend_rate = feeding.caps.input_sample_rate_hz
-            for samples in in_loop.push_input(chunk):
+                self._step_native(in_loop, chunk, paced_out, paced_n)
+            else:
+                frames = in_loop.push_input(chunk)
+                if feeding is not None:
+                    backend_rate = feeding.caps.input_sample_rate_hz
+            for samples in frames:
                 engine = self.engine
                 if engine is None or self._end_reason is not None:
                     return
@@ -514,7 +507,7 @@ class SessionDriver:
                 if paced_out is not None:
                     out = loops.out_loop
                     if out is not None and out.playout_buffered >= paced_n:
-                        await paced_out.flush_frames()
+                        paced_out.flush()
             if reader.direct:  # the common case: no extra coroutine per frame
                 frame = await recv()
                 if frame is None:
@@ -527,6 +520,19 @@ class SessionDriver:
         await self._drain()
         self.end("input_ended")
 
+    def _step_native(
+        self, loop: AudioLoop, chunk: Int16Array, paced_out: Playout | None, paced_n: int
+    ) -> None:
+        """The backend's per-frame work runs inside the loop: one C call per chunk."""
+        if loop.process(chunk):
+            if not self._turn_open:
+                self._assistant_audio_starts(loop)
+            if paced_out is None and self._playout is not None:
+                self._playout.audio_queued()
+        self.metrics.backend_frames = self._native_base + loop.frames_in
+        if paced_out is not None and loop.playout_buffered >= paced_n:
+            paced_out.flush()
+
     async def _drain(self) -> None:
         clock = self.clock
         period = self.runtime.playout_frame_ms * 1_000_000
@@ -534,11 +540,14 @@ class SessionDriver:
         while not self.done and clock.now_ns() < deadline:
             engine = self.engine
             out = self.out_loop
-            busy = engine is not None and engine.busy()
+            busy = (engine is not None and engine.busy()) or self.executor.active > 0
+            if not busy and self._turn_open and out is not None:
+                # Nothing more is coming: the resampler's tail of the last audio plays too.
+                self._turn_open = False
+                out.end_turn()
             playout = self._playout
             if (
                 not busy
-                and self.executor.active == 0
                 and (out is None or out.playout_buffered == 0)
                 and (playout is None or not playout.busy())
             ):

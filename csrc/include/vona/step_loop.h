@@ -124,8 +124,11 @@ vona_status vona_step_loop_interrupt(vona_step_loop *loop, vona_step_loop_interr
 /* Start an assistant turn at now_ns (or the loop's clock when now_ns < 0): played
  * samples, first audio and turn latency restart. */
 void vona_step_loop_begin_turn(vona_step_loop *loop, int64_t now_ns);
-/* The backend finished producing this turn: later short pulls are not underruns. */
-void vona_step_loop_end_turn(vona_step_loop *loop);
+/* The backend finished producing this turn: later short pulls are not underruns. The
+ * output resampler's held tail of the turn is flushed into the playout ring (*queued
+ * receives the samples added; queued may be NULL) and the resampler starts afresh, so
+ * the end of a turn is heard with it and not in front of the next one. */
+vona_status vona_step_loop_end_turn(vona_step_loop *loop, size_t *queued);
 /* The user stopped speaking at ns (or now when ns < 0): the next first audio of a turn
  * measures turn latency from here. */
 void vona_step_loop_mark_user_speech_end(vona_step_loop *loop, int64_t ns);

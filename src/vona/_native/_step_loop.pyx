@@ -282,8 +282,19 @@ cdef class StepLoop:
         c.vona_step_loop_begin_turn(self._live(), -1 if now_ns is None else _ns_arg(now_ns, "now_ns"))
 
     def end_turn(self):
-        """The backend finished this turn's audio: later short pulls are not underruns."""
-        c.vona_step_loop_end_turn(self._live())
+        """The backend finished this turn's audio: later short pulls are not underruns.
+        The output resampler's tail of the turn goes into playout now (returns the
+        transport-rate samples queued), so it is not heard in front of the next turn."""
+        cdef c.vona_step_loop *loop = self._enter()
+        cdef size_t queued = 0
+        cdef vona_status st
+        try:
+            with nogil:
+                st = c.vona_step_loop_end_turn(loop, &queued)
+            check(st, "StepLoop.end_turn")
+        finally:
+            self.busy = False
+        return queued
 
     def mark_user_speech_end(self, ns=None):
         """The user stopped speaking at ns (or now); turn latency is measured from here."""

@@ -57,7 +57,7 @@ cdef extern from "vona/step_loop.h" nogil:
     size_t vona_step_loop_playout_buffered(const vona_step_loop *loop)
     vona_status vona_step_loop_interrupt(vona_step_loop *loop, vona_step_loop_interruption *out)
     void vona_step_loop_begin_turn(vona_step_loop *loop, int64_t now_ns)
-    void vona_step_loop_end_turn(vona_step_loop *loop)
+    vona_status vona_step_loop_end_turn(vona_step_loop *loop, size_t *queued)
     void vona_step_loop_mark_user_speech_end(vona_step_loop *loop, int64_t ns)
     int64_t vona_step_loop_turn_start_ns(const vona_step_loop *loop)
     int64_t vona_step_loop_first_audio_ns(const vona_step_loop *loop)

@@ -6,16 +6,7 @@
 
 /* ---------------------------------------------------------------- buffer */
 
-void vona_cbor_buf_init(vona_cbor_buf *b, uint8_t *storage, size_t cap, size_t max)
-{
-    b->max = max ? max : SIZE_MAX;
-    b->data = storage;
-    b->cap = storage ? (cap < b->max ? cap : b->max) : 0;
-    b->len = 0;
-    b->owned = 0;
-}
-
-void vona_cbor_buf_free(vona_cbor_buf *b)
+void vona_cbor_buf_release(vona_cbor_buf *b)
 {
     if (b->owned) free(b->data);
     b->data = NULL;

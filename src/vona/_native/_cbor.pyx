@@ -50,6 +50,7 @@ cdef enum:
     _KEY_CACHE_MAX_LEN = 16
     _SMALL_MAP = 16
     _KEY_SCRATCH_BYTES = 512
+    _NOT_SHORT_TEXT = 255
 
 _U64_MAX = 2**64 - 1
 _INT_RANGE = "[-2**64, 2**64 - 1]"
@@ -84,9 +85,7 @@ cdef int enc_init(Enc *e, uint8_t *storage, size_t cap, size_t limit, size_t ove
     return 0
 
 
-cdef int enc_check(Enc *e, int status) except -1:
-    if status == VONA_OK:
-        return 0
+cdef int enc_fail(Enc *e, int status) except -1:
     if status == VONA_E_LIMIT:
         raise CodecError(
             f"encoded CBOR exceeds {e.limit_name.decode()}={e.limit} bytes")
@@ -110,16 +109,28 @@ cdef int _put_int(Enc *e, object obj) except -1:
     return enc_check(e, ccbor.vona_cbor_put_negint(&e.buf, PyLong_AsUnsignedLongLong(n)))
 
 
-cdef int _put_str(Enc *e, object obj) except -1:
-    cdef Py_ssize_t n
-    cdef const char *p
-    if PyUnicode_IS_COMPACT_ASCII(obj):
-        return enc_check(e, ccbor.vona_cbor_put_text(
-            &e.buf, <const char *>PyUnicode_DATA(obj), <size_t>PyUnicode_GET_LENGTH(obj)))
+cdef int _utf8_slow(object obj, const char **p, Py_ssize_t *n) except -1:
     try:
-        p = PyUnicode_AsUTF8AndSize(obj, &n)
+        p[0] = PyUnicode_AsUTF8AndSize(obj, n)
     except UnicodeEncodeError as exc:
         raise CodecError(f"str is not encodable as UTF-8 (CBOR text): {exc.reason}") from None
+    return 0
+
+
+cdef inline int _utf8(object obj, const char **p, Py_ssize_t *n) except -1:
+    """obj's UTF-8 bytes: the object's own storage for compact ASCII, else its cached
+    UTF-8 copy (refused for lone surrogates)."""
+    if PyUnicode_IS_COMPACT_ASCII(obj):
+        p[0] = <const char *>PyUnicode_DATA(obj)
+        n[0] = PyUnicode_GET_LENGTH(obj)
+        return 0
+    return _utf8_slow(obj, p, n)
+
+
+cdef inline int _put_str(Enc *e, object obj) except -1:
+    cdef const char *p
+    cdef Py_ssize_t n
+    _utf8(obj, &p, &n)
     return enc_check(e, ccbor.vona_cbor_put_text(&e.buf, p, <size_t>n))
 
 
@@ -136,11 +147,74 @@ cdef int _put_buffer(Enc *e, object obj) except -1:
     return 0
 
 
-cdef int _enter(Enc *e, object obj, size_t depth) except -1:
-    if depth >= e.max_depth:
-        raise CodecError(
-            f"CBOR nesting depth exceeds max_depth={e.max_depth} "
-            f"(or a {type(obj).__name__} contains itself)")
+cdef int _too_deep(Enc *e, object obj) except -1:
+    raise CodecError(
+        f"CBOR nesting depth exceeds max_depth={e.max_depth} "
+        f"(or a {type(obj).__name__} contains itself)")
+
+
+cdef inline int _key_cmp(const char *a, Py_ssize_t na, const char *b, Py_ssize_t nb) noexcept:
+    """Order of two text keys' encodings: shortest-form heads grow with the length, so
+    bytewise order of the encodings is (UTF-8 length, then bytes)."""
+    if na != nb:
+        return -1 if na < nb else 1
+    return memcmp(a, b, <size_t>na)
+
+
+cdef int _put_str_map(Enc *e, object obj, Py_ssize_t n, size_t depth) except -1:
+    """A dict of at most _SMALL_MAP exact-str keys, sorted without encoding the keys
+    first. Returns 1 (nothing written) if a key is not an exact str."""
+    cdef PyObject *keys[_SMALL_MAP]
+    cdef PyObject *vals[_SMALL_MAP]
+    cdef const char *kp[_SMALL_MAP]
+    cdef Py_ssize_t kn[_SMALL_MAP]
+    cdef Py_ssize_t order[_SMALL_MAP]
+    cdef Py_ssize_t pos = 0
+    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t j, x
+    cdef int c
+    cdef PyObject *k
+    cdef PyObject *v
+    while PyDict_Next(obj, &pos, &k, &v):
+        if i >= n:
+            raise CodecError("dict changed size while being encoded")
+        if type(<object>k) is not str:
+            return 1
+        keys[i] = k
+        vals[i] = v
+        i += 1
+    if i != n:
+        raise CodecError("dict changed size while being encoded")
+    # Encoding a value may run user code (a list subclass's __iter__) that mutates the
+    # dict: hold every key and value until the map is written.
+    for j in range(n):
+        Py_INCREF(<object>keys[j])
+        Py_INCREF(<object>vals[j])
+    try:
+        for i in range(n):
+            _utf8(<object>keys[i], &kp[i], &kn[i])
+            # Insertion sort of the indices; one comparison per key when already sorted.
+            j = i
+            while j > 0:
+                x = order[j - 1]
+                c = _key_cmp(kp[x], kn[x], kp[i], kn[i])
+                if c < 0:
+                    break
+                if c == 0:
+                    raise CodecError(
+                        "two dict keys have the same CBOR encoding (a duplicate map key)")
+                order[j] = x
+                j -= 1
+            order[j] = i
+        enc_check(e, ccbor.vona_cbor_put_map(&e.buf, <uint64_t>n))
+        for j in range(n):
+            x = order[j]
+            enc_check(e, ccbor.vona_cbor_put_text(&e.buf, kp[x], <size_t>kn[x]))
+            encode_obj(e, <object>vals[x], depth + 1)
+    finally:
+        for j in range(n):
+            Py_DECREF(<object>keys[j])
+            Py_DECREF(<object>vals[j])
     return 0
 
 
@@ -160,9 +234,12 @@ cdef int _put_dict(Enc *e, object obj, size_t depth) except -1:
     cdef PyObject *v
     cdef int st
     cdef Enc ke
-    _enter(e, obj, depth)
+    if depth >= e.max_depth:
+        _too_deep(e, obj)
     if n == 0:
         return enc_check(e, ccbor.vona_cbor_put_map(&e.buf, 0))
+    if n <= _SMALL_MAP and _put_str_map(e, obj, n, depth) == 0:
+        return 0
     if n > _SMALL_MAP:
         ent = <ccbor.vona_cbor_map_entry *>malloc(
             2 * <size_t>n * sizeof(ccbor.vona_cbor_map_entry))
@@ -208,7 +285,8 @@ cdef int _put_dict(Enc *e, object obj, size_t depth) except -1:
 cdef int _put_seq(Enc *e, object obj, size_t depth, bint is_list) except -1:
     cdef Py_ssize_t n = len(obj)
     cdef Py_ssize_t i
-    _enter(e, obj, depth)
+    if depth >= e.max_depth:
+        _too_deep(e, obj)
     enc_check(e, ccbor.vona_cbor_put_array(&e.buf, <uint64_t>n))
     if is_list:
         for i in range(n):
@@ -289,57 +367,200 @@ def cbor_dumps(obj, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
 # ------------------------------------------------------------------ decoder
 
 # Short ASCII strings (map keys and small values such as "in"/"out") recur in every
-# message: a direct-mapped cache returns the same str object, hash already computed.
-cdef PyObject *_str_cache[_KEY_CACHE_SIZE]
+# message: a direct-mapped cache, keyed by the string's bytes packed into two words,
+# returns the same (interned) str object, hash already computed.
+cdef struct _CachedStr:
+    uint64_t w0
+    uint64_t w1
+    size_t n
+    PyObject *s
+
+cdef _CachedStr _str_cache[_KEY_CACHE_SIZE]
 
 
-cdef inline bint _eq_short(const uint8_t *a, const uint8_t *b, size_t n) noexcept:
-    """a[0..n) == b[0..n) for n <= 16 with two overlapping fixed-size loads (no loop)."""
-    cdef uint64_t x, y, x2, y2
-    cdef uint32_t u, v, u2, v2
-    cdef uint16_t w, z, w2, z2
-    if n >= 8:
-        memcpy(&x, a, 8); memcpy(&y, b, 8)
-        memcpy(&x2, a + n - 8, 8); memcpy(&y2, b + n - 8, 8)
-        return ((x ^ y) | (x2 ^ y2)) == 0
-    if n >= 4:
-        memcpy(&u, a, 4); memcpy(&v, b, 4)
-        memcpy(&u2, a + n - 4, 4); memcpy(&v2, b + n - 4, 4)
-        return ((u ^ v) | (u2 ^ v2)) == 0
-    if n >= 2:
-        memcpy(&w, a, 2); memcpy(&z, b, 2)
-        memcpy(&w2, a + n - 2, 2); memcpy(&z2, b + n - 2, 2)
-        return ((w ^ z) | (w2 ^ z2)) == 0
-    return n == 0 or a[0] == b[0]
-
-
-cdef inline object _make_text(const uint8_t *p, size_t n, bint ascii):
+cdef object _text(const uint8_t *p, size_t n, size_t avail, bint *bad):
+    """The str for the text p[0..n), or None with *bad set if it is not valid UTF-8.
+    Up to avail >= n bytes may be read at p."""
+    cdef uint64_t w[2]
     cdef size_t slot
-    cdef PyObject *hit
+    cdef _CachedStr *c
     cdef PyObject *made
-    if not ascii:
-        return PyUnicode_DecodeUTF8(<const char *>p, <Py_ssize_t>n, NULL)
-    if n > _KEY_CACHE_MAX_LEN or n == 0:
+    cdef int ascii
+    if n - 1 < _KEY_CACHE_MAX_LEN:  # 1..16 bytes
+        ccbor.vona_pack16(p, n, avail, w)
+        if (w[0] | w[1]) & 0x8080808080808080ULL == 0:
+            slot = <size_t>(((w[0] ^ n) * 0x9E3779B97F4A7C15ULL + w[1] * 0xC2B2AE3D27D4EB4FULL)
+                            >> 55) & (_KEY_CACHE_SIZE - 1)
+            c = &_str_cache[slot]
+            if c.n == n and c.w0 == w[0] and c.w1 == w[1]:
+                return <object>c.s
+            s = PyUnicode_New(<Py_ssize_t>n, 127)
+            memcpy(PyUnicode_DATA(s), p, n)
+            # Interned, so a decoded key is the very object of the same literal elsewhere
+            # (decode_audio_frame's lookups then match by identity, not by comparing bytes).
+            made = <PyObject *>s
+            Py_INCREF(s)  # the cache's reference; interning may swap it for the interned twin's
+            PyUnicode_InternInPlace(&made)
+            Py_XDECREF(c.s)
+            c.s = made
+            c.n = n
+            c.w0 = w[0]
+            c.w1 = w[1]
+            return <object>made
+    elif ccbor.vona_ascii(p, n):
         s = PyUnicode_New(<Py_ssize_t>n, 127)
         memcpy(PyUnicode_DATA(s), p, n)
         return s
-    # A cheap hash of length, first, middle and last byte: collisions only evict.
-    slot = (n * 0x9E37 ^ p[0] * 0x85EB ^ p[n >> 1] * 0xC2B3 ^ p[n - 1] * 0x27D5) >> 4
-    slot &= _KEY_CACHE_SIZE - 1
-    hit = _str_cache[slot]
-    if hit != NULL and <size_t>PyUnicode_GET_LENGTH(<object>hit) == n and \
-            _eq_short(<const uint8_t *>PyUnicode_DATA(<object>hit), p, n):
-        return <object>hit
-    # Interned, so a decoded key is the very object of the same literal elsewhere
-    # (decode_audio_frame's lookups then match by identity, not by comparing bytes).
-    s = PyUnicode_New(<Py_ssize_t>n, 127)
-    memcpy(PyUnicode_DATA(s), p, n)
-    made = <PyObject *>s
-    Py_INCREF(s)  # the cache's reference; interning may swap it for the interned twin's
-    PyUnicode_InternInPlace(&made)
-    Py_XDECREF(_str_cache[slot])
-    _str_cache[slot] = made
-    return <object>made
+    if not ccbor.vona_utf8_valid(p, n, &ascii):
+        bad[0] = True
+        return None
+    return PyUnicode_DecodeUTF8(<const char *>p, <Py_ssize_t>n, NULL)
+
+
+# The fast decoder: definite-length items of the supported kinds, under the same
+# limits, straight from the bytes (no item stack, no per-item C call). Anything else
+# (indefinite lengths, tags, malformed or truncated input, invalid UTF-8, a limit
+# reached, a duplicate key) sets `bail`; the generic decoder below then decodes the
+# input from the start and raises the exact error, so both accept the same inputs.
+cdef struct _Fast:
+    const uint8_t *p
+    const uint8_t *end
+    uint64_t items    # further items the max_items budget allows
+    size_t depth      # further arrays/maps max_depth allows to be open at once
+    bint bail
+
+
+cdef inline object _fast_string(_Fast *s, const uint8_t *p, uint64_t n, bint text):
+    if n > <size_t>(s.end - p):
+        s.bail = True
+        return None
+    s.p = p + n
+    if not text:
+        return PyBytes_FromStringAndSize(<const char *>p, <Py_ssize_t>n)
+    return _text(p, <size_t>n, <size_t>(s.end - p), &s.bail)
+
+
+cdef object _fast_item(_Fast *s, bint key):
+    cdef unsigned ib, major
+    cdef uint64_t v
+    cdef const uint8_t *p = s.p
+    cdef uint32_t f32
+    cdef float f
+    cdef double dbl
+    if p == s.end or s.items == 0:
+        s.bail = True
+        return None
+    p = ccbor.vona_cbor_read_head(p, s.end, &ib, &v)
+    if p == NULL:
+        s.bail = True
+        return None
+    s.items -= 1
+    major = ib >> 5
+    if major == 0:
+        s.p = p
+        if v <= <uint64_t>INT64_MAX:
+            return PyLong_FromLongLong(<long long>v)
+        return PyLong_FromUnsignedLongLong(v)
+    if major == 3 or major == 2:
+        return _fast_string(s, p, v, major == 3)
+    if major == 5:
+        if key:
+            s.bail = True
+            return None
+        s.p = p
+        return _fast_map(s, v)
+    if major == 4:
+        s.p = p
+        return _fast_array(s, v, key)
+    if major == 1:
+        s.p = p
+        if v <= <uint64_t>INT64_MAX:
+            return PyLong_FromLongLong(-1 - <long long>v)
+        return -1 - PyLong_FromUnsignedLongLong(v)
+    if major == 7:
+        s.p = p
+        ib &= 31
+        if ib == 20:
+            return False
+        if ib == 21:
+            return True
+        if ib == 22:
+            return None
+        if ib == 25:
+            return PyFloat_FromDouble(ccbor.vona_half_to_double(<uint16_t>v))
+        if ib == 26:
+            f32 = <uint32_t>v
+            memcpy(&f, &f32, 4)
+            return PyFloat_FromDouble(<double>f)
+        if ib == 27:
+            memcpy(&dbl, &v, 8)
+            return PyFloat_FromDouble(dbl)
+    s.bail = True  # tags, undefined, other simple values
+    return None
+
+
+cdef object _fast_array(_Fast *s, uint64_t n, bint key):
+    cdef Py_ssize_t i
+    # Each element takes at least one byte and one item: refuse counts that cannot fit
+    # before allocating for them.
+    if s.depth == 0 or n > <size_t>(s.end - s.p) or n > s.items:
+        s.bail = True
+        return None
+    s.depth -= 1
+    if key:
+        res = PyTuple_New(<Py_ssize_t>n)
+        for i in range(<Py_ssize_t>n):
+            v = _fast_item(s, True)
+            if s.bail:
+                return None
+            Py_INCREF(v)
+            PyTuple_SET_ITEM(res, i, v)
+    else:
+        res = PyList_New(<Py_ssize_t>n)
+        for i in range(<Py_ssize_t>n):
+            v = _fast_item(s, False)
+            if s.bail:
+                return None
+            Py_INCREF(v)
+            PyList_SET_ITEM(res, i, v)
+    s.depth += 1
+    return res
+
+
+cdef object _fast_map(_Fast *s, uint64_t n):
+    cdef uint64_t i
+    cdef const uint8_t *p
+    cdef size_t kn
+    cdef Py_ssize_t size
+    if s.depth == 0 or n > <size_t>(s.end - s.p) // 2 or 2 * n > s.items:
+        s.bail = True
+        return None
+    s.depth -= 1
+    out = PyDict_New()
+    for i in range(n):
+        p = s.p
+        kn = _NOT_SHORT_TEXT
+        if p != s.end and s.items != 0:
+            kn = <size_t>p[0] - 0x60
+        if kn <= _KEY_CACHE_MAX_LEN and kn < <size_t>(s.end - p):
+            # A short text key (the common case), inline: 1-byte head, then the bytes.
+            s.items -= 1
+            s.p = p + 1 + kn
+            k = _text(p + 1, kn, <size_t>(s.end - p) - 1, &s.bail)
+        else:
+            k = _fast_item(s, True)
+        if s.bail:
+            return None
+        v = _fast_item(s, False)
+        if s.bail:
+            return None
+        size = PyDict_GET_SIZE(out)
+        PyDict_SetItem(out, k, v)
+        if PyDict_GET_SIZE(out) == size:  # a duplicate key: the generic path names it
+            s.bail = True
+            return None
+    s.depth += 1
+    return out
 
 
 cdef int _fail(ccbor.vona_cbor_decoder *d, int status) except -1:
@@ -379,13 +600,14 @@ cdef inline int _next(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it) exce
 
 cdef object _chunks(ccbor.vona_cbor_decoder *d, bint text):
     cdef ccbor.vona_cbor_item it
+    cdef bint bad = False  # the C decoder validated the UTF-8 already
     parts = []
     while True:
         _next(d, &it)
         if it.type == ccbor.VONA_CBOR_BREAK:
             break
         if text:
-            parts.append(_make_text(it.data, <size_t>it.value, it.ascii))
+            parts.append(_text(it.data, <size_t>it.value, <size_t>it.value, &bad))
         else:
             parts.append(PyBytes_FromStringAndSize(<const char *>it.data, <Py_ssize_t>it.value))
     return ("" if text else b"").join(parts)
@@ -422,6 +644,7 @@ cdef object _array(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it, bint ke
 
 cdef object _map(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it):
     cdef ccbor.vona_cbor_item sub
+    cdef bint bad = False  # the C decoder validated the UTF-8 already
     cdef uint64_t i
     cdef Py_ssize_t size
     out = PyDict_New()
@@ -432,7 +655,7 @@ cdef object _map(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it):
             break
         # Definite text keys are the common case: skip the generic dispatch.
         if sub.type == ccbor.VONA_CBOR_TEXT and not sub.indefinite:
-            k = _make_text(sub.data, <size_t>sub.value, sub.ascii)
+            k = _text(sub.data, <size_t>sub.value, <size_t>sub.value, &bad)
         else:
             k = _build(d, &sub, True)
         _next(d, &sub)
@@ -446,10 +669,11 @@ cdef object _map(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it):
 
 cdef object _build(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it, bint key):
     cdef ccbor.vona_cbor_type t = it.type
+    cdef bint bad = False  # the C decoder validated the UTF-8 already
     if t == ccbor.VONA_CBOR_TEXT:
         if it.indefinite:
             return _chunks(d, True)
-        return _make_text(it.data, <size_t>it.value, it.ascii)
+        return _text(it.data, <size_t>it.value, <size_t>it.value, &bad)
     if t == ccbor.VONA_CBOR_UINT:
         return PyLong_FromUnsignedLongLong(it.value)
     if t == ccbor.VONA_CBOR_BYTES:
@@ -494,8 +718,8 @@ cdef object _decode_with(const uint8_t *data, size_t n, const ccbor.vona_cbor_li
     return obj
 
 
-cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits):
-    """Decode exactly one CBOR item filling data[0..n)."""
+cdef object _decode_generic(const uint8_t *data, size_t n,
+                            const ccbor.vona_cbor_limits *limits):
     cdef ccbor.vona_cbor_frame small[_STACK_FRAMES]
     cdef ccbor.vona_cbor_frame *stack
     cdef size_t cap = limits.max_depth + 1
@@ -508,6 +732,21 @@ cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_
         return _decode_with(data, n, limits, stack, cap)
     finally:
         free(stack)
+
+
+cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits):
+    """Decode exactly one CBOR item filling data[0..n)."""
+    cdef _Fast s
+    if n <= limits.max_bytes and n != 0:
+        s.p = data
+        s.end = data + n
+        s.items = limits.max_items
+        s.depth = limits.max_depth
+        s.bail = False
+        obj = _fast_item(&s, False)
+        if not s.bail and s.p == s.end:
+            return obj
+    return _decode_generic(data, n, limits)
 
 
 def cbor_loads(data, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,

@@ -240,6 +240,14 @@ vona_status vona_cbor_put_float(vona_cbor_buf *b, double v);
 vona_status vona_cbor_sort_keys(const uint8_t *keys, vona_cbor_map_entry *entries,
                                 vona_cbor_map_entry *tmp, size_t n);
 
+/* The order in which n text keys' encodings sort bytewise (RFC 8949 section 4.2.1), for
+ * keys given as UTF-8 p[i][0..len[i]) without encoding them first: shortest-form heads
+ * grow with the length, so that order is (length, then bytes). order[0..n) receives
+ * the key indices in sorted order; n is at most 64. Two equal keys give
+ * VONA_E_INVALID_ARG (a duplicate). */
+vona_status vona_cbor_sort_text_keys(const uint8_t *const *p, const size_t *len,
+                                     uint8_t *order, size_t n);
+
 /* ---------------------------------------------------------------- decoder */
 
 typedef enum vona_cbor_type {
@@ -403,7 +411,7 @@ static inline int vona_ascii(const uint8_t *p, size_t n)
 
 /* Pack a string of n <= 16 bytes into w[0..2), zero-padded: an exact, cheap key for a
  * cache of short strings (compare n too). Up to avail bytes (>= n) may be read at p. */
-static inline void vona_pack16(const uint8_t *p, size_t n, size_t avail, uint64_t w[2])
+VONA_CBOR_INLINE void vona_pack16(const uint8_t *p, size_t n, size_t avail, uint64_t w[2])
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (avail >= 16) {
@@ -420,7 +428,7 @@ static inline void vona_pack16(const uint8_t *p, size_t n, size_t avail, uint64_
     (void)avail;
 #endif
     uint8_t b[16] = {0};
-    for (size_t i = 0; i < n; i++) b[i] = p[i];
+    vona_copy(b, p, n);
     memcpy(w, b, 16);
 }
 

@@ -10,7 +10,7 @@ per item and touch a few bytes each).
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_New, PyDict_Next, PyDict_SetItem, PyDict_Size
+from cpython.dict cimport PyDict_New, PyDict_Next, PyDict_SetItem
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_FromDouble
 from cpython.list cimport PyList_Append, PyList_New, PyList_SET_ITEM
 from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromLongLong, PyLong_FromUnsignedLongLong
@@ -51,6 +51,7 @@ cdef enum:
     _SMALL_MAP = 16
     _KEY_SCRATCH_BYTES = 512
     _NOT_SHORT_TEXT = 255
+    _ORDER_CACHE_SIZE = 64
 
 _U64_MAX = 2**64 - 1
 _INT_RANGE = "[-2**64, 2**64 - 1]"
@@ -153,12 +154,52 @@ cdef int _too_deep(Enc *e, object obj) except -1:
         f"(or a {type(obj).__name__} contains itself)")
 
 
-cdef inline int _key_cmp(const char *a, Py_ssize_t na, const char *b, Py_ssize_t nb) noexcept:
-    """Order of two text keys' encodings: shortest-form heads grow with the length, so
-    bytewise order of the encodings is (UTF-8 length, then bytes)."""
-    if na != nb:
-        return -1 if na < nb else 1
-    return memcmp(a, b, <size_t>na)
+cdef extern from *:
+    """
+    /* Values whose encoding runs no Python code (so cannot mutate the dict being
+     * walked): exact int, str, bytes, float, bool and None. */
+    static inline int vona_cbor_py_inert(PyObject *v) {
+        PyTypeObject *t = Py_TYPE(v);
+        return t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBytes_Type ||
+               t == &PyFloat_Type || t == &PyBool_Type || v == Py_None;
+    }
+    """
+    bint _inert "vona_cbor_py_inert"(PyObject *v) noexcept
+
+
+# Messages of one shape repeat their keys: the sorted order of a dict's keys is
+# remembered by the identity of the key objects, in iteration order. The cache holds
+# references to those keys, so a matching address is the same (immutable) str.
+cdef struct _KeyOrder:
+    Py_ssize_t n
+    PyObject *keys[_SMALL_MAP]
+    uint8_t order[_SMALL_MAP]
+
+cdef _KeyOrder _order_cache[_ORDER_CACHE_SIZE]
+
+
+cdef int _key_order(PyObject **keys, const uint8_t **kp, size_t *kn, Py_ssize_t n,
+                    uint8_t *order) except -1:
+    cdef size_t slot = ((<size_t>keys[0] >> 4) ^ <size_t>n * 0x9E37) & (_ORDER_CACHE_SIZE - 1)
+    cdef _KeyOrder *c = &_order_cache[slot]
+    cdef Py_ssize_t i
+    if c.n == n:
+        i = 0
+        while i < n and c.keys[i] == keys[i]:
+            i += 1
+        if i == n:
+            memcpy(order, c.order, <size_t>n)
+            return 0
+    if ccbor.vona_cbor_sort_text_keys(kp, kn, order, <size_t>n) != VONA_OK:
+        raise CodecError("two dict keys have the same CBOR encoding (a duplicate map key)")
+    for i in range(n):
+        Py_INCREF(<object>keys[i])
+    for i in range(c.n):
+        Py_DECREF(<object>c.keys[i])
+    c.n = n
+    memcpy(c.keys, keys, <size_t>n * sizeof(PyObject *))
+    memcpy(c.order, order, <size_t>n)
+    return 0
 
 
 cdef int _put_str_map(Enc *e, object obj, Py_ssize_t n, size_t depth) except -1:
@@ -166,13 +207,14 @@ cdef int _put_str_map(Enc *e, object obj, Py_ssize_t n, size_t depth) except -1:
     first. Returns 1 (nothing written) if a key is not an exact str."""
     cdef PyObject *keys[_SMALL_MAP]
     cdef PyObject *vals[_SMALL_MAP]
-    cdef const char *kp[_SMALL_MAP]
-    cdef Py_ssize_t kn[_SMALL_MAP]
-    cdef Py_ssize_t order[_SMALL_MAP]
+    cdef const uint8_t *kp[_SMALL_MAP]
+    cdef size_t kn[_SMALL_MAP]
+    cdef uint8_t order[_SMALL_MAP]
     cdef Py_ssize_t pos = 0
     cdef Py_ssize_t i = 0
     cdef Py_ssize_t j, x
-    cdef int c
+    cdef Py_ssize_t m
+    cdef bint hold = False
     cdef PyObject *k
     cdef PyObject *v
     while PyDict_Next(obj, &pos, &k, &v):
@@ -182,39 +224,39 @@ cdef int _put_str_map(Enc *e, object obj, Py_ssize_t n, size_t depth) except -1:
             return 1
         keys[i] = k
         vals[i] = v
+        hold |= not _inert(v)
         i += 1
     if i != n:
         raise CodecError("dict changed size while being encoded")
-    # Encoding a value may run user code (a list subclass's __iter__) that mutates the
-    # dict: hold every key and value until the map is written.
-    for j in range(n):
-        Py_INCREF(<object>keys[j])
-        Py_INCREF(<object>vals[j])
+    # Encoding a container value may run user code (a list subclass's __iter__) that
+    # mutates the dict: then hold every key and value until the map is written.
+    if hold:
+        for j in range(n):
+            Py_INCREF(<object>keys[j])
+            Py_INCREF(<object>vals[j])
     try:
         for i in range(n):
-            _utf8(<object>keys[i], &kp[i], &kn[i])
-            # Insertion sort of the indices; one comparison per key when already sorted.
-            j = i
-            while j > 0:
-                x = order[j - 1]
-                c = _key_cmp(kp[x], kn[x], kp[i], kn[i])
-                if c < 0:
-                    break
-                if c == 0:
-                    raise CodecError(
-                        "two dict keys have the same CBOR encoding (a duplicate map key)")
-                order[j] = x
-                j -= 1
-            order[j] = i
+            _utf8(<object>keys[i], <const char **>&kp[i], &m)
+            kn[i] = <size_t>m
+        _key_order(keys, kp, kn, n, order)
         enc_check(e, ccbor.vona_cbor_put_map(&e.buf, <uint64_t>n))
         for j in range(n):
             x = order[j]
-            enc_check(e, ccbor.vona_cbor_put_text(&e.buf, kp[x], <size_t>kn[x]))
-            encode_obj(e, <object>vals[x], depth + 1)
+            enc_check(e, ccbor.vona_cbor_put_text(&e.buf, <const char *>kp[x], kn[x]))
+            # The common value types without the call into encode_obj.
+            v = vals[x]
+            if type(<object>v) is bytes:
+                enc_check(e, ccbor.vona_cbor_put_bytes(
+                    &e.buf, PyBytes_AS_STRING(<object>v), <size_t>PyBytes_GET_SIZE(<object>v)))
+            elif type(<object>v) is str:
+                _put_str(e, <object>v)
+            else:
+                encode_obj(e, <object>v, depth + 1)
     finally:
-        for j in range(n):
-            Py_DECREF(<object>keys[j])
-            Py_DECREF(<object>vals[j])
+        if hold:
+            for j in range(n):
+                Py_DECREF(<object>keys[j])
+                Py_DECREF(<object>vals[j])
     return 0
 
 
@@ -226,7 +268,7 @@ cdef int _put_dict(Enc *e, object obj, size_t depth) except -1:
     cdef uint8_t key_storage[_KEY_SCRATCH_BYTES]
     cdef ccbor.vona_cbor_map_entry *ent = small_ent
     cdef PyObject **vals = small_vals
-    cdef Py_ssize_t n = PyDict_Size(obj)
+    cdef Py_ssize_t n = PyDict_GET_SIZE(obj)
     cdef Py_ssize_t pos = 0
     cdef Py_ssize_t i = 0
     cdef Py_ssize_t j
@@ -378,14 +420,43 @@ cdef struct _CachedStr:
 cdef _CachedStr _str_cache[_KEY_CACHE_SIZE]
 
 
-cdef object _text(const uint8_t *p, size_t n, size_t avail, bint *bad):
+cdef object _text_slow(const uint8_t *p, size_t n, uint64_t *w, size_t slot, bint *bad):
+    """_text past the cache probe: a new short ASCII string (cached in slot) if w is
+    set, else a long or non-ASCII one."""
+    cdef _CachedStr *c
+    cdef PyObject *made
+    cdef int ascii
+    if w != NULL:
+        s = PyUnicode_New(<Py_ssize_t>n, 127)
+        memcpy(PyUnicode_DATA(s), p, n)
+        # Interned, so a decoded key is the very object of the same literal elsewhere
+        # (decode_audio_frame's lookups then match by identity, not by comparing bytes).
+        made = <PyObject *>s
+        Py_INCREF(s)  # the cache's reference; interning may swap it for the interned twin's
+        PyUnicode_InternInPlace(&made)
+        c = &_str_cache[slot]
+        Py_XDECREF(c.s)
+        c.s = made
+        c.n = n
+        c.w0 = w[0]
+        c.w1 = w[1]
+        return <object>made
+    if n > _KEY_CACHE_MAX_LEN and ccbor.vona_ascii(p, n):
+        s = PyUnicode_New(<Py_ssize_t>n, 127)
+        memcpy(PyUnicode_DATA(s), p, n)
+        return s
+    if not ccbor.vona_utf8_valid(p, n, &ascii):
+        bad[0] = True
+        return None
+    return PyUnicode_DecodeUTF8(<const char *>p, <Py_ssize_t>n, NULL)
+
+
+cdef inline object _text(const uint8_t *p, size_t n, size_t avail, bint *bad):
     """The str for the text p[0..n), or None with *bad set if it is not valid UTF-8.
     Up to avail >= n bytes may be read at p."""
     cdef uint64_t w[2]
     cdef size_t slot
     cdef _CachedStr *c
-    cdef PyObject *made
-    cdef int ascii
     if n - 1 < _KEY_CACHE_MAX_LEN:  # 1..16 bytes
         ccbor.vona_pack16(p, n, avail, w)
         if (w[0] | w[1]) & 0x8080808080808080ULL == 0:
@@ -394,27 +465,8 @@ cdef object _text(const uint8_t *p, size_t n, size_t avail, bint *bad):
             c = &_str_cache[slot]
             if c.n == n and c.w0 == w[0] and c.w1 == w[1]:
                 return <object>c.s
-            s = PyUnicode_New(<Py_ssize_t>n, 127)
-            memcpy(PyUnicode_DATA(s), p, n)
-            # Interned, so a decoded key is the very object of the same literal elsewhere
-            # (decode_audio_frame's lookups then match by identity, not by comparing bytes).
-            made = <PyObject *>s
-            Py_INCREF(s)  # the cache's reference; interning may swap it for the interned twin's
-            PyUnicode_InternInPlace(&made)
-            Py_XDECREF(c.s)
-            c.s = made
-            c.n = n
-            c.w0 = w[0]
-            c.w1 = w[1]
-            return <object>made
-    elif ccbor.vona_ascii(p, n):
-        s = PyUnicode_New(<Py_ssize_t>n, 127)
-        memcpy(PyUnicode_DATA(s), p, n)
-        return s
-    if not ccbor.vona_utf8_valid(p, n, &ascii):
-        bad[0] = True
-        return None
-    return PyUnicode_DecodeUTF8(<const char *>p, <Py_ssize_t>n, NULL)
+            return _text_slow(p, n, w, slot, bad)
+    return _text_slow(p, n, NULL, 0, bad)
 
 
 # The fast decoder: definite-length items of the supported kinds, under the same

@@ -37,6 +37,8 @@ cdef extern from "vona/cbor.h" nogil:
     vona_status vona_cbor_put_raw(vona_cbor_buf *b, const void *p, size_t n)
     vona_status vona_cbor_sort_keys(const uint8_t *keys, vona_cbor_map_entry *entries,
                                     vona_cbor_map_entry *tmp, size_t n)
+    vona_status vona_cbor_sort_text_keys(const uint8_t *const *p, const size_t *len,
+                                         uint8_t *order, size_t n)
 
     ctypedef enum vona_cbor_type:
         VONA_CBOR_UINT

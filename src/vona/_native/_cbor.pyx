@@ -824,3 +824,13 @@ def cbor_loads(data, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
         return decode_payload(<const uint8_t *>view.buf, <size_t>view.len, &lim)
     finally:
         PyBuffer_Release(&view)
+
+
+def _loads_generic(bytes data, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
+                   Py_ssize_t max_items=DEFAULT_MAX_ITEMS, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
+    """cbor_loads through the generic (pull-decoder) path only, skipping the fast
+    decoder: for tests that check both paths agree. bytes only."""
+    cdef ccbor.vona_cbor_limits lim
+    limits_from_args(&lim, max_depth, max_items, max_bytes)
+    return _decode_generic(<const uint8_t *>PyBytes_AS_STRING(data),
+                           <size_t>PyBytes_GET_SIZE(data), &lim)

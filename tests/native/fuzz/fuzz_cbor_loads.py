@@ -74,8 +74,12 @@ def TestOneInput(data: bytes) -> None:
     try:
         value = cbor_loads(body, **limits)
     except CodecError as exc:
+        message = str(exc)
+    else:
+        message = ""
+    if message:
         # The fast decoder hands every refusal to the generic one: same message.
-        assert _generic_error(body, limits) == str(exc)
+        assert _generic_error(body, limits) == message
         return
     assert cbor_dumps(_loads_generic(body, **limits)) == cbor_dumps(value)
     try:

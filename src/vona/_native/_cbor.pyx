@@ -3,9 +3,11 @@
 Encoding is deterministic: shortest-form integer heads, definite lengths, floats in the
 shortest of half/single/double that keeps the value exactly (NaN as f97e00), and map
 keys sorted bytewise by their encoded form (RFC 8949 section 4.2.1, core deterministic
-encoding). The byte work is in csrc/src/cbor*.c; this module only walks Python objects.
-The GIL is held throughout (every step builds or reads Python objects; the C calls are
-per item and touch a few bytes each).
+encoding). The byte work is in csrc/src/cbor*.c and the inline helpers of vona/cbor.h;
+this module walks Python objects. Decoding tries a fast pass over definite-length items
+first and falls back to the generic pull decoder for everything else (see docs/cbor.md).
+The GIL is held throughout (every step builds or reads Python objects; the C work is
+per item and touches a few bytes each).
 """
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE

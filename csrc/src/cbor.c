@@ -6,16 +6,7 @@
 
 /* ---------------------------------------------------------------- buffer */
 
-void vona_cbor_buf_init(vona_cbor_buf *b, uint8_t *storage, size_t cap, size_t max)
-{
-    b->max = max ? max : SIZE_MAX;
-    b->data = storage;
-    b->cap = storage ? (cap < b->max ? cap : b->max) : 0;
-    b->len = 0;
-    b->owned = 0;
-}
-
-void vona_cbor_buf_free(vona_cbor_buf *b)
+void vona_cbor_buf_release(vona_cbor_buf *b)
 {
     if (b->owned) free(b->data);
     b->data = NULL;
@@ -181,5 +172,37 @@ vona_status vona_cbor_sort_keys(const uint8_t *keys, vona_cbor_map_entry *e,
     /* Equal neighbours after sorting are duplicates the first pass could not see. */
     for (size_t i = 1; i < n; i++)
         if (key_cmp(keys, &e[i - 1], &e[i]) == 0) return VONA_E_INVALID_ARG;
+    return VONA_OK;
+}
+
+/* ------------------------------------------------------------ text-key sort */
+
+vona_status vona_cbor_sort_text_keys(const uint8_t *const *p, const size_t *len,
+                                     uint8_t *order, size_t n)
+{
+    /* Each key's length and first 8 bytes (big-endian, zero-padded) decide almost
+     * every comparison; only keys sharing both compare the rest of their bytes. */
+    uint64_t pre[64];
+    if (n > 64) return VONA_E_INVALID_ARG;
+    for (size_t i = 0; i < n; i++) {
+        size_t m = len[i] < 8 ? len[i] : 8;
+        uint64_t v = 0;
+        for (size_t k = 0; k < m; k++) v = v << 8 | p[i][k];
+        pre[i] = m < 8 ? v << (8 * (8 - m)) : v;
+        /* Insertion sort: one comparison per key when the input is already sorted. */
+        size_t j = i;
+        while (j > 0) {
+            size_t x = order[j - 1];
+            int c;
+            if (len[x] != len[i]) c = len[x] < len[i] ? -1 : 1;
+            else if (pre[x] != pre[i]) c = pre[x] < pre[i] ? -1 : 1;
+            else c = len[i] <= 8 ? 0 : memcmp(p[x] + 8, p[i] + 8, len[i] - 8);
+            if (c < 0) break;
+            if (c == 0) return VONA_E_INVALID_ARG;
+            order[j] = (uint8_t)x;
+            j--;
+        }
+        order[j] = (uint8_t)i;
+    }
     return VONA_OK;
 }

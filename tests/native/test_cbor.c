@@ -301,6 +301,85 @@ static void test_sort_keys(void)
     vona_cbor_buf_free(&b);
 }
 
+/* vona_cbor_sort_text_keys against sorting the full encodings with vona_cbor_sort_keys. */
+static void test_sort_text_keys(void)
+{
+    static const char *const keys[] = {"type", "seq", "rate", "ch", "pcm", "abcdefgh1",
+                                       "abcdefgh0", "abcdefgh", "abcdefgi", "b", "",
+                                       "abcdefghij", "\xc3\xbc", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+    enum { N = sizeof keys / sizeof keys[0] };
+    const uint8_t *p[N];
+    size_t len[N];
+    uint8_t order[N];
+    vona_cbor_buf enc;
+    vona_cbor_map_entry e[2 * N];
+    vona_cbor_buf_init(&enc, NULL, 0, 0);
+    for (size_t i = 0; i < N; i++) {
+        p[i] = (const uint8_t *)keys[i];
+        len[i] = strlen(keys[i]);
+        e[i].off = enc.len;
+        e[i].index = i;
+        CHECK(vona_cbor_put_text(&enc, keys[i], len[i]) == VONA_OK);
+        e[i].len = enc.len - e[i].off;
+    }
+    CHECK(vona_cbor_sort_text_keys(p, len, order, N) == VONA_OK);
+    CHECK(vona_cbor_sort_keys(enc.data, e, e + N, N) == VONA_OK);
+    for (size_t i = 0; i < N; i++) CHECK(order[i] == e[i].index);
+    vona_cbor_buf_free(&enc);
+    /* Equal keys are duplicates, whatever their length. */
+    const uint8_t *dup[3] = {(const uint8_t *)"abcdefghijk", (const uint8_t *)"x",
+                             (const uint8_t *)"abcdefghijk"};
+    size_t dlen[3] = {11, 1, 11};
+    CHECK(vona_cbor_sort_text_keys(dup, dlen, order, 3) == VONA_E_INVALID_ARG);
+    dlen[0] = dlen[2] = 3;
+    CHECK(vona_cbor_sort_text_keys(dup, dlen, order, 3) == VONA_E_INVALID_ARG);
+}
+
+/* The fast-path helpers: heads, ASCII checks, packing and short copies. */
+static void test_fast_helpers(void)
+{
+    uint8_t in[32];
+    unsigned ib;
+    uint64_t v;
+    size_t n = unhex("1bffffffffffffffff", in);
+    CHECK(vona_cbor_read_head(in, in + n, &ib, &v) == in + 9 && ib == 0x1b && v == UINT64_MAX);
+    CHECK(vona_cbor_read_head(in, in + n - 1, &ib, &v) == NULL); /* argument cut off */
+    n = unhex("1903e8", in);
+    CHECK(vona_cbor_read_head(in, in + n, &ib, &v) == in + 3 && v == 1000);
+    n = unhex("17", in);
+    CHECK(vona_cbor_read_head(in, in + n, &ib, &v) == in + 1 && v == 23);
+    n = unhex("1c", in);
+    CHECK(vona_cbor_read_head(in, in + n, &ib, &v) == NULL); /* reserved */
+    n = unhex("5f", in);
+    CHECK(vona_cbor_read_head(in, in + n, &ib, &v) == NULL); /* indefinite */
+
+    uint8_t text[40];
+    memset(text, 'a', sizeof text);
+    for (size_t len = 0; len <= sizeof text; len++) CHECK(vona_ascii(text, len));
+    for (size_t at = 0; at < sizeof text; at++) {
+        text[at] = 0x80;
+        CHECK(!vona_ascii(text, sizeof text));
+        CHECK(vona_ascii(text, at));
+        text[at] = 'a';
+    }
+
+    uint8_t src[32], dst[20];
+    for (size_t i = 0; i < sizeof src; i++) src[i] = (uint8_t)(i + 1);
+    for (size_t len = 0; len <= 16; len++) {
+        uint64_t w[2], w2[2];
+        uint8_t want[16] = {0};
+        memcpy(want, src, len);
+        vona_pack16(src, len, sizeof src, w); /* 16 readable bytes: the masked load */
+        vona_pack16(src, len, len, w2);       /* only len readable: the byte copy */
+        CHECK(memcmp(w, want, 16) == 0);
+        CHECK(memcmp(w2, want, 16) == 0);
+        memset(dst, 0xee, sizeof dst);
+        vona_copy(dst, src, len);
+        CHECK(memcmp(dst, src, len) == 0);
+        CHECK(dst[len] == 0xee);
+    }
+}
+
 int main(void)
 {
     test_ints();
@@ -310,6 +389,8 @@ int main(void)
     test_refusals();
     test_limits();
     test_sort_keys();
+    test_sort_text_keys();
+    test_fast_helpers();
     if (failures) fprintf(stderr, "%d failure(s)\n", failures);
     return failures != 0;
 }

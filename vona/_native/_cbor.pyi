@@ -11,3 +11,6 @@ def cbor_dumps(obj: object, *, max_depth: int = 128, max_bytes: int = 16777216) 
 def cbor_loads(
     data: Buffer, *, max_depth: int = 128, max_items: int = 1000000, max_bytes: int = 16777216
 ) -> Any: ...
+def _loads_generic(
+    data: bytes, *, max_depth: int = 128, max_items: int = 1000000, max_bytes: int = 16777216
+) -> Any: ...

@@ -23,6 +23,14 @@
 extern "C" {
 #endif
 
+/* The encoder's put functions run once per item of every message: inline them even
+ * where the compiler's size heuristics would not. */
+#if defined(__GNUC__)
+#define VONA_CBOR_INLINE static inline __attribute__((always_inline))
+#else
+#define VONA_CBOR_INLINE static inline
+#endif
+
 /* ---------------------------------------------------------------- encoder */
 
 /* A growable output buffer. `data` starts as caller storage (for instance a stack
@@ -56,94 +64,150 @@ enum {
 };
 
 /* storage may be NULL with cap 0; max 0 means SIZE_MAX. */
-void vona_cbor_buf_init(vona_cbor_buf *b, uint8_t *storage, size_t cap, size_t max);
+static inline void vona_cbor_buf_init(vona_cbor_buf *b, uint8_t *storage, size_t cap,
+                                      size_t max)
+{
+    b->max = max ? max : SIZE_MAX;
+    b->data = storage;
+    b->cap = storage ? (cap < b->max ? cap : b->max) : 0;
+    b->len = 0;
+    b->owned = 0;
+}
+
 /* Release heap storage (caller storage is left alone); the buffer becomes empty. */
-void vona_cbor_buf_free(vona_cbor_buf *b);
+void vona_cbor_buf_release(vona_cbor_buf *b);
+
+static inline void vona_cbor_buf_free(vona_cbor_buf *b)
+{
+    if (b->owned) vona_cbor_buf_release(b);
+    b->data = NULL;
+    b->cap = b->len = 0;
+}
 /* Grow so that `extra` more bytes fit: VONA_E_LIMIT past b->max, VONA_E_NOMEM. */
 vona_status vona_cbor_buf_grow(vona_cbor_buf *b, size_t extra);
 
-static inline vona_status vona_cbor_buf_reserve(vona_cbor_buf *b, size_t extra)
+VONA_CBOR_INLINE vona_status vona_cbor_buf_reserve(vona_cbor_buf *b, size_t extra)
 {
     if (extra <= b->cap - b->len) return VONA_OK;
     return vona_cbor_buf_grow(b, extra);
 }
 
-/* A head: major type + argument in shortest form. */
-static inline vona_status vona_cbor_put_head(vona_cbor_buf *b, unsigned major, uint64_t v)
+/* The size of the shortest head for argument v: 1, 2, 3, 5 or 9 bytes. */
+VONA_CBOR_INLINE size_t vona_cbor_head_size(uint64_t v)
 {
-    size_t n = v < 24 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffffu ? 5 : 9;
+    return v < 24 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffffu ? 5 : 9;
+}
+
+/* Write the shortest head (n = vona_cbor_head_size(v) bytes) at p. */
+VONA_CBOR_INLINE void vona_cbor_write_head(uint8_t *p, size_t n, unsigned major, uint64_t v)
+{
+    uint8_t m = (uint8_t)(major << 5);
+    switch (n) {
+    case 1: p[0] = (uint8_t)(m | v); return;
+    case 2: p[0] = m | 24; p[1] = (uint8_t)v; return;
+    case 3: p[0] = m | 25; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)v; return;
+    case 5:
+        p[0] = m | 26;
+        p[1] = (uint8_t)(v >> 24), p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 8), p[4] = (uint8_t)v;
+        return;
+    default:
+        p[0] = m | 27;
+        for (int i = 0; i < 8; i++) p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+        return;
+    }
+}
+
+/* memcpy for the short strings (map keys) that dominate messages: fixed-size,
+ * possibly overlapping loads and stores instead of a libc call; never reads or writes
+ * outside [0, n). */
+VONA_CBOR_INLINE void vona_copy(uint8_t *restrict d, const uint8_t *restrict s, size_t n)
+{
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        uint64_t a, z;
+        memcpy(&a, s, 8), memcpy(&z, s + n - 8, 8);
+        memcpy(d, &a, 8), memcpy(d + n - 8, &z, 8);
+    } else if (n >= 4) {
+        uint32_t a, z;
+        memcpy(&a, s, 4), memcpy(&z, s + n - 4, 4);
+        memcpy(d, &a, 4), memcpy(d + n - 4, &z, 4);
+    } else if (n) {
+        d[0] = s[0], d[n >> 1] = s[n >> 1], d[n - 1] = s[n - 1];
+    }
+}
+
+/* A head: major type + argument in shortest form. */
+VONA_CBOR_INLINE vona_status vona_cbor_put_head(vona_cbor_buf *b, unsigned major, uint64_t v)
+{
+    size_t n = vona_cbor_head_size(v);
     vona_status st = vona_cbor_buf_reserve(b, n);
     if (st != VONA_OK) return st;
-    uint8_t *p = b->data + b->len;
-    uint8_t m = (uint8_t)(major << 5);
+    vona_cbor_write_head(b->data + b->len, n, major, v);
     b->len += n;
-    switch (n) {
-    case 1: p[0] = (uint8_t)(m | v); return VONA_OK;
-    case 2: p[0] = m | 24; p[1] = (uint8_t)v; return VONA_OK;
-    case 3: p[0] = m | 25; break;
-    case 5: p[0] = m | 26; break;
-    default: p[0] = m | 27; break;
-    }
-    for (size_t i = 1; i < n; i++) p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
     return VONA_OK;
 }
 
-static inline vona_status vona_cbor_put_uint(vona_cbor_buf *b, uint64_t v)
+VONA_CBOR_INLINE vona_status vona_cbor_put_uint(vona_cbor_buf *b, uint64_t v)
 {
     return vona_cbor_put_head(b, VONA_CBOR_MAJOR_UINT, v);
 }
 
 /* The integer -1 - n (so n = 0 is -1, n = UINT64_MAX is -2**64). */
-static inline vona_status vona_cbor_put_negint(vona_cbor_buf *b, uint64_t n)
+VONA_CBOR_INLINE vona_status vona_cbor_put_negint(vona_cbor_buf *b, uint64_t n)
 {
     return vona_cbor_put_head(b, VONA_CBOR_MAJOR_NEGINT, n);
 }
 
-static inline vona_status vona_cbor_put_int(vona_cbor_buf *b, int64_t v)
+VONA_CBOR_INLINE vona_status vona_cbor_put_int(vona_cbor_buf *b, int64_t v)
 {
     if (v >= 0) return vona_cbor_put_head(b, VONA_CBOR_MAJOR_UINT, (uint64_t)v);
     return vona_cbor_put_head(b, VONA_CBOR_MAJOR_NEGINT, (uint64_t)(-1 - v));
 }
 
-/* A byte string (major 2) or text string (major 3; the caller guarantees UTF-8). */
-static inline vona_status vona_cbor_put_string(vona_cbor_buf *b, unsigned major,
+/* A byte string (major 2) or text string (major 3; the caller guarantees UTF-8):
+ * one capacity check for head and payload. */
+VONA_CBOR_INLINE vona_status vona_cbor_put_string(vona_cbor_buf *b, unsigned major,
                                                const void *p, size_t n)
 {
-    vona_status st = vona_cbor_put_head(b, major, n);
+    size_t h = vona_cbor_head_size(n);
+    if (n > SIZE_MAX - h) return VONA_E_LIMIT;
+    vona_status st = vona_cbor_buf_reserve(b, h + n);
     if (st != VONA_OK) return st;
-    st = vona_cbor_buf_reserve(b, n);
-    if (st != VONA_OK) return st;
-    if (n) memcpy(b->data + b->len, p, n);
-    b->len += n;
+    uint8_t *o = b->data + b->len;
+    vona_cbor_write_head(o, h, major, n);
+    vona_copy(o + h, (const uint8_t *)p, n);
+    b->len += h + n;
     return VONA_OK;
 }
 
 /* Bytes that are already CBOR (e.g. a key encoded earlier). */
-static inline vona_status vona_cbor_put_raw(vona_cbor_buf *b, const void *p, size_t n)
+VONA_CBOR_INLINE vona_status vona_cbor_put_raw(vona_cbor_buf *b, const void *p, size_t n)
 {
     vona_status st = vona_cbor_buf_reserve(b, n);
     if (st != VONA_OK) return st;
-    if (n) memcpy(b->data + b->len, p, n);
+    vona_copy(b->data + b->len, (const uint8_t *)p, n);
     b->len += n;
     return VONA_OK;
 }
 
-static inline vona_status vona_cbor_put_bytes(vona_cbor_buf *b, const void *p, size_t n)
+VONA_CBOR_INLINE vona_status vona_cbor_put_bytes(vona_cbor_buf *b, const void *p, size_t n)
 {
     return vona_cbor_put_string(b, VONA_CBOR_MAJOR_BYTES, p, n);
 }
 
-static inline vona_status vona_cbor_put_text(vona_cbor_buf *b, const char *p, size_t n)
+VONA_CBOR_INLINE vona_status vona_cbor_put_text(vona_cbor_buf *b, const char *p, size_t n)
 {
     return vona_cbor_put_string(b, VONA_CBOR_MAJOR_TEXT, p, n);
 }
 
-static inline vona_status vona_cbor_put_array(vona_cbor_buf *b, uint64_t count)
+VONA_CBOR_INLINE vona_status vona_cbor_put_array(vona_cbor_buf *b, uint64_t count)
 {
     return vona_cbor_put_head(b, VONA_CBOR_MAJOR_ARRAY, count);
 }
 
-static inline vona_status vona_cbor_put_map(vona_cbor_buf *b, uint64_t pairs)
+VONA_CBOR_INLINE vona_status vona_cbor_put_map(vona_cbor_buf *b, uint64_t pairs)
 {
     return vona_cbor_put_head(b, VONA_CBOR_MAJOR_MAP, pairs);
 }
@@ -175,6 +239,14 @@ vona_status vona_cbor_put_float(vona_cbor_buf *b, double v);
  * detected in one pass. Two equal encodings give VONA_E_INVALID_ARG (a duplicate key). */
 vona_status vona_cbor_sort_keys(const uint8_t *keys, vona_cbor_map_entry *entries,
                                 vona_cbor_map_entry *tmp, size_t n);
+
+/* The order in which n text keys' encodings sort bytewise (RFC 8949 section 4.2.1), for
+ * keys given as UTF-8 p[i][0..len[i]) without encoding them first: shortest-form heads
+ * grow with the length, so that order is (length, then bytes). order[0..n) receives
+ * the key indices in sorted order; n is at most 64. Two equal keys give
+ * VONA_E_INVALID_ARG (a duplicate). */
+vona_status vona_cbor_sort_text_keys(const uint8_t *const *p, const size_t *len,
+                                     uint8_t *order, size_t n);
 
 /* ---------------------------------------------------------------- decoder */
 
@@ -281,6 +353,84 @@ vona_status vona_cbor_check(const uint8_t *data, size_t len, const vona_cbor_lim
 
 /* A static description of a decoder error. */
 const char *vona_cbor_error_str(vona_cbor_error err);
+
+/* ------------------------------------------------------- fast-path reads */
+
+/* For optimistic decoders that handle only the common case and hand everything else
+ * to vona_cbor_next (which then reports the exact error). */
+
+/* A definite head at p (p < end): sets *ib to the initial byte and *value to the
+ * argument (additional information below 24, or the 1/2/4/8 bytes that follow) and
+ * returns the position after the head. NULL for additional information 28..31 or an
+ * argument cut off by end. */
+VONA_CBOR_INLINE const uint8_t *vona_cbor_read_head(const uint8_t *p, const uint8_t *end,
+                                                 unsigned *ib, uint64_t *value)
+{
+    unsigned b = *p++, ai = b & 31;
+    *ib = b;
+    if (ai < 24) {
+        *value = ai;
+        return p;
+    }
+    if (ai > 27) return NULL;
+    size_t n = (size_t)1 << (ai - 24);
+    if ((size_t)(end - p) < n) return NULL;
+    switch (ai) {
+    case 24: *value = p[0]; break;
+    case 25: *value = (uint64_t)p[0] << 8 | p[1]; break;
+    case 26:
+        *value = (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+        break;
+    default: {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+        *value = v;
+    }
+    }
+    return p + n;
+}
+
+/* 1 if every byte of p[0..n) is below 0x80 (8 bytes at a time). */
+static inline int vona_ascii(const uint8_t *p, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    if (i + 4 <= n) {
+        uint32_t u;
+        memcpy(&u, p + i, 4);
+        acc |= u;
+        i += 4;
+    }
+    for (; i < n; i++) acc |= p[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+/* Pack a string of n <= 16 bytes into w[0..2), zero-padded: an exact, cheap key for a
+ * cache of short strings (compare n too). Up to avail bytes (>= n) may be read at p. */
+VONA_CBOR_INLINE void vona_pack16(const uint8_t *p, size_t n, size_t avail, uint64_t w[2])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (avail >= 16) {
+        memcpy(w, p, 16);
+        if (n < 8) {
+            w[0] &= n ? ~0ull >> (64 - 8 * n) : 0;
+            w[1] = 0;
+        } else if (n < 16) {
+            w[1] &= n > 8 ? ~0ull >> (128 - 8 * n) : 0;
+        }
+        return;
+    }
+#else
+    (void)avail;
+#endif
+    uint8_t b[16] = {0};
+    vona_copy(b, p, n);
+    memcpy(w, b, 16);
+}
 
 /* 1 if p[0..n) is valid UTF-8 (RFC 3629: no overlongs, surrogates or values past
  * U+10FFFF); *ascii is set to 1 if every byte is below 0x80. */

@@ -2,6 +2,7 @@
 from libc.stdint cimport uint8_t
 
 cimport vona._native.ccbor as ccbor
+from vona._native.cstatus cimport VONA_OK
 
 
 # An encoding in progress: the output buffer plus the limits to name in errors.
@@ -17,7 +18,15 @@ cdef enum:
 cdef int enc_init(Enc *e, uint8_t *storage, size_t cap, size_t limit, size_t overhead,
                   const char *limit_name, Py_ssize_t max_depth) except -1
 cdef int encode_obj(Enc *e, object obj, size_t depth) except -1
-cdef int enc_check(Enc *e, int status) except -1
+cdef int enc_fail(Enc *e, int status) except -1
 cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits)
 cdef int limits_from_args(ccbor.vona_cbor_limits *lim, Py_ssize_t max_depth,
                           Py_ssize_t max_items, Py_ssize_t max_bytes) except -1
+
+
+cdef inline int enc_check(Enc *e, int status) except -1:
+    """Raise the CodecError/MemoryError for a failed encoder call (inline: the OK case
+    is every call)."""
+    if status == VONA_OK:
+        return 0
+    return enc_fail(e, status)

@@ -3,14 +3,16 @@
 Encoding is deterministic: shortest-form integer heads, definite lengths, floats in the
 shortest of half/single/double that keeps the value exactly (NaN as f97e00), and map
 keys sorted bytewise by their encoded form (RFC 8949 section 4.2.1, core deterministic
-encoding). The byte work is in csrc/src/cbor*.c; this module only walks Python objects.
-The GIL is held throughout (every step builds or reads Python objects; the C calls are
-per item and touch a few bytes each).
+encoding). The byte work is in csrc/src/cbor*.c and the inline helpers of vona/cbor.h;
+this module walks Python objects. Decoding tries a fast pass over definite-length items
+first and falls back to the generic pull decoder for everything else (see docs/cbor.md).
+The GIL is held throughout (every step builds or reads Python objects; the C work is
+per item and touches a few bytes each).
 """
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_New, PyDict_Next, PyDict_SetItem, PyDict_Size
+from cpython.dict cimport PyDict_New, PyDict_Next, PyDict_SetItem
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_FromDouble
 from cpython.list cimport PyList_Append, PyList_New, PyList_SET_ITEM
 from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromLongLong, PyLong_FromUnsignedLongLong
@@ -50,6 +52,8 @@ cdef enum:
     _KEY_CACHE_MAX_LEN = 16
     _SMALL_MAP = 16
     _KEY_SCRATCH_BYTES = 512
+    _NOT_SHORT_TEXT = 255
+    _ORDER_CACHE_SIZE = 64
 
 _U64_MAX = 2**64 - 1
 _INT_RANGE = "[-2**64, 2**64 - 1]"
@@ -84,9 +88,7 @@ cdef int enc_init(Enc *e, uint8_t *storage, size_t cap, size_t limit, size_t ove
     return 0
 
 
-cdef int enc_check(Enc *e, int status) except -1:
-    if status == VONA_OK:
-        return 0
+cdef int enc_fail(Enc *e, int status) except -1:
     if status == VONA_E_LIMIT:
         raise CodecError(
             f"encoded CBOR exceeds {e.limit_name.decode()}={e.limit} bytes")
@@ -110,16 +112,28 @@ cdef int _put_int(Enc *e, object obj) except -1:
     return enc_check(e, ccbor.vona_cbor_put_negint(&e.buf, PyLong_AsUnsignedLongLong(n)))
 
 
-cdef int _put_str(Enc *e, object obj) except -1:
-    cdef Py_ssize_t n
-    cdef const char *p
-    if PyUnicode_IS_COMPACT_ASCII(obj):
-        return enc_check(e, ccbor.vona_cbor_put_text(
-            &e.buf, <const char *>PyUnicode_DATA(obj), <size_t>PyUnicode_GET_LENGTH(obj)))
+cdef int _utf8_slow(object obj, const char **p, Py_ssize_t *n) except -1:
     try:
-        p = PyUnicode_AsUTF8AndSize(obj, &n)
+        p[0] = PyUnicode_AsUTF8AndSize(obj, n)
     except UnicodeEncodeError as exc:
         raise CodecError(f"str is not encodable as UTF-8 (CBOR text): {exc.reason}") from None
+    return 0
+
+
+cdef inline int _utf8(object obj, const char **p, Py_ssize_t *n) except -1:
+    """obj's UTF-8 bytes: the object's own storage for compact ASCII, else its cached
+    UTF-8 copy (refused for lone surrogates)."""
+    if PyUnicode_IS_COMPACT_ASCII(obj):
+        p[0] = <const char *>PyUnicode_DATA(obj)
+        n[0] = PyUnicode_GET_LENGTH(obj)
+        return 0
+    return _utf8_slow(obj, p, n)
+
+
+cdef inline int _put_str(Enc *e, object obj) except -1:
+    cdef const char *p
+    cdef Py_ssize_t n
+    _utf8(obj, &p, &n)
     return enc_check(e, ccbor.vona_cbor_put_text(&e.buf, p, <size_t>n))
 
 
@@ -136,11 +150,115 @@ cdef int _put_buffer(Enc *e, object obj) except -1:
     return 0
 
 
-cdef int _enter(Enc *e, object obj, size_t depth) except -1:
-    if depth >= e.max_depth:
-        raise CodecError(
-            f"CBOR nesting depth exceeds max_depth={e.max_depth} "
-            f"(or a {type(obj).__name__} contains itself)")
+cdef int _too_deep(Enc *e, object obj) except -1:
+    raise CodecError(
+        f"CBOR nesting depth exceeds max_depth={e.max_depth} "
+        f"(or a {type(obj).__name__} contains itself)")
+
+
+cdef extern from *:
+    """
+    /* Values whose encoding runs no Python code (so cannot mutate the dict being
+     * walked): exact int, str, bytes, float, bool and None. */
+    static inline int vona_cbor_py_inert(PyObject *v) {
+        PyTypeObject *t = Py_TYPE(v);
+        return t == &PyLong_Type || t == &PyUnicode_Type || t == &PyBytes_Type ||
+               t == &PyFloat_Type || t == &PyBool_Type || v == Py_None;
+    }
+    """
+    bint _inert "vona_cbor_py_inert"(PyObject *v) noexcept
+
+
+# Messages of one shape repeat their keys: the sorted order of a dict's keys is
+# remembered by the identity of the key objects, in iteration order. The cache holds
+# references to those keys, so a matching address is the same (immutable) str.
+cdef struct _KeyOrder:
+    Py_ssize_t n
+    PyObject *keys[_SMALL_MAP]
+    uint8_t order[_SMALL_MAP]
+
+cdef _KeyOrder _order_cache[_ORDER_CACHE_SIZE]
+
+
+cdef int _key_order(PyObject **keys, const uint8_t **kp, size_t *kn, Py_ssize_t n,
+                    uint8_t *order) except -1:
+    cdef size_t slot = ((<size_t>keys[0] >> 4) ^ <size_t>n * 0x9E37) & (_ORDER_CACHE_SIZE - 1)
+    cdef _KeyOrder *c = &_order_cache[slot]
+    cdef Py_ssize_t i
+    if c.n == n:
+        i = 0
+        while i < n and c.keys[i] == keys[i]:
+            i += 1
+        if i == n:
+            memcpy(order, c.order, <size_t>n)
+            return 0
+    if ccbor.vona_cbor_sort_text_keys(kp, kn, order, <size_t>n) != VONA_OK:
+        raise CodecError("two dict keys have the same CBOR encoding (a duplicate map key)")
+    for i in range(n):
+        Py_INCREF(<object>keys[i])
+    for i in range(c.n):
+        Py_DECREF(<object>c.keys[i])
+    c.n = n
+    memcpy(c.keys, keys, <size_t>n * sizeof(PyObject *))
+    memcpy(c.order, order, <size_t>n)
+    return 0
+
+
+cdef int _put_str_map(Enc *e, object obj, Py_ssize_t n, size_t depth) except -1:
+    """A dict of at most _SMALL_MAP exact-str keys, sorted without encoding the keys
+    first. Returns 1 (nothing written) if a key is not an exact str."""
+    cdef PyObject *keys[_SMALL_MAP]
+    cdef PyObject *vals[_SMALL_MAP]
+    cdef const uint8_t *kp[_SMALL_MAP]
+    cdef size_t kn[_SMALL_MAP]
+    cdef uint8_t order[_SMALL_MAP]
+    cdef Py_ssize_t pos = 0
+    cdef Py_ssize_t i = 0
+    cdef Py_ssize_t j, x
+    cdef Py_ssize_t m
+    cdef bint hold = False
+    cdef PyObject *k
+    cdef PyObject *v
+    while PyDict_Next(obj, &pos, &k, &v):
+        if i >= n:
+            raise CodecError("dict changed size while being encoded")
+        if type(<object>k) is not str:
+            return 1
+        keys[i] = k
+        vals[i] = v
+        hold |= not _inert(v)
+        i += 1
+    if i != n:
+        raise CodecError("dict changed size while being encoded")
+    # Encoding a container value may run user code (a list subclass's __iter__) that
+    # mutates the dict: then hold every key and value until the map is written.
+    if hold:
+        for j in range(n):
+            Py_INCREF(<object>keys[j])
+            Py_INCREF(<object>vals[j])
+    try:
+        for i in range(n):
+            _utf8(<object>keys[i], <const char **>&kp[i], &m)
+            kn[i] = <size_t>m
+        _key_order(keys, kp, kn, n, order)
+        enc_check(e, ccbor.vona_cbor_put_map(&e.buf, <uint64_t>n))
+        for j in range(n):
+            x = order[j]
+            enc_check(e, ccbor.vona_cbor_put_text(&e.buf, <const char *>kp[x], kn[x]))
+            # The common value types without the call into encode_obj.
+            v = vals[x]
+            if type(<object>v) is bytes:
+                enc_check(e, ccbor.vona_cbor_put_bytes(
+                    &e.buf, PyBytes_AS_STRING(<object>v), <size_t>PyBytes_GET_SIZE(<object>v)))
+            elif type(<object>v) is str:
+                _put_str(e, <object>v)
+            else:
+                encode_obj(e, <object>v, depth + 1)
+    finally:
+        if hold:
+            for j in range(n):
+                Py_DECREF(<object>keys[j])
+                Py_DECREF(<object>vals[j])
     return 0
 
 
@@ -152,7 +270,7 @@ cdef int _put_dict(Enc *e, object obj, size_t depth) except -1:
     cdef uint8_t key_storage[_KEY_SCRATCH_BYTES]
     cdef ccbor.vona_cbor_map_entry *ent = small_ent
     cdef PyObject **vals = small_vals
-    cdef Py_ssize_t n = PyDict_Size(obj)
+    cdef Py_ssize_t n = PyDict_GET_SIZE(obj)
     cdef Py_ssize_t pos = 0
     cdef Py_ssize_t i = 0
     cdef Py_ssize_t j
@@ -160,9 +278,12 @@ cdef int _put_dict(Enc *e, object obj, size_t depth) except -1:
     cdef PyObject *v
     cdef int st
     cdef Enc ke
-    _enter(e, obj, depth)
+    if depth >= e.max_depth:
+        _too_deep(e, obj)
     if n == 0:
         return enc_check(e, ccbor.vona_cbor_put_map(&e.buf, 0))
+    if n <= _SMALL_MAP and _put_str_map(e, obj, n, depth) == 0:
+        return 0
     if n > _SMALL_MAP:
         ent = <ccbor.vona_cbor_map_entry *>malloc(
             2 * <size_t>n * sizeof(ccbor.vona_cbor_map_entry))
@@ -208,7 +329,8 @@ cdef int _put_dict(Enc *e, object obj, size_t depth) except -1:
 cdef int _put_seq(Enc *e, object obj, size_t depth, bint is_list) except -1:
     cdef Py_ssize_t n = len(obj)
     cdef Py_ssize_t i
-    _enter(e, obj, depth)
+    if depth >= e.max_depth:
+        _too_deep(e, obj)
     enc_check(e, ccbor.vona_cbor_put_array(&e.buf, <uint64_t>n))
     if is_list:
         for i in range(n):
@@ -289,57 +411,67 @@ def cbor_dumps(obj, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
 # ------------------------------------------------------------------ decoder
 
 # Short ASCII strings (map keys and small values such as "in"/"out") recur in every
-# message: a direct-mapped cache returns the same str object, hash already computed.
-cdef PyObject *_str_cache[_KEY_CACHE_SIZE]
+# message: a direct-mapped cache, keyed by the string's bytes packed into two words,
+# returns the same (interned) str object, hash already computed.
+cdef struct _CachedStr:
+    uint64_t w0
+    uint64_t w1
+    size_t n
+    PyObject *s
+
+cdef _CachedStr _str_cache[_KEY_CACHE_SIZE]
 
 
-cdef inline bint _eq_short(const uint8_t *a, const uint8_t *b, size_t n) noexcept:
-    """a[0..n) == b[0..n) for n <= 16 with two overlapping fixed-size loads (no loop)."""
-    cdef uint64_t x, y, x2, y2
-    cdef uint32_t u, v, u2, v2
-    cdef uint16_t w, z, w2, z2
-    if n >= 8:
-        memcpy(&x, a, 8); memcpy(&y, b, 8)
-        memcpy(&x2, a + n - 8, 8); memcpy(&y2, b + n - 8, 8)
-        return ((x ^ y) | (x2 ^ y2)) == 0
-    if n >= 4:
-        memcpy(&u, a, 4); memcpy(&v, b, 4)
-        memcpy(&u2, a + n - 4, 4); memcpy(&v2, b + n - 4, 4)
-        return ((u ^ v) | (u2 ^ v2)) == 0
-    if n >= 2:
-        memcpy(&w, a, 2); memcpy(&z, b, 2)
-        memcpy(&w2, a + n - 2, 2); memcpy(&z2, b + n - 2, 2)
-        return ((w ^ z) | (w2 ^ z2)) == 0
-    return n == 0 or a[0] == b[0]
-
-
-cdef inline object _make_text(const uint8_t *p, size_t n, bint ascii):
-    cdef size_t slot
-    cdef PyObject *hit
+cdef object _text_slow(const uint8_t *p, size_t n, uint64_t *w, size_t slot, bint *bad):
+    """_text past the cache probe: a new short ASCII string (cached in slot) if w is
+    set, else a long or non-ASCII one."""
+    cdef _CachedStr *c
     cdef PyObject *made
-    if not ascii:
-        return PyUnicode_DecodeUTF8(<const char *>p, <Py_ssize_t>n, NULL)
-    if n > _KEY_CACHE_MAX_LEN or n == 0:
+    cdef int ascii
+    if w != NULL:
+        s = PyUnicode_New(<Py_ssize_t>n, 127)
+        memcpy(PyUnicode_DATA(s), p, n)
+        # Interned, so a decoded key is the very object of the same literal elsewhere
+        # (decode_audio_frame's lookups then match by identity, not by comparing bytes).
+        made = <PyObject *>s
+        Py_INCREF(s)  # the cache's reference; interning may swap it for the interned twin's
+        PyUnicode_InternInPlace(&made)
+        c = &_str_cache[slot]
+        Py_XDECREF(c.s)
+        c.s = made
+        c.n = n
+        c.w0 = w[0]
+        c.w1 = w[1]
+        return <object>made
+    if n > _KEY_CACHE_MAX_LEN and ccbor.vona_ascii(p, n):
         s = PyUnicode_New(<Py_ssize_t>n, 127)
         memcpy(PyUnicode_DATA(s), p, n)
         return s
-    # A cheap hash of length, first, middle and last byte: collisions only evict.
-    slot = (n * 0x9E37 ^ p[0] * 0x85EB ^ p[n >> 1] * 0xC2B3 ^ p[n - 1] * 0x27D5) >> 4
-    slot &= _KEY_CACHE_SIZE - 1
-    hit = _str_cache[slot]
-    if hit != NULL and <size_t>PyUnicode_GET_LENGTH(<object>hit) == n and \
-            _eq_short(<const uint8_t *>PyUnicode_DATA(<object>hit), p, n):
-        return <object>hit
-    # Interned, so a decoded key is the very object of the same literal elsewhere
-    # (decode_audio_frame's lookups then match by identity, not by comparing bytes).
-    s = PyUnicode_New(<Py_ssize_t>n, 127)
-    memcpy(PyUnicode_DATA(s), p, n)
-    made = <PyObject *>s
-    Py_INCREF(s)  # the cache's reference; interning may swap it for the interned twin's
-    PyUnicode_InternInPlace(&made)
-    Py_XDECREF(_str_cache[slot])
-    _str_cache[slot] = made
-    return <object>made
+    if not ccbor.vona_utf8_valid(p, n, &ascii):
+        bad[0] = True
+        return None
+    return PyUnicode_DecodeUTF8(<const char *>p, <Py_ssize_t>n, NULL)
+
+
+cdef inline object _text(const uint8_t *p, size_t n, size_t avail, bint *bad):
+    """The str for the text p[0..n), or None with *bad set if it is not valid UTF-8.
+    Up to avail >= n bytes may be read at p."""
+    cdef uint64_t w[2]
+    cdef size_t slot
+    cdef _CachedStr *c
+    if n - 1 < _KEY_CACHE_MAX_LEN:  # 1..16 bytes
+        ccbor.vona_pack16(p, n, avail, w)
+        if (w[0] | w[1]) & 0x8080808080808080ULL == 0:
+            slot = <size_t>(((w[0] ^ n) * 0x9E3779B97F4A7C15ULL + w[1] * 0xC2B2AE3D27D4EB4FULL)
+                            >> 55) & (_KEY_CACHE_SIZE - 1)
+            c = &_str_cache[slot]
+            if c.n == n and c.w0 == w[0] and c.w1 == w[1]:
+                return <object>c.s
+            return _text_slow(p, n, w, slot, bad)
+    return _text_slow(p, n, NULL, 0, bad)
+
+
+include "_cbor_fast.pxi"
 
 
 cdef int _fail(ccbor.vona_cbor_decoder *d, int status) except -1:
@@ -379,13 +511,14 @@ cdef inline int _next(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it) exce
 
 cdef object _chunks(ccbor.vona_cbor_decoder *d, bint text):
     cdef ccbor.vona_cbor_item it
+    cdef bint bad = False  # the C decoder validated the UTF-8 already
     parts = []
     while True:
         _next(d, &it)
         if it.type == ccbor.VONA_CBOR_BREAK:
             break
         if text:
-            parts.append(_make_text(it.data, <size_t>it.value, it.ascii))
+            parts.append(_text(it.data, <size_t>it.value, <size_t>it.value, &bad))
         else:
             parts.append(PyBytes_FromStringAndSize(<const char *>it.data, <Py_ssize_t>it.value))
     return ("" if text else b"").join(parts)
@@ -422,6 +555,7 @@ cdef object _array(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it, bint ke
 
 cdef object _map(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it):
     cdef ccbor.vona_cbor_item sub
+    cdef bint bad = False  # the C decoder validated the UTF-8 already
     cdef uint64_t i
     cdef Py_ssize_t size
     out = PyDict_New()
@@ -432,7 +566,7 @@ cdef object _map(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it):
             break
         # Definite text keys are the common case: skip the generic dispatch.
         if sub.type == ccbor.VONA_CBOR_TEXT and not sub.indefinite:
-            k = _make_text(sub.data, <size_t>sub.value, sub.ascii)
+            k = _text(sub.data, <size_t>sub.value, <size_t>sub.value, &bad)
         else:
             k = _build(d, &sub, True)
         _next(d, &sub)
@@ -446,10 +580,11 @@ cdef object _map(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it):
 
 cdef object _build(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it, bint key):
     cdef ccbor.vona_cbor_type t = it.type
+    cdef bint bad = False  # the C decoder validated the UTF-8 already
     if t == ccbor.VONA_CBOR_TEXT:
         if it.indefinite:
             return _chunks(d, True)
-        return _make_text(it.data, <size_t>it.value, it.ascii)
+        return _text(it.data, <size_t>it.value, <size_t>it.value, &bad)
     if t == ccbor.VONA_CBOR_UINT:
         return PyLong_FromUnsignedLongLong(it.value)
     if t == ccbor.VONA_CBOR_BYTES:
@@ -494,8 +629,8 @@ cdef object _decode_with(const uint8_t *data, size_t n, const ccbor.vona_cbor_li
     return obj
 
 
-cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits):
-    """Decode exactly one CBOR item filling data[0..n)."""
+cdef object _decode_generic(const uint8_t *data, size_t n,
+                            const ccbor.vona_cbor_limits *limits):
     cdef ccbor.vona_cbor_frame small[_STACK_FRAMES]
     cdef ccbor.vona_cbor_frame *stack
     cdef size_t cap = limits.max_depth + 1
@@ -508,6 +643,21 @@ cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_
         return _decode_with(data, n, limits, stack, cap)
     finally:
         free(stack)
+
+
+cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits):
+    """Decode exactly one CBOR item filling data[0..n)."""
+    cdef _Fast s
+    if n <= limits.max_bytes and n != 0:
+        s.p = data
+        s.end = data + n
+        s.items = limits.max_items
+        s.depth = limits.max_depth
+        s.bail = False
+        obj = _fast_item(&s, False)
+        if not s.bail and s.p == s.end:
+            return obj
+    return _decode_generic(data, n, limits)
 
 
 def cbor_loads(data, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
@@ -533,3 +683,13 @@ def cbor_loads(data, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
         return decode_payload(<const uint8_t *>view.buf, <size_t>view.len, &lim)
     finally:
         PyBuffer_Release(&view)
+
+
+def _loads_generic(bytes data, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
+                   Py_ssize_t max_items=DEFAULT_MAX_ITEMS, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
+    """cbor_loads through the generic (pull-decoder) path only, skipping the fast
+    decoder: for tests that check both paths agree. bytes only."""
+    cdef ccbor.vona_cbor_limits lim
+    limits_from_args(&lim, max_depth, max_items, max_bytes)
+    return _decode_generic(<const uint8_t *>PyBytes_AS_STRING(data),
+                           <size_t>PyBytes_GET_SIZE(data), &lim)

@@ -20,6 +20,9 @@ cdef extern from "vona/cbor.h" nogil:
     void vona_cbor_buf_init(vona_cbor_buf *b, uint8_t *storage, size_t cap, size_t max)
     void vona_cbor_buf_free(vona_cbor_buf *b)
     vona_status vona_cbor_buf_reserve(vona_cbor_buf *b, size_t extra)
+    size_t vona_cbor_head_size(uint64_t v)
+    void vona_cbor_write_head(uint8_t *p, size_t n, unsigned major, uint64_t v)
+    void vona_copy(uint8_t *d, const uint8_t *s, size_t n)
     vona_status vona_cbor_put_head(vona_cbor_buf *b, unsigned major, uint64_t v)
     vona_status vona_cbor_put_uint(vona_cbor_buf *b, uint64_t v)
     vona_status vona_cbor_put_negint(vona_cbor_buf *b, uint64_t n)
@@ -34,6 +37,8 @@ cdef extern from "vona/cbor.h" nogil:
     vona_status vona_cbor_put_raw(vona_cbor_buf *b, const void *p, size_t n)
     vona_status vona_cbor_sort_keys(const uint8_t *keys, vona_cbor_map_entry *entries,
                                     vona_cbor_map_entry *tmp, size_t n)
+    vona_status vona_cbor_sort_text_keys(const uint8_t *const *p, const size_t *len,
+                                         uint8_t *order, size_t n)
 
     ctypedef enum vona_cbor_type:
         VONA_CBOR_UINT
@@ -102,3 +107,11 @@ cdef extern from "vona/cbor.h" nogil:
     int vona_cbor_complete(const vona_cbor_decoder *d)
     vona_status vona_cbor_finish(vona_cbor_decoder *d)
     const char *vona_cbor_error_str(vona_cbor_error err)
+
+    # fast-path reads
+    const uint8_t *vona_cbor_read_head(const uint8_t *p, const uint8_t *end, unsigned *ib,
+                                       uint64_t *value)
+    int vona_ascii(const uint8_t *p, size_t n)
+    void vona_pack16(const uint8_t *p, size_t n, size_t avail, uint64_t *w)
+    int vona_utf8_valid(const uint8_t *p, size_t n, int *ascii)
+    double vona_half_to_double(uint16_t h)

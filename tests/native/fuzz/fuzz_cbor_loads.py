@@ -3,6 +3,7 @@
 Input layout: byte 0 picks the limits (small ones reach the limit paths); the rest is
 the CBOR input. Whatever decodes must re-encode deterministically (dumps . loads . dumps
 is a fixed point) and, where cbor2 also decodes the input, to the same bytes.
+The fast and generic decode paths must agree (same value or same error).
 Run under atheris: ``python fuzz_cbor_loads.py -max_total_time=60``.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import sys
 
+from vona._native._cbor import _loads_generic
 from vona.codec import cbor_dumps, cbor_loads
 from vona.errors import CodecError
 
@@ -54,6 +56,14 @@ def seeds() -> list[bytes]:
     return out
 
 
+def _generic_error(body: bytes, limits: dict[str, int]) -> str:
+    try:
+        _loads_generic(body, **limits)
+    except CodecError as exc:
+        return str(exc)
+    return "the generic decoder accepts what cbor_loads refused"
+
+
 def TestOneInput(data: bytes) -> None:
     if not data:
         return
@@ -63,8 +73,15 @@ def TestOneInput(data: bytes) -> None:
         limits = {}
     try:
         value = cbor_loads(body, **limits)
-    except CodecError:
+    except CodecError as exc:
+        message = str(exc)
+    else:
+        message = ""
+    if message:
+        # The fast decoder hands every refusal to the generic one: same message.
+        assert _generic_error(body, limits) == message
         return
+    assert cbor_dumps(_loads_generic(body, **limits)) == cbor_dumps(value)
     try:
         encoded = cbor_dumps(value)
     except CodecError:

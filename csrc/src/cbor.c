@@ -188,7 +188,8 @@ vona_status vona_cbor_sort_text_keys(const uint8_t *const *p, const size_t *len,
         size_t m = len[i] < 8 ? len[i] : 8;
         uint64_t v = 0;
         for (size_t k = 0; k < m; k++) v = v << 8 | p[i][k];
-        pre[i] = m < 8 ? v << (8 * (8 - m)) : v;
+        /* m == 0 (the empty key) must not shift by 64: undefined behaviour. */
+        pre[i] = m == 0 ? 0 : (m < 8 ? v << (8 * (8 - m)) : v);
         /* Insertion sort: one comparison per key when the input is already sorted. */
         size_t j = i;
         while (j > 0) {

@@ -5,6 +5,9 @@ each in a process pinned to one core; a lean keep-alive client on the other core
 step requests (640 B CBOR). Measures the sequential round trip (p50, p99) and the
 closed-loop throughput of 32 connections. Needs uvicorn + httptools installed (they are
 not project dependencies); the result is recorded in docs/architecture.md.
+
+A one-off design study, not a benchmark with a target: named ``study_*`` so that
+``make bench`` / ``vona bench`` (which run ``bench_*.py``) leave it out.
 """
 
 from __future__ import annotations

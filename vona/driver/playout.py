@@ -55,6 +55,7 @@ class Playout:
         "_seq",
         "_speech_end_ns",
         "_timer",
+        "_virtual",
         "channels",
         "driver",
         "frame_samples",
@@ -72,7 +73,9 @@ class Playout:
         self.channels = channels
         self.transport_paced = transport_paced
         self.period_ns = driver.runtime.playout_frame_ms * 1_000_000
-        self._now_ns = driver.clock.now_ns
+        clock = driver.clock
+        self._now_ns = clock.now_ns
+        self._virtual = clock.virtual
         self.frame_samples = rate * driver.runtime.playout_frame_ms // 1000
         self.turn_recorded = True
         self._seq = 0
@@ -193,9 +196,8 @@ class Playout:
     # -- sending -----------------------------------------------------------------------
 
     def _pull(self, out: AudioLoop, n: int) -> Int16Array:
-        clock = self.driver.clock
-        if not self.turn_recorded and clock.virtual:  # time matters only for first audio
-            out.set_time(clock.now_ns())
+        if not self.turn_recorded and self._virtual:  # time matters only for first audio
+            out.set_time(self._now_ns())
         return out.pull_playout(n)
 
     def _pull_and_send(self, out: AudioLoop, n: int) -> int:

@@ -464,7 +464,6 @@ class SessionDriver:
         recv = self.transport.recv
         playout = self._playout
         paced_out = playout if playout is not None and self.transport_paced else None
-        paced_n = playout.frame_samples if playout is not None else 0
         # Hot path: everything per frame is a direct call; the only suspension points are
         # the transport's recv and the backend's step (when they really wait), and, with a
         # transport that paces itself, its send.
@@ -482,7 +481,7 @@ class SessionDriver:
             assert in_loop is not None
             frames: Sequence[Int16Array] = ()
             if self._native:
-                self._step_native(in_loop, chunk, paced_out, paced_n)
+                self._step_native(in_loop, chunk, paced_out)
             else:
                 frames = in_loop.push_input(chunk)
                 if feeding is not None:
@@ -505,9 +504,7 @@ class SessionDriver:
                 finally:
                     reader.step_since_ns = None
                 if paced_out is not None:
-                    out = loops.out_loop
-                    if out is not None and out.playout_buffered >= paced_n:
-                        paced_out.flush()
+                    paced_out.flush()
             if reader.direct:  # the common case: no extra coroutine per frame
                 frame = await recv()
                 if frame is None:
@@ -520,9 +517,7 @@ class SessionDriver:
         await self._drain()
         self.end("input_ended")
 
-    def _step_native(
-        self, loop: AudioLoop, chunk: Int16Array, paced_out: Playout | None, paced_n: int
-    ) -> None:
+    def _step_native(self, loop: AudioLoop, chunk: Int16Array, paced_out: Playout | None) -> None:
         """The backend's per-frame work runs inside the loop: one C call per chunk."""
         if loop.process(chunk):
             if not self._turn_open:
@@ -530,7 +525,7 @@ class SessionDriver:
             if paced_out is None and self._playout is not None:
                 self._playout.audio_queued()
         self.metrics.backend_frames = self._native_base + loop.frames_in
-        if paced_out is not None and loop.playout_buffered >= paced_n:
+        if paced_out is not None:
             paced_out.flush()
 
     async def _drain(self) -> None:

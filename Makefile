@@ -49,13 +49,20 @@ lint: deps
 # mypy sees adapters/ as vona.adapters through a symlinked tree, as the wheel installs it.
 typecheck: build
 	rm -rf build/typecheck && mkdir -p build/typecheck/vona
-	for f in vona/*; do ln -s "$(CURDIR)/$$f" build/typecheck/vona/; done
+	for f in vona/*; do [ "$$f" = vona/_native ] || ln -s "$(CURDIR)/$$f" build/typecheck/vona/; done
 	ln -s "$(CURDIR)/adapters" build/typecheck/vona/adapters
+	mkdir build/typecheck/vona/_native
+	for f in vona/_native/*.py src/vona/_native/*.pyi; do ln -s "$(CURDIR)/$$f" build/typecheck/vona/_native/; done
 	cd build/typecheck && $(abspath $(VENV)/bin/mypy) --config-file $(CURDIR)/pyproject.toml -p vona
-	$(VPY) -m mypy.stubtest vona._native --allowlist tests/stubtest-allowlist.txt
+	$(MAKE) --no-print-directory stubtest
 
+# The stubs sit beside their .pyx in src/; stubtest reads them from the tree typecheck lays
+# out (MYPYPATH) and checks them against the compiled modules of the editable install (run
+# from build/, where no source tree of vona shadows the installed package).
 stubtest: build
-	$(VPY) -m mypy.stubtest vona._native --allowlist tests/stubtest-allowlist.txt
+	test -d build/typecheck/vona/_native || $(MAKE) --no-print-directory typecheck
+	cd build && MYPYPATH=$(abspath build/typecheck) $(abspath $(VPY)) -m mypy.stubtest vona._native \
+		--allowlist $(CURDIR)/tests/stubtest-allowlist.txt
 
 # Benchmark anchors (pipecat, opuslib, soxr, the openai SDK) live in their own venv, never
 # in the project's dependencies; bench_session.py runs pipecat there (VONA_BENCH_PYTHON).
@@ -95,7 +102,7 @@ asan: deps
 # which is wanted: the interop tests run opusdec/opusinfo under it, and any child Python
 # that imports vona._native needs it).
 ASAN_PY_TESTS := tests/dsp tests/codec tests/loop tests/core tests/transports tests/native/fuzz \
-	tests/adapters tests/sidecar tests/testing tests/realtime_ws tests/skills \
+	tests/adapters tests/sidecar tests/testing tests/realtime tests/skills \
 	tests/test_build.py tests/test_eager.py tests/test_contracts.py \
 	--ignore=tests/adapters/test_seamless_onnx.py --ignore=tests/sidecar/test_main.py
 # gcc builds it because the runtimes preloaded are gcc's (libasan must come first in the process).

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import Row, print_table, render, time_ns_per_call, write_section
 
 from vona.dsp import RingBuffer, to_float32, to_int16
-from vona.loop import StepLoop
+from vona.step_loop import StepLoop
 
 FRAME_16K = 320  # 20 ms at 16 kHz: 640 B
 FRAME_48K = 960  # 20 ms at 48 kHz

@@ -33,12 +33,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import Row, print_table, render, time_ns_per_call, write_section
 
-from vona.cascade import ChatMessage
-from vona.cascade.drive import drive_audio
-from vona.cascade.local import build_local_cascade
-from vona.cascade.rules import RuleResponder
-from vona.cascade.sentences import SentenceSplitter
-from vona.cascade.skills import demo_skills
+from vona.backends.cascade import ChatMessage
+from vona.backends.cascade.drive import drive_audio
+from vona.backends.cascade.local import build_local_cascade
+from vona.backends.cascade.rules import RuleResponder
+from vona.backends.cascade.sentences import SentenceSplitter
+from vona.backends.cascade.skills import demo_skills
 from vona.config import SessionConfig
 from vona.provisioning import DEFAULT_MANIFEST, ModelStore, fetch_artifact
 from vona.vad import VadParams, VadSegmenter

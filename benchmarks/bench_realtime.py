@@ -38,7 +38,7 @@ TARGET = 0.5
 
 
 def _serve(port_queue: Any, stop: Any) -> None:
-    from vona.testing.fakes import OpenAIRealtimeFake
+    from vona.adapters.openai_realtime.fake import OpenAIRealtimeFake
 
     async def main() -> None:
         async with OpenAIRealtimeFake(api_key=KEY, compression=None, record=False) as fake:

@@ -51,7 +51,7 @@ from vona import PassthroughStsBackend
 from vona.codec import OpusDecoder, OpusEncoder
 from vona.driver import run_session
 from vona.frames import AudioInputFrame, AudioOutputFrame
-from vona.loop import StepLoop
+from vona.step_loop import StepLoop
 from vona.runtime import VonaRuntime
 from vona.testing import ScriptedTransport, VirtualClock, run_virtual
 
@@ -485,7 +485,7 @@ def paired(
 MEMORY_CHILD = """
 import sys, numpy as np
 from vona.codec import OpusDecoder, OpusEncoder
-from vona.loop import StepLoop
+from vona.step_loop import StepLoop
 from vona.runtime import VonaRuntime
 n, frames, capacity = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 page = __import__("os").sysconf("SC_PAGE_SIZE")

@@ -30,8 +30,8 @@ from _sidecar_load import LoadResult, ServerProcess, pin_client, sequential
 from _sidecar_pacer import http_capacity_load, ipc_capacity_load
 
 from vona import AudioInputFrame, PassthroughStsBackend, SessionConfig
-from vona.transports.http import HttpStsBackend
-from vona.transports.local import IpcStsBackend
+from vona.remote.http import HttpStsBackend
+from vona.remote.ipc import IpcStsBackend
 
 FRAME = AudioInputFrame(1, 16_000, 1, np.arange(-160, 160, dtype=np.int16))
 LEVELS = (10, 25, 50, 100, 200, 300, 400, 600)

@@ -14,7 +14,7 @@ for f in "$root"/vona/*; do
     case "${f##*/}" in _native | __pycache__) ;; *) ln -s "$f" "$tree/vona/" ;; esac
 done
 ln -s "$root/adapters" "$tree/vona/adapters"
-for f in "$root"/vona/_native/*.py "$root"/vona/_native/*.pyi; do ln -s "$f" "$tree/vona/_native/"; done
+for f in "$root"/vona/_native/*.py "$root"/src/vona/_native/*.pyi; do ln -s "$f" "$tree/vona/_native/"; done
 found=0
 for so in "$build"/_*.so; do
     [ -e "$so" ] || continue

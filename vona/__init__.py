@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from vona import errors
-from vona.backend import (
+from vona.backends.step import (
     BackendCapabilities,
     BackendStep,
     NativeSlot,
@@ -28,8 +28,8 @@ from vona.events import (
     TurnEnd,
 )
 from vona.frames import AudioInputFrame, AudioOutputFrame
-from vona.passthrough import GainStsBackend, PassthroughStsBackend
-from vona.realtime import (
+from vona.backends.passthrough import GainStsBackend, PassthroughStsBackend
+from vona.realtime.events import (
     AudioDelta,
     Interrupted,
     RealtimeError,
@@ -44,7 +44,7 @@ from vona.realtime import (
     UnknownEvent,
     Usage,
 )
-from vona.transport import AudioTransport
+from vona.transports.base import AudioTransport
 
 if TYPE_CHECKING:
     from vona.clock import Clock, MonotonicClock

@@ -12,7 +12,7 @@ from vona.driver import run_session
 from vona.errors import ConfigError, SessionLimitError
 from vona.metrics import SessionMetrics
 from vona.runtime import AnyBackend
-from vona.transport import AudioTransport
+from vona.transports.base import AudioTransport
 
 __all__ = ["SessionManager"]
 

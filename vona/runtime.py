@@ -20,11 +20,11 @@ from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 
-from vona.backend import SpeechToSpeechBackend
+from vona.backends.step import SpeechToSpeechBackend
 from vona.errors import ConfigError
 from vona.events import Interruption
 from vona.frames import Int16Array
-from vona.realtime import RealtimeVoiceBackend
+from vona.realtime.events import RealtimeVoiceBackend
 
 __all__ = ["AnyBackend", "InterruptibleBackend", "VonaRuntime", "is_realtime_backend"]
 
@@ -85,7 +85,7 @@ class VonaRuntime:
       as a barge-in (also requires ``TurnDetection.interrupt_response``).
     - ``resample_quality``: quality preset of the native loop's resamplers.
     - ``native_backends``: run a step backend that offers a ``NativeSlot`` (see
-      ``vona.backend.NativeSlotBackend``, e.g. ``PassthroughStsBackend``) inside the
+      ``vona.backends.step.NativeSlotBackend``, e.g. ``PassthroughStsBackend``) inside the
       native loop, without Python per frame. Off: always await its ``step``.
     """
 

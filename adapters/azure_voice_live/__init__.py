@@ -1,7 +1,7 @@
 """Azure AI Voice Live adapter (OpenAI beta-shaped protocol with Azure voices and VAD).
 
 ``AzureVoiceLiveBackend(api_key=..., base_url=..., model=..., voice=...)`` implements
-``vona.RealtimeVoiceBackend`` over ``vona.realtime_ws.OpenAIShapedSession``.
+``vona.RealtimeVoiceBackend`` over ``vona.adapters.openai_realtime.session.OpenAIShapedSession``.
 """
 
 from __future__ import annotations

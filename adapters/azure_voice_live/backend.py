@@ -6,18 +6,13 @@ import os
 from typing import Any
 from urllib.parse import urlencode
 
-from vona.backend import BackendCapabilities
+from vona.backends.step import BackendCapabilities
 from vona.config import SessionConfig
 from vona.errors import ConfigError
-from vona.realtime_ws import (
-    ApiKey,
-    OpenAIDialect,
-    OpenAIShapedSession,
-    ReconnectPolicy,
-    websocket_url,
-)
-from vona.realtime_ws import resolve_api_key as _resolve_key
-from vona.realtime_ws.openai_models import (
+from vona.realtime import ApiKey, ReconnectPolicy, websocket_url
+from vona.adapters.openai_realtime.session import OpenAIDialect, OpenAIShapedSession
+from vona.realtime import resolve_api_key as _resolve_key
+from vona.adapters.openai_realtime.models import (
     BetaSession,
     function_tools,
     manual_turns,

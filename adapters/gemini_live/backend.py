@@ -18,11 +18,11 @@ from vona.adapters.gemini_live.models import (
     VoiceConfig,
 )
 from vona.adapters.gemini_live.session import GeminiLiveSession
-from vona.backend import BackendCapabilities
+from vona.backends.step import BackendCapabilities
 from vona.config import SessionConfig
 from vona.errors import ConfigError
-from vona.realtime_ws import ApiKey, ReconnectPolicy, websocket_url
-from vona.realtime_ws import resolve_api_key as _resolve_key
+from vona.realtime import ApiKey, ReconnectPolicy, websocket_url
+from vona.realtime import resolve_api_key as _resolve_key
 
 __all__ = ["GeminiLiveBackend", "build_setup"]
 

@@ -51,7 +51,7 @@ from vona.realtime import (
     UnknownEvent,
     Usage,
 )
-from vona.realtime_ws import ApiKey, ReconnectPolicy, WebSocketSession, b64_to_pcm16, pcm16_to_b64
+from vona.realtime import ApiKey, ReconnectPolicy, WebSocketSession, b64_to_pcm16, pcm16_to_b64
 
 __all__ = ["GeminiLiveSession"]
 

@@ -2,7 +2,7 @@
 
 mlx-whisper is installed with ``--no-deps`` (it declares torch, which it needs only for
 converting weights). The model folder is mlx-whisper's format, ``config.json`` +
-``weights.npz``/``weights.safetensors``; ``vona.provisioning.whisper_mlx`` makes one from
+``weights.npz``/``weights.safetensors``; ``vona.adapters.mlx_whisper.convert`` makes one from
 the CTranslate2 model. Audio goes in as a numpy array (a path would need ffmpeg).
 """
 
@@ -39,7 +39,7 @@ class MlxWhisperStt:
         ):
             raise ProvisioningError(
                 f"{path} is not an mlx-whisper folder (config.json + weights.npz/safetensors); "
-                "convert one with vona.provisioning.whisper_mlx.convert_ct2_whisper_to_mlx"
+                "convert one with vona.adapters.mlx_whisper.convert.convert_ct2_whisper_to_mlx"
             )
         if language is not None and not language.isalpha():
             raise ConfigError(f"language must be a code like 'en', got {language!r}")

@@ -12,7 +12,7 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-from vona.cascade.protocols import ChatMessage, ResponderEvent, TextDelta, ToolCallRequest
+from vona.backends.cascade.protocols import ChatMessage, ResponderEvent, TextDelta, ToolCallRequest
 from vona.config import ToolSpec
 from vona.errors import BackendError, ConfigError, ProtocolError
 

@@ -1,7 +1,7 @@
 """OpenAI Realtime API adapter (GA shape by default, the legacy beta shape by a setting).
 
 ``OpenAIRealtimeBackend(api_key=..., base_url=..., model=..., voice=...)`` implements
-``vona.RealtimeVoiceBackend`` over ``vona.realtime_ws.OpenAIShapedSession``.
+``vona.RealtimeVoiceBackend`` over ``vona.adapters.openai_realtime.session.OpenAIShapedSession``.
 """
 
 from __future__ import annotations

@@ -5,18 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from vona.backend import BackendCapabilities
+from vona.backends.step import BackendCapabilities
 from vona.config import SessionConfig
 from vona.errors import ConfigError
-from vona.realtime_ws import (
-    ApiKey,
-    OpenAIDialect,
-    OpenAIShapedSession,
-    ReconnectPolicy,
-    websocket_url,
-)
-from vona.realtime_ws import resolve_api_key as _resolve_key
-from vona.realtime_ws.openai_models import (
+from vona.realtime import ApiKey, ReconnectPolicy, websocket_url
+from vona.adapters.openai_realtime.session import OpenAIDialect, OpenAIShapedSession
+from vona.realtime import resolve_api_key as _resolve_key
+from vona.adapters.openai_realtime.models import (
     BetaSession,
     GAAudio,
     GAAudioFormat,

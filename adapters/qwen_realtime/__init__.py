@@ -1,7 +1,7 @@
 """Qwen-Omni Realtime adapter (Alibaba DashScope / Model Studio; OpenAI beta-shaped).
 
 ``QwenRealtimeBackend(api_key=..., base_url=..., model=..., voice=...)`` implements
-``vona.RealtimeVoiceBackend`` over ``vona.realtime_ws.OpenAIShapedSession``.
+``vona.RealtimeVoiceBackend`` over ``vona.adapters.openai_realtime.session.OpenAIShapedSession``.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from vona import (
 )
 from vona.adapters.gemini_live import GeminiLiveBackend, GeminiLiveSession, build_setup
 from vona.errors import BackendError, ConfigError
-from vona.testing.fakes import FakeScript, FakeToolCall, FakeTurn, GeminiLiveFake
+from vona.testing.loopback import FakeScript, FakeToolCall, FakeTurn
+from vona.adapters.gemini_live.fake import GeminiLiveFake
 
 
 def done(e: object) -> bool:
@@ -194,7 +195,7 @@ async def test_fake_accepts_the_key_as_a_query_parameter():
 
 @pytest.mark.parametrize(("snake", "urlsafe"), [(True, False), (False, True), (True, True)])
 async def test_snake_case_server_and_url_safe_audio_end_to_end(snake, urlsafe, helpers):
-    from vona.testing.fakes import reply_pcm
+    from vona.testing.loopback import reply_pcm
 
     async with GeminiLiveFake(snake_case=snake, urlsafe_audio=urlsafe) as fake:
         backend = GeminiLiveBackend(api_key=fake.api_key, base_url=fake.base_url)

@@ -12,7 +12,7 @@ from vona import AudioInputFrame, AudioOutputFrame, SessionConfig
 from vona.driver import run_session
 from vona.runtime import VonaRuntime
 from vona.skills import SkillRegistry
-from vona.testing.fakes import FakeScript, FakeToolCall, FakeTurn
+from vona.testing.loopback import FakeScript, FakeToolCall, FakeTurn
 
 RATE = 16_000
 FRAME = RATE // 50

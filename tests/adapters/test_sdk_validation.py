@@ -22,9 +22,9 @@ from vona import (
     TurnDetection,
     TurnEnd,
 )
-from vona.realtime_ws.openai_models import InputAudioBufferAppend
-from vona.realtime_ws.pcm import pcm16_to_b64
-from vona.testing.fakes import FakeScript, FakeToolCall, FakeTurn
+from vona.adapters.openai_realtime.models import InputAudioBufferAppend
+from vona.realtime.pcm import pcm16_to_b64
+from vona.testing.loopback import FakeScript, FakeToolCall, FakeTurn
 
 
 class _ByType:

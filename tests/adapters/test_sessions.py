@@ -26,7 +26,7 @@ from vona import (
     Usage,
 )
 from vona.errors import AudioFormatError, BackendError
-from vona.testing.fakes import FakeScript, FakeToolCall, FakeTurn, reply_pcm
+from vona.testing.loopback import FakeScript, FakeToolCall, FakeTurn, reply_pcm
 
 WEATHER = ToolSpec(
     name="get_weather",

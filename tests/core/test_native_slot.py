@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vona import GainStsBackend, NativeSlot, PassthroughStsBackend
-from vona.backend import BackendCapabilities, BackendStep
+from vona.backends.step import BackendCapabilities, BackendStep
 from vona.driver import SessionDriver, run_session
 from vona.dsp import gain_db
 from vona.errors import BackendError

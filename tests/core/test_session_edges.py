@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from vona import AudioInputFrame, AudioOutputFrame, PassthroughStsBackend
-from vona.backend import BackendCapabilities, BackendStep
+from vona.backends.step import BackendCapabilities, BackendStep
 from vona.config import SessionConfig
 from vona.driver import run_session
 from vona.errors import TransportError

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vona.cascade import ChatMessage, TextDelta, ToolCallRequest
-from vona.cascade.backend import CascadeBackend
-from vona.cascade.drive import drive_audio
-from vona.cascade.events import TranscriptUpdate
-from vona.cascade.rules import RuleResponder
+from vona.backends.cascade import ChatMessage, TextDelta, ToolCallRequest
+from vona.backends.cascade.backend import CascadeBackend
+from vona.backends.cascade.drive import drive_audio
+from vona.backends.cascade.events import TranscriptUpdate
+from vona.backends.cascade.rules import RuleResponder
 from vona.config import SessionConfig, ToolSpec
 from vona.errors import AudioFormatError, BackendError
 from vona.events import (

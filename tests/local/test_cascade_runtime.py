@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from vona.cascade.backend import CascadeBackend
-from vona.cascade.rules import RuleResponder
+from vona.backends.cascade.backend import CascadeBackend
+from vona.backends.cascade.rules import RuleResponder
 from vona.config import SessionConfig
 from vona.driver import run_session
 from vona.skills import SkillRegistry
-from vona.testing.transport import ScriptedTransport
+from vona.transports.scripted import ScriptedTransport
 from vona.vad import VadParams
 
 

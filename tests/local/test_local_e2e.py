@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vona.cascade.drive import drive_audio
-from vona.cascade.events import TranscriptUpdate
-from vona.cascade.local import build_local_cascade
-from vona.cascade.skills import demo_skills
-from vona.cascade.wer import word_error_rate
+from vona.backends.cascade.drive import drive_audio
+from vona.backends.cascade.events import TranscriptUpdate
+from vona.backends.cascade.local import build_local_cascade
+from vona.backends.cascade.skills import demo_skills
+from vona.backends.cascade.wer import word_error_rate
 from vona.config import SessionConfig
 from vona.events import ExternalContextEvent, Interruption, ToolCallRequested, TurnEnd
 from vona.frames import AudioInputFrame

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from vona.adapters.ollama import OllamaLlm
-from vona.cascade import ChatMessage, TextDelta, ToolCallRequest
+from vona.backends.cascade import ChatMessage, TextDelta, ToolCallRequest
 from vona.config import ToolSpec
 from vona.errors import BackendError, ConfigError, ProtocolError
 

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from vona.cascade import ChatMessage, TextDelta, ToolCallRequest
-from vona.cascade.rules import Rule, RuleResponder
-from vona.cascade.sentences import SentenceSplitter
-from vona.cascade.wer import normalize_words, word_error_rate
+from vona.backends.cascade import ChatMessage, TextDelta, ToolCallRequest
+from vona.backends.cascade.rules import Rule, RuleResponder
+from vona.backends.cascade.sentences import SentenceSplitter
+from vona.backends.cascade.wer import normalize_words, word_error_rate
 from vona.config import ToolSpec
 from vona.errors import ConfigError
 

@@ -1,4 +1,4 @@
-"""vona.loop.StepLoop: lossless framing, resampling equal to the one-shot chain,
+"""vona.step_loop.StepLoop: lossless framing, resampling equal to the one-shot chain,
 interruption accounting, turn latency on a virtual clock, underruns, validation."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from vona import errors
 from vona.dsp import Resampler
-from vona.loop import Interruption, StepLoop
+from vona.step_loop import Interruption, StepLoop
 
 
 def _noise(n: int, seed: int = 0, amp: int = 12000) -> npt.NDArray[np.int16]:

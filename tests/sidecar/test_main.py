@@ -15,8 +15,8 @@ import pytest
 
 from vona import AudioInputFrame, SessionConfig
 from vona.sidecar import sidecar_main
-from vona.transports.http import HttpStsBackend
-from vona.transports.local import IpcStsBackend
+from vona.remote.http import HttpStsBackend
+from vona.remote.ipc import IpcStsBackend
 
 _CODE = "import sys; from vona.sidecar import sidecar_main; sys.exit(sidecar_main(sys.argv[1:]))"
 

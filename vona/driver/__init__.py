@@ -9,7 +9,7 @@ from vona.driver.session import SessionDriver
 from vona.metrics import SessionMetrics
 from vona.runtime import AnyBackend, VonaRuntime
 from vona.skills import SkillExecutor, SkillRegistry
-from vona.transport import AudioTransport
+from vona.transports.base import AudioTransport
 
 __all__ = ["AudioLoop", "LoopFactory", "SessionDriver", "make_loop", "run_session"]
 

@@ -1,4 +1,4 @@
-"""The audio path the driver uses: the native ``vona.loop.StepLoop``.
+"""The audio path the driver uses: the native ``vona.step_loop.StepLoop``.
 
 ``AudioLoop`` is the part of the step loop's API the driver relies on; ``make_loop`` builds
 the native one. The driver holds two loop objects when a backend's input and output rates
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, TypeAlias
 
-from vona.backend import BackendCapabilities
+from vona.backends.step import BackendCapabilities
 from vona.errors import ConfigError
 from vona.frames import Int16Array
-from vona.loop import StepLoop
+from vona.step_loop import StepLoop
 
 __all__ = ["AudioLoop", "LoopFactory", "LoopPair", "make_loop"]
 
@@ -83,7 +83,7 @@ def make_loop(
     playout_capacity_samples: int,
     quality: str,
 ) -> AudioLoop:
-    """Build the native ``vona.loop.StepLoop``."""
+    """Build the native ``vona.step_loop.StepLoop``."""
     loop: AudioLoop = StepLoop(
         transport_rate,
         backend_rate,

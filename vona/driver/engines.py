@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from vona.backend import BackendCapabilities, NativeSlot, SpeechToSpeechBackend
+from vona.backends.step import BackendCapabilities, NativeSlot, SpeechToSpeechBackend
 from vona.errors import BackendError
 from vona.events import (
     ControlEvent,
@@ -25,7 +25,7 @@ from vona.events import (
     TurnEnd,
 )
 from vona.frames import AudioInputFrame
-from vona.realtime import (
+from vona.realtime.events import (
     AudioDelta,
     Interrupted,
     RealtimeError,

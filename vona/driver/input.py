@@ -18,7 +18,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from vona.frames import AudioInputFrame
-from vona.transport import AudioTransport
+from vona.transports.base import AudioTransport
 
 __all__ = ["InputReader"]
 

@@ -31,7 +31,7 @@ from vona.frames import AudioInputFrame, Int16Array
 from vona.metrics import InterruptionRecord, SessionMetrics, ToolCallRecord
 from vona.runtime import AnyBackend, VonaRuntime
 from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
-from vona.transport import AudioTransport
+from vona.transports.base import AudioTransport
 
 __all__ = ["SessionDriver"]
 

@@ -157,7 +157,7 @@ def _cmd_gc(store: ModelStore, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_convert_mlx(store: ModelStore, args: argparse.Namespace, out: TextIO) -> int:
-    from vona.provisioning.whisper_mlx import convert_ct2_whisper_to_mlx
+    from vona.adapters.mlx_whisper.convert import convert_ct2_whisper_to_mlx
 
     src = store.resolve(args.model)
     dst = args.out or store.root / "converted" / f"{args.model}-mlx"

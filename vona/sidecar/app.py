@@ -37,8 +37,8 @@ from vona.errors import (
     VonaError,
 )
 from vona.sidecar.http11 import Request, Response, error_response
-from vona.transports.sessions import SessionHost, UnknownSessionError
-from vona.transports.wire import (
+from vona.remote.session_host import SessionHost, UnknownSessionError
+from vona.remote.wire import (
     capabilities_to_msg,
     context_from_msg,
     input_frame_from_msg,

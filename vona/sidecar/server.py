@@ -16,13 +16,13 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from vona.backend import SpeechToSpeechBackend
+from vona.backends.step import SpeechToSpeechBackend
 from vona.errors import ConfigError, VonaError
-from vona.passthrough import PassthroughStsBackend
+from vona.backends.passthrough import PassthroughStsBackend
 from vona.sidecar.app import SidecarApp
 from vona.sidecar.http11 import HttpLimits, HttpServer
 from vona.sidecar.settings import SidecarSettings
-from vona.transports.sessions import SessionHost
+from vona.remote.session_host import SessionHost
 
 __all__ = ["Sidecar", "build_backend", "sidecar_main"]
 
@@ -61,7 +61,7 @@ class Sidecar:
         self.http = HttpServer(SidecarApp(self.host, token=settings.token), limits)
         self.ipc = None
         if settings.ipc_path:
-            from vona.transports.local import IpcServer
+            from vona.remote.ipc import IpcServer
 
             self.ipc = IpcServer(
                 self.host, settings.ipc_path, max_frame_bytes=settings.max_body_bytes

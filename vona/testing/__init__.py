@@ -35,7 +35,7 @@ from vona.testing.mock_realtime import (
     reply,
     tool_call,
 )
-from vona.testing.transport import ClearRecord, ScriptedTransport, SentFrame
+from vona.transports.scripted import ClearRecord, ScriptedTransport, SentFrame
 from vona.testing.virtual_time import VirtualClock, VirtualEventLoop, run_virtual
 from vona.testing.waveforms import (
     chirp,

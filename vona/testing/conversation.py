@@ -16,7 +16,7 @@ import numpy as np
 
 from vona.errors import ConfigError
 from vona.frames import AudioOutputFrame, Int16Array
-from vona.testing.transport import ScriptedTransport
+from vona.transports.scripted import ScriptedTransport
 
 __all__ = ["RecordingTransport", "TransportOp", "conversation_audio", "write_wav"]
 

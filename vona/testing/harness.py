@@ -24,7 +24,7 @@ from vona.metrics import SessionMetrics, ToolCallRecord
 from vona.runtime import AnyBackend, VonaRuntime
 from vona.skills import SkillExecutor, SkillRegistry
 from vona.testing.mock_realtime import MockRealtimeBackend, MockRealtimeSession, ScriptStep
-from vona.testing.transport import ScriptedTransport
+from vona.transports.scripted import ScriptedTransport
 from vona.testing.virtual_time import VirtualClock, run_virtual
 from vona.testing.waveforms import silence
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from vona.backend import BackendCapabilities, BackendStep
+from vona.backends.step import BackendCapabilities, BackendStep
 from vona.config import SessionConfig
 from vona.errors import BackendError, ConfigError
 from vona.events import (

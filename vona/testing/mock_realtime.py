@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
-from vona.backend import BackendCapabilities
+from vona.backends.step import BackendCapabilities
 from vona.clock import default_clock
 from vona.config import SessionConfig
 from vona.errors import BackendError, ConfigError
 from vona.events import ControlEvent, ExternalContextEvent, Interruption
 from vona.frames import AudioInputFrame
-from vona.realtime import AudioDelta, RealtimeEvent, ResponseDone, ToolCall
+from vona.realtime.events import AudioDelta, RealtimeEvent, ResponseDone, ToolCall
 from vona.testing.waveforms import ms_to_samples, tone
 
 __all__ = [

@@ -46,7 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vona.errors import ConfigError, SkillError
 from vona.frames import Int16Array
 from vona.metrics import SessionMetrics
-from vona.passthrough import PassthroughStsBackend
+from vona.backends.passthrough import PassthroughStsBackend
 from vona.runtime import VonaRuntime
 from vona.skills import SkillRegistry
 from vona.testing.harness import HarnessAssertionError, ScriptedRun, run_scripted

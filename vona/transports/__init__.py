@@ -1,6 +1,13 @@
-"""Concrete transports and remote-backend plumbing.
+"""Transports: where user audio comes from and assistant audio goes.
 
-``vona.transports.local`` serves a backend over a Unix socket and talks to one
-(``IpcStsBackend``); ``vona.transports.http`` talks to a sidecar over HTTP
-(``HttpStsBackend``); ``vona.transports.wire`` maps the contracts to plain data.
+``AudioTransport`` (``vona.transports.base``) is the contract; every module beside it is
+one implementation of it (``scripted``: fixture audio in, output recorded and played
+through a simulated device buffer). Remote backends are not transports: see
+``vona.remote``.
 """
+
+from __future__ import annotations
+
+from vona.transports.base import AudioTransport
+
+__all__ = ["AudioTransport"]

@@ -131,9 +131,9 @@ async def _vona(ipc: str | None) -> tuple[int, Any]:
 
 def _uvicorn_app() -> Any:
     """A minimal ASGI app over the sidecar's own routes (SidecarApp)."""
+    from vona.remote.session_host import SessionHost
     from vona.sidecar.app import SidecarApp
     from vona.sidecar.http11 import Request
-    from vona.remote.session_host import SessionHost
 
     app = SidecarApp(SessionHost(PassthroughStsBackend(), max_sessions=4096, idle_timeout_s=0))
 

@@ -51,8 +51,8 @@ from vona import PassthroughStsBackend
 from vona.codec import OpusDecoder, OpusEncoder
 from vona.driver import run_session
 from vona.frames import AudioInputFrame, AudioOutputFrame
-from vona.step_loop import StepLoop
 from vona.runtime import VonaRuntime
+from vona.step_loop import StepLoop
 from vona.testing import ScriptedTransport, VirtualClock, run_virtual
 
 ROOT = Path(__file__).resolve().parent.parent

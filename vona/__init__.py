@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from vona import errors
+from vona.backends.passthrough import GainStsBackend, PassthroughStsBackend
 from vona.backends.step import (
     BackendCapabilities,
     BackendStep,
@@ -28,7 +29,6 @@ from vona.events import (
     TurnEnd,
 )
 from vona.frames import AudioInputFrame, AudioOutputFrame
-from vona.backends.passthrough import GainStsBackend, PassthroughStsBackend
 from vona.realtime.events import (
     AudioDelta,
     Interrupted,

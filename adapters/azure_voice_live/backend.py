@@ -6,18 +6,18 @@ import os
 from typing import Any
 from urllib.parse import urlencode
 
-from vona.backends.step import BackendCapabilities
-from vona.config import SessionConfig
-from vona.errors import ConfigError
-from vona.realtime import ApiKey, ReconnectPolicy, websocket_url
-from vona.adapters.openai_realtime.session import OpenAIDialect, OpenAIShapedSession
-from vona.realtime import resolve_api_key as _resolve_key
 from vona.adapters.openai_realtime.models import (
     BetaSession,
     function_tools,
     manual_turns,
     turn_detection_wire,
 )
+from vona.adapters.openai_realtime.session import OpenAIDialect, OpenAIShapedSession
+from vona.backends.step import BackendCapabilities
+from vona.config import SessionConfig
+from vona.errors import ConfigError
+from vona.realtime import ApiKey, ReconnectPolicy, websocket_url
+from vona.realtime import resolve_api_key as _resolve_key
 
 __all__ = ["AzureVoiceLiveBackend", "build_session"]
 

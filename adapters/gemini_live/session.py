@@ -42,16 +42,20 @@ from vona.errors import AudioFormatError, BackendError, ConfigError
 from vona.events import ControlEvent, ExternalContextEvent, Interruption, TurnEnd
 from vona.frames import AudioInputFrame
 from vona.realtime import (
+    ApiKey,
     AudioDelta,
     Interrupted,
     RealtimeEvent,
+    ReconnectPolicy,
     ResponseDone,
     ToolCall,
     TranscriptDelta,
     UnknownEvent,
     Usage,
+    WebSocketSession,
+    b64_to_pcm16,
+    pcm16_to_b64,
 )
-from vona.realtime import ApiKey, ReconnectPolicy, WebSocketSession, b64_to_pcm16, pcm16_to_b64
 
 __all__ = ["GeminiLiveSession"]
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from vona.errors import ProvisioningError
 from vona.adapters.mlx_whisper.ct2_reader import read_ct2_model
+from vona.errors import ProvisioningError
 
 __all__ = ["convert_ct2_whisper_to_mlx", "convert_variables", "whisper_sinusoids"]
 

@@ -5,12 +5,6 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from vona.backends.step import BackendCapabilities
-from vona.config import SessionConfig
-from vona.errors import ConfigError
-from vona.realtime import ApiKey, ReconnectPolicy, websocket_url
-from vona.adapters.openai_realtime.session import OpenAIDialect, OpenAIShapedSession
-from vona.realtime import resolve_api_key as _resolve_key
 from vona.adapters.openai_realtime.models import (
     BetaSession,
     GAAudio,
@@ -22,6 +16,12 @@ from vona.adapters.openai_realtime.models import (
     manual_turns,
     turn_detection_wire,
 )
+from vona.adapters.openai_realtime.session import OpenAIDialect, OpenAIShapedSession
+from vona.backends.step import BackendCapabilities
+from vona.config import SessionConfig
+from vona.errors import ConfigError
+from vona.realtime import ApiKey, ReconnectPolicy, websocket_url
+from vona.realtime import resolve_api_key as _resolve_key
 
 __all__ = ["OpenAIRealtimeBackend", "build_session"]
 

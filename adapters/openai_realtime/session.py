@@ -29,22 +29,6 @@ from typing import Any, Literal
 
 from websockets.asyncio.client import ClientConnection
 
-from vona.errors import AudioFormatError, ConfigError
-from vona.events import ControlEvent, ExternalContextEvent, Interruption, TurnEnd
-from vona.frames import AudioInputFrame
-from vona.realtime import (
-    AudioDelta,
-    RealtimeError,
-    RealtimeEvent,
-    ResponseDone,
-    SpeechStarted,
-    SpeechStopped,
-    ToolCall,
-    TranscriptDelta,
-    UnknownEvent,
-    Usage,
-)
-from vona.realtime.websocket import ReconnectPolicy, WebSocketSession
 from vona.adapters.openai_realtime.models import (
     ConversationItemCreate,
     ConversationItemTruncate,
@@ -63,8 +47,24 @@ from vona.adapters.openai_realtime.models import (
     SpeechStoppedEvent,
     TranscriptEvent,
 )
+from vona.errors import AudioFormatError, ConfigError
+from vona.events import ControlEvent, ExternalContextEvent, Interruption, TurnEnd
+from vona.frames import AudioInputFrame
+from vona.realtime import (
+    AudioDelta,
+    RealtimeError,
+    RealtimeEvent,
+    ResponseDone,
+    SpeechStarted,
+    SpeechStopped,
+    ToolCall,
+    TranscriptDelta,
+    UnknownEvent,
+    Usage,
+)
 from vona.realtime.pcm import b64_to_pcm16, pcm16_to_b64, samples_to_ms
 from vona.realtime.secrets import ApiKey
+from vona.realtime.websocket import ReconnectPolicy, WebSocketSession
 
 __all__ = ["OpenAIDialect", "OpenAIShapedSession", "tool_output_text"]
 

@@ -13,8 +13,8 @@ from typing import Any
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from vona.testing.loopback import FakeScript
 from vona.adapters.openai_realtime.fake_shaped import OpenAIShapedFake
+from vona.testing.loopback import FakeScript
 
 __all__ = ["QwenRealtimeFake"]
 

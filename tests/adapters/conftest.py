@@ -12,15 +12,15 @@ import pytest
 
 from vona import AudioInputFrame, RealtimeEvent, SessionConfig
 from vona.adapters.azure_voice_live import AzureVoiceLiveBackend
-from vona.adapters.gemini_live import GeminiLiveBackend
-from vona.adapters.openai_realtime import OpenAIRealtimeBackend
-from vona.adapters.qwen_realtime import QwenRealtimeBackend
-from vona.realtime import ReconnectPolicy
 from vona.adapters.azure_voice_live.fake import AzureVoiceLiveFake
-from vona.testing.loopback import FakeScript, LoopbackFake
+from vona.adapters.gemini_live import GeminiLiveBackend
 from vona.adapters.gemini_live.fake import GeminiLiveFake
+from vona.adapters.openai_realtime import OpenAIRealtimeBackend
 from vona.adapters.openai_realtime.fake import OpenAIRealtimeFake
+from vona.adapters.qwen_realtime import QwenRealtimeBackend
 from vona.adapters.qwen_realtime.fake import QwenRealtimeFake
+from vona.realtime import ReconnectPolicy
+from vona.testing.loopback import FakeScript, LoopbackFake
 
 FAST_RETRY = ReconnectPolicy(max_attempts=3, initial_delay_s=0.01, max_delay_s=0.05)
 

@@ -13,9 +13,9 @@ from openai import AsyncOpenAI
 
 from vona import RealtimeError
 from vona.adapters.gemini_live import GeminiLiveSession
+from vona.adapters.openai_realtime.fake import OpenAIRealtimeFake
 from vona.adapters.openai_realtime.session import OpenAIShapedSession
 from vona.testing.loopback import FakeScript, FakeTurn, reply_pcm
-from vona.adapters.openai_realtime.fake import OpenAIRealtimeFake
 
 
 async def test_official_openai_sdk_session_against_the_fake():

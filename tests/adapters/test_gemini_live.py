@@ -22,9 +22,9 @@ from vona import (
     Usage,
 )
 from vona.adapters.gemini_live import GeminiLiveBackend, GeminiLiveSession, build_setup
+from vona.adapters.gemini_live.fake import GeminiLiveFake
 from vona.errors import BackendError, ConfigError
 from vona.testing.loopback import FakeScript, FakeToolCall, FakeTurn
-from vona.adapters.gemini_live.fake import GeminiLiveFake
 
 
 def done(e: object) -> bool:

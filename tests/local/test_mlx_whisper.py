@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vona.errors import AudioFormatError, ProvisioningError
-from vona.adapters.mlx_whisper.ct2_reader import read_ct2_model
 from vona.adapters.mlx_whisper.convert import convert_ct2_whisper_to_mlx, whisper_sinusoids
+from vona.adapters.mlx_whisper.ct2_reader import read_ct2_model
+from vona.errors import AudioFormatError, ProvisioningError
 
 pytest.importorskip("mlx.core", reason="mlx is a dev dependency on Linux and macOS arm64")
 ct2_specs = pytest.importorskip("ctranslate2.specs")

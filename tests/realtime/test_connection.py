@@ -15,10 +15,10 @@ from websockets.http11 import Response
 
 from vona import RealtimeError, SessionConfig, UnknownEvent
 from vona.adapters.openai_realtime import OpenAIRealtimeBackend
+from vona.adapters.openai_realtime.fake import OpenAIRealtimeFake
 from vona.errors import BackendError, ConfigError
 from vona.realtime import ReconnectPolicy, WebSocketSession
 from vona.testing.loopback import FakeScript
-from vona.adapters.openai_realtime.fake import OpenAIRealtimeFake
 
 
 class EchoSession(WebSocketSession):

@@ -18,9 +18,9 @@ from vona import (
     SpeechToSpeechBackend,
 )
 from vona.errors import BackendError, ConfigError
+from vona.remote.http import HttpStsBackend
 from vona.sidecar import Sidecar, SidecarSettings
 from vona.sidecar.http11 import HttpServer, Request, Response, error_response
-from vona.remote.http import HttpStsBackend
 
 
 class _Scripted(PassthroughStsBackend):

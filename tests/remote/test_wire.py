@@ -22,7 +22,7 @@ from vona import (
 )
 from vona.codec import cbor_loads, encode_audio_frame
 from vona.errors import BackendError, ProtocolError, SessionLimitError
-from vona.transports import wire
+from vona.remote import wire
 
 
 @pytest.mark.parametrize(("n", "ch"), [(0, 1), (1, 1), (320, 1), (321, 1), (640, 2)])

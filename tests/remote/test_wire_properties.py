@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vona.errors import ProtocolError
-from vona.transports import wire
+from vona.remote import wire
 
 _scalars = (
     st.none()

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from vona import AudioInputFrame, SessionConfig
-from vona.sidecar import sidecar_main
 from vona.remote.http import HttpStsBackend
 from vona.remote.ipc import IpcStsBackend
+from vona.sidecar import sidecar_main
 
 _CODE = "import sys; from vona.sidecar import sidecar_main; sys.exit(sidecar_main(sys.argv[1:]))"
 

@@ -15,10 +15,18 @@ COMMANDS = ("vona.cli.info", "vona.cli.bench", "vona.cli.demo")
 # Commands that own their argument parsing: name -> (module, function, help).
 # The function takes the arguments after the command name and returns an exit code.
 DELEGATED = {
-    "run": ("vona.backends.cascade.run", "run_main", "answer a spoken question from a WAV file offline"),
+    "run": (
+        "vona.backends.cascade.run",
+        "run_main",
+        "answer a spoken question from a WAV file offline",
+    ),
     "models": ("vona.provisioning", "models_main", "list, plan, fetch, verify, gc local models"),
     "sidecar": ("vona.sidecar", "sidecar_main", "serve a backend over HTTP and a Unix socket"),
-    "offline-demo": ("vona.backends.cascade.run", "offline_demo_main", "the offline voice loop demo"),
+    "offline-demo": (
+        "vona.backends.cascade.run",
+        "offline_demo_main",
+        "the offline voice loop demo",
+    ),
 }
 
 

@@ -36,7 +36,6 @@ from vona.errors import (
     SessionLimitError,
     VonaError,
 )
-from vona.sidecar.http11 import Request, Response, error_response
 from vona.remote.session_host import SessionHost, UnknownSessionError
 from vona.remote.wire import (
     capabilities_to_msg,
@@ -45,6 +44,7 @@ from vona.remote.wire import (
     pcm_to_base64,
     step_to_msg,
 )
+from vona.sidecar.http11 import Request, Response, error_response
 
 __all__ = ["SidecarApp"]
 

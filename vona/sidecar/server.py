@@ -16,13 +16,13 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from vona.backends.passthrough import PassthroughStsBackend
 from vona.backends.step import SpeechToSpeechBackend
 from vona.errors import ConfigError, VonaError
-from vona.backends.passthrough import PassthroughStsBackend
+from vona.remote.session_host import SessionHost
 from vona.sidecar.app import SidecarApp
 from vona.sidecar.http11 import HttpLimits, HttpServer
 from vona.sidecar.settings import SidecarSettings
-from vona.remote.session_host import SessionHost
 
 __all__ = ["Sidecar", "build_backend", "sidecar_main"]
 

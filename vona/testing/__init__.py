@@ -35,7 +35,6 @@ from vona.testing.mock_realtime import (
     reply,
     tool_call,
 )
-from vona.transports.scripted import ClearRecord, ScriptedTransport, SentFrame
 from vona.testing.virtual_time import VirtualClock, VirtualEventLoop, run_virtual
 from vona.testing.waveforms import (
     chirp,
@@ -47,6 +46,7 @@ from vona.testing.waveforms import (
     tone,
     utterance,
 )
+from vona.transports.scripted import ClearRecord, ScriptedTransport, SentFrame
 
 __all__ = [
     "ClearRecord",

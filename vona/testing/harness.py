@@ -24,9 +24,9 @@ from vona.metrics import SessionMetrics, ToolCallRecord
 from vona.runtime import AnyBackend, VonaRuntime
 from vona.skills import SkillExecutor, SkillRegistry
 from vona.testing.mock_realtime import MockRealtimeBackend, MockRealtimeSession, ScriptStep
-from vona.transports.scripted import ScriptedTransport
 from vona.testing.virtual_time import VirtualClock, run_virtual
 from vona.testing.waveforms import silence
+from vona.transports.scripted import ScriptedTransport
 
 __all__ = ["HarnessAssertionError", "ScriptedRun", "run_realtime", "run_scripted"]
 

@@ -19,8 +19,8 @@ import pytest
 from vona.frames import Int16Array
 from vona.testing.mock_backend import MockBackend, MockTurn
 from vona.testing.mock_realtime import MockRealtimeBackend, ScriptStep
-from vona.transports.scripted import ScriptedTransport
 from vona.testing.virtual_time import VirtualClock, run_virtual
+from vona.transports.scripted import ScriptedTransport
 
 T = TypeVar("T")
 

@@ -43,10 +43,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vona.backends.passthrough import PassthroughStsBackend
 from vona.errors import ConfigError, SkillError
 from vona.frames import Int16Array
 from vona.metrics import SessionMetrics
-from vona.backends.passthrough import PassthroughStsBackend
 from vona.runtime import VonaRuntime
 from vona.skills import SkillRegistry
 from vona.testing.harness import HarnessAssertionError, ScriptedRun, run_scripted

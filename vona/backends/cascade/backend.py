@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vona.backends.step import BackendCapabilities, BackendStep
 from vona.backends.cascade.events import TranscriptUpdate
 from vona.backends.cascade.protocols import (
     ChatMessage,
@@ -42,6 +41,7 @@ from vona.backends.cascade.protocols import (
     ToolCallRequest,
 )
 from vona.backends.cascade.sentences import SentenceSplitter
+from vona.backends.step import BackendCapabilities, BackendStep
 from vona.config import SessionConfig
 from vona.errors import AudioFormatError, BackendError, ConfigError
 from vona.events import (

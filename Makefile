@@ -101,7 +101,7 @@ asan: deps
 # which deadlocks at start-up with the ASan runtime preloaded (children inherit LD_PRELOAD,
 # which is wanted: the interop tests run opusdec/opusinfo under it, and any child Python
 # that imports vona._native needs it).
-ASAN_PY_TESTS := tests/dsp tests/codec tests/loop tests/core tests/transports tests/native/fuzz \
+ASAN_PY_TESTS := tests/dsp tests/codec tests/loop tests/core tests/transports tests/remote tests/native/fuzz \
 	tests/adapters tests/sidecar tests/testing tests/realtime tests/skills \
 	tests/test_build.py tests/test_eager.py tests/test_contracts.py \
 	--ignore=tests/adapters/test_seamless_onnx.py --ignore=tests/sidecar/test_main.py

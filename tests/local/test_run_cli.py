@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vona.backends.cascade.run import DEMO_QUESTION, run_main
+from vona.cli.run import DEMO_QUESTION, run_main
 from vona.backends.cascade.wer import word_error_rate
 from vona.cli import main
 from vona.dsp import Resampler

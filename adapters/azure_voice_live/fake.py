@@ -13,7 +13,7 @@ from typing import Any
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from vona.adapters.openai_realtime.fake_shaped import OpenAIShapedFake, FakeConnection
+from vona.adapters.openai_realtime.fake_shaped import FakeConnection, OpenAIShapedFake
 from vona.testing.loopback import FakeScript
 
 __all__ = ["AzureVoiceLiveFake"]

@@ -193,7 +193,9 @@ def _parser() -> argparse.ArgumentParser:
             entry = registry.converter(name)
         except ConfigError:  # a converter whose adapter cannot load is not offered
             continue
-        conv = sub.add_parser(f"convert-{name}", help=entry.description)
+        conv = sub.add_parser(
+            f"convert-{name}", help=entry.description, description=entry.description
+        )
         conv.add_argument("model", nargs="?", default=entry.source)
         conv.add_argument("--out", type=Path, default=None, help="default: <cache>/converted/")
         conv.add_argument("--dtype", choices=entry.dtypes, default=entry.dtypes[0])

@@ -20,7 +20,6 @@ from vona.errors import ConfigError
 from vona.registry import model_artifacts
 
 __all__ = [
-    "DEFAULT_MANIFEST",
     "Artifact",
     "ArtifactFile",
     "Manifest",

@@ -221,3 +221,14 @@ def test_the_core_names_no_provider_and_loads_no_adapter_by_string() -> None:
                 loading.append("/".join(rel))
     assert naming == []
     assert loading == []
+
+
+def test_sidecar_refuses_what_it_cannot_serve() -> None:
+    from vona.sidecar import SidecarSettings, build_backend
+
+    with pytest.raises(ConfigError, match="implements the realtime contract, not step"):
+        build_backend(SidecarSettings(backend="openai-realtime"))
+    with pytest.raises(ConfigError, match="backend 'gain': missing a required argument: 'gain_db'"):
+        build_backend(SidecarSettings(backend="gain"))
+    with pytest.raises(ConfigError, match="is not one of"):
+        SidecarSettings(backend="magic")

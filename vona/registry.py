@@ -22,6 +22,7 @@ and each entry is loaded once, when asked for.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
@@ -207,6 +208,12 @@ def converter(name: str) -> ConverterEntry:
 
 
 def _build(group: str, name: str, factory: Callable[..., Any], options: dict[str, Any]) -> Any:
+    try:
+        inspect.signature(factory).bind(**options)
+    except TypeError as exc:  # wrong options are the caller's configuration, not a bug
+        raise ConfigError(f"{_WHAT.get(group, group)} {name!r}: {exc}") from None
+    except ValueError:  # no signature to check (a builtin); the call will tell
+        pass
     try:
         return factory(**options)
     except ImportError as exc:  # factories import their optional dependencies lazily

@@ -232,3 +232,5 @@ def test_sidecar_refuses_what_it_cannot_serve() -> None:
         build_backend(SidecarSettings(backend="gain"))
     with pytest.raises(ConfigError, match="is not one of"):
         SidecarSettings(backend="magic")
+    with pytest.raises(ConfigError, match="backend 'cascade': missing a required argument: 'stt'"):
+        build_backend(SidecarSettings(backend="cascade"))

@@ -15,10 +15,10 @@ from vona.vad import EnergyVad
 __all__ = ["CASCADE", "ENERGY_VAD", "GAIN", "PASSTHROUGH", "RULES"]
 
 
-def _cascade(**options: Any) -> Any:
+def _cascade(*, stt: Any, tts: Any, vad: Any, **options: Any) -> Any:
     from vona.backends.cascade.local import build_local_cascade
 
-    return build_local_cascade(**options)
+    return build_local_cascade(stt=stt, tts=tts, vad=vad, **options)
 
 
 def _energy(*, cache_dir: str | Path | None = None, **options: Any) -> Callable[[], EnergyVad]:

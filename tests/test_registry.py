@@ -88,6 +88,10 @@ def test_unknown_name_lists_the_known_ones_and_the_extras() -> None:
     assert "'vona.backends'" in text
     with pytest.raises(ConfigError, match=r"unknown engine 'whisper' \(known: energy, "):
         registry.engine("whisper")
+    with pytest.raises(
+        ConfigError, match=r"unknown stt engine 'whisper' \(known: faster-whisper, mlx-whisper\)"
+    ):
+        registry.engine("whisper", "stt")
     with pytest.raises(ConfigError, match="unknown model artifact 'nope'"):
         registry_model("nope")
 

@@ -135,10 +135,11 @@ def entry_extra(group: str, name: str) -> str | None:
     return ep.extras[0] if ep is not None and ep.extras else None
 
 
-def _unknown(group: str, name: str, known: tuple[str, ...]) -> ConfigError:
+def _unknown(group: str, name: str, known: tuple[str, ...], what: str | None = None) -> ConfigError:
     more = ", ".join(f"vona[{e}]" for e in _MORE.get(group, ()))
     return ConfigError(
-        f"unknown {_WHAT.get(group, group)} {name!r} (known: {', '.join(known) or 'none'}); "
+        f"unknown {what or _WHAT.get(group, group)} {name!r} "
+        f"(known: {', '.join(known) or 'none'}); "
         f"the dependencies of more come with the extras {more}, and other providers with "
         f"an adapter package registering entry-point group {group!r}"
     )
@@ -186,6 +187,10 @@ def backend(name: str, contract: Contract | None = None) -> BackendEntry:
 
 def engine(name: str, kind: EngineKind | None = None) -> EngineEntry:
     """The registration of engine ``name``; with ``kind``, it must be of that kind."""
+    if kind is not None and name not in _table(ENGINES):
+        # list only the engines that could stand in (loads their registrations: error path)
+        same = tuple(n for n in names(ENGINES) if _kind_of(n) == kind)
+        raise _unknown(ENGINES, name, same, f"{kind} engine")
     entry = _typed(ENGINES, name, EngineEntry)
     if kind is not None and entry.kind != kind:
         same = [n for n in names(ENGINES) if _kind_of(n) == kind]

@@ -189,16 +189,19 @@ def engine(name: str, kind: EngineKind | None = None) -> EngineEntry:
     """The registration of engine ``name``; with ``kind``, it must be of that kind."""
     if kind is not None and name not in _table(ENGINES):
         # list only the engines that could stand in (loads their registrations: error path)
-        same = tuple(n for n in names(ENGINES) if _kind_of(n) == kind)
-        raise _unknown(ENGINES, name, same, f"{kind} engine")
+        raise _unknown(ENGINES, name, _of_kind(kind), f"{kind} engine")
     entry = _typed(ENGINES, name, EngineEntry)
     if kind is not None and entry.kind != kind:
-        same = [n for n in names(ENGINES) if _kind_of(n) == kind]
+        same = _of_kind(kind)
         raise ConfigError(
             f"engine {name!r} is of kind {entry.kind}, not {kind} "
             f"({kind} engines: {', '.join(same) or 'none'})"
         )
     return entry
+
+
+def _of_kind(kind: str) -> tuple[str, ...]:
+    return tuple(n for n in names(ENGINES) if _kind_of(n) == kind)
 
 
 def _kind_of(name: str) -> str | None:

@@ -130,7 +130,11 @@ async def _latency(cache: Path, idle: str) -> dict[str, Any]:
     raw_stt, raw_tts = FasterWhisperStt(cache_dir=cache), HibariTts(seed=0)
     stt, tts = TimedStt(raw_stt), TimedTts(raw_tts)
     backend = build_local_cascade(
-        cache_dir=cache, stt=stt, tts=tts, vad_params=VadParams(min_silence_ms=400)
+        cache_dir=cache,
+        stt=stt,
+        tts=tts,
+        vad="silero-vad",
+        vad_params=VadParams(min_silence_ms=400),
     )
     backend.warmup()
     skills = demo_skills()

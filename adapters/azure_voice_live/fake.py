@@ -13,7 +13,7 @@ from typing import Any
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from vona.adapters.openai_realtime.fake_shaped import OpenAIShapedFake, _Conn
+from vona.adapters.openai_realtime.fake_shaped import FakeConnection, OpenAIShapedFake
 from vona.testing.loopback import FakeScript
 
 __all__ = ["AzureVoiceLiveFake"]
@@ -67,7 +67,7 @@ class AzureVoiceLiveFake(OpenAIShapedFake):
         return None
 
     async def after_transcript_delta(
-        self, conn: _Conn, common: dict[str, Any], text: str, offset_ms: int
+        self, conn: FakeConnection, common: dict[str, Any], text: str, offset_ms: int
     ) -> None:
         if "word" in (conn.session.get("output_audio_timestamp_types") or ()):
             await self._send(

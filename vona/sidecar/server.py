@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
+import dataclasses
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 
-from vona.backends.passthrough import PassthroughStsBackend
+from vona import registry
 from vona.backends.step import SpeechToSpeechBackend
 from vona.errors import ConfigError, VonaError
 from vona.remote.session_host import SessionHost
@@ -30,22 +30,16 @@ log = logging.getLogger("vona.sidecar")
 
 
 def build_backend(settings: SidecarSettings) -> SpeechToSpeechBackend:
-    """The backend named by ``settings.backend``; the ONNX one is imported lazily so the
-    sidecar runs without onnxruntime installed."""
-    if settings.backend == "passthrough":
-        return PassthroughStsBackend()
-    try:
-        module = importlib.import_module("vona.adapters.seamless_onnx")
-    except ImportError as exc:
-        raise ConfigError(
-            f"--backend onnx needs the onnx extra (pip install vona[onnx]): {exc}"
-        ) from None
-    backend: SpeechToSpeechBackend = module.SeamlessOnnxBackend(
-        settings.onnx_model_path,
-        input_name=settings.onnx_input_name,
-        output_name=settings.onnx_output_name,
-        sample_rate_hz=settings.onnx_sample_rate_hz,
-    )
+    """The step backend registered as ``settings.backend`` (``vona.registry``), built with
+    the settings fields prefixed by its name (``onnx_model_path`` -> ``model_path``)."""
+    name = settings.backend
+    prefix = f"{name}_"
+    options = {
+        f.name.removeprefix(prefix): getattr(settings, f.name)
+        for f in dataclasses.fields(settings)
+        if f.name.startswith(prefix)
+    }
+    backend: SpeechToSpeechBackend = registry.build_backend(name, "step", **options)
     return backend
 
 

@@ -19,11 +19,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
+from vona import registry
 from vona.errors import ConfigError
 
-__all__ = ["BACKENDS", "SidecarSettings", "is_loopback", "parse_bind"]
+__all__ = ["SidecarSettings", "backend_names", "is_loopback", "parse_bind"]
 
-BACKENDS = ("passthrough", "onnx")
+
+def backend_names() -> tuple[str, ...]:
+    """The backends ``--backend`` accepts: every registered one (``vona.registry``); one
+    that implements the realtime contract is refused when it is built."""
+    return registry.names(registry.BACKENDS)
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    if name == "BACKENDS":  # the former constant, now read from the registry
+        return backend_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 DEFAULT_BIND = "127.0.0.1:9090"
 
 
@@ -86,8 +99,8 @@ class SidecarSettings:
     onnx_sample_rate_hz: int = 16_000
 
     def __post_init__(self) -> None:
-        if self.backend not in BACKENDS:
-            raise ConfigError(f"backend {self.backend!r} is not one of {list(BACKENDS)}")
+        if self.backend not in backend_names():
+            raise ConfigError(f"backend {self.backend!r} is not one of {list(backend_names())}")
         if not is_loopback(self.host) and not self.token:
             raise ConfigError(
                 f"refusing to bind non-loopback address {self.host!r} without a token; "
@@ -155,7 +168,9 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="vona sidecar", description="Serve a speech backend over HTTP and IPC.")
     p.add_argument("--bind", help="HOST:PORT for HTTP (env VONA_STS_SIDECAR_BIND)")
-    p.add_argument("--backend", choices=BACKENDS, help="backend to serve (default passthrough)")
+    p.add_argument(
+        "--backend", choices=backend_names(), help="backend to serve (default passthrough)"
+    )
     p.add_argument("--ipc", help="Unix socket path to serve IPC on as well")
     p.add_argument("--max-sessions", type=int, help="live session cap (default 256)")
     p.add_argument("--idle-timeout", type=float, help="end sessions idle this many s")

@@ -1,89 +1,68 @@
-"""Build the offline cascade from installed models: Silero (or energy) VAD, Whisper,
-a responder (rules by default, or Ollama) and Hibari.
+"""Build the offline cascade from registered engines, by name or as objects.
 
-Models come from the provisioning cache; nothing is fetched here (a missing model raises
-``ProvisioningError`` naming ``vona models fetch``). Engines load once per process and are
-shared by every session of the backend.
+Engines are found through ``vona.registry`` (entry-point group ``vona.engines``): a
+speech-to-text and a VAD engine take ``cache_dir`` (their models come from the
+provisioning cache; nothing is fetched here, a missing model raises ``ProvisioningError``
+naming ``vona models fetch``). Engines load once per process and are shared by every
+session of the backend. Which engines make the default is the caller's choice (the
+``vona`` command line picks its defaults in ``vona.cli``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
+from vona import registry
 from vona.backends.cascade.backend import CascadeBackend
 from vona.backends.cascade.protocols import Responder, SpeechToText, TextToSpeech
-from vona.backends.cascade.rules import RuleResponder
-from vona.errors import ConfigError, ProvisioningError
-from vona.provisioning import ModelStore
-from vona.vad import EnergyVad, VadModel, VadParams
+from vona.vad import VadModel, VadParams
 
-__all__ = ["build_local_cascade", "load_stt", "load_tts", "vad_factory"]
+__all__ = ["build_local_cascade", "load_responder", "load_stt", "load_tts", "vad_factory"]
 
 
-def _adapter(module: str, name: str) -> Any:
-    """A class from ``vona.adapters.<module>`` (imported lazily: optional dependencies)."""
-    return getattr(importlib.import_module(f"vona.adapters.{module}"), name)
+def load_stt(name: str, *, cache_dir: str | Path | None = None, **options: Any) -> SpeechToText:
+    """The speech-to-text engine registered as ``name`` (options go to its factory)."""
+    return cast(SpeechToText, registry.build_engine(name, "stt", cache_dir=cache_dir, **options))
 
 
-def load_stt(
-    engine: Literal["faster-whisper", "mlx"] = "faster-whisper",
-    *,
-    cache_dir: str | Path | None = None,
-    model: str = "whisper-base",
-) -> SpeechToText:
-    """Whisper through faster-whisper (CPU) or mlx-whisper (converted folder)."""
-    store = ModelStore(cache_dir)
-    if engine == "faster-whisper":
-        stt = _adapter("faster_whisper", "FasterWhisperStt")(store.resolve(model))
-        return cast(SpeechToText, stt)
-    if engine == "mlx":
-        converted = store.root / "converted" / f"{model}-mlx"
-        if not (converted / "config.json").is_file():
-            raise ProvisioningError(
-                f"no MLX copy of {model} in {converted}; run `vona models convert-mlx {model}`"
-            )
-        return cast(SpeechToText, _adapter("mlx_whisper", "MlxWhisperStt")(converted))
-    raise ConfigError(f"unknown STT engine {engine!r} (faster-whisper or mlx)")
+def load_tts(name: str, **options: Any) -> TextToSpeech:
+    """The text-to-speech engine registered as ``name``."""
+    return cast(TextToSpeech, registry.build_engine(name, "tts", **options))
 
 
-def load_tts() -> TextToSpeech:
-    return cast(TextToSpeech, _adapter("hibari_tts", "HibariTts")(seed=0))
+def load_responder(name: str, **options: Any) -> Responder:
+    """The responder registered as ``name`` (``"rules"`` is the core's)."""
+    return cast(Responder, registry.build_engine(name, "responder", **options))
 
 
 def vad_factory(
-    kind: Literal["silero", "energy"] = "silero", *, cache_dir: str | Path | None = None
+    name: str, *, cache_dir: str | Path | None = None, **options: Any
 ) -> Callable[[], VadModel]:
-    """A zero-argument callable making one VAD model per session."""
-    if kind == "energy":
-        return EnergyVad
-    if kind == "silero":
-        silero = _adapter("silero_vad", "SileroVad")
-        path = ModelStore(cache_dir).resolve("silero-vad") / "silero_vad.onnx"
-        return lambda: cast(VadModel, silero(path))
-    raise ConfigError(f"unknown VAD {kind!r} (silero or energy)")
+    """A zero-argument callable making one VAD model per session (``"energy"`` is the
+    core's)."""
+    factory = registry.build_engine(name, "vad", cache_dir=cache_dir, **options)
+    return cast(Callable[[], VadModel], factory)
 
 
 def build_local_cascade(
     *,
+    stt: str | SpeechToText,
+    tts: str | TextToSpeech,
+    vad: str | Callable[[], VadModel],
+    responder: str | Responder = "rules",
     cache_dir: str | Path | None = None,
-    stt: SpeechToText | None = None,
-    tts: TextToSpeech | None = None,
-    responder: Responder | None = None,
-    vad: Literal["silero", "energy"] | Callable[[], VadModel] = "silero",
     vad_params: VadParams | None = None,
     partial_interval_ms: int = 0,
     output_lead_ms: int | None = None,
 ) -> CascadeBackend:
-    """The offline voice loop with the given or default engines."""
-    factory = vad_factory(vad, cache_dir=cache_dir) if isinstance(vad, str) else vad
+    """The offline voice loop with the given engines (registry names or objects)."""
     return CascadeBackend(
-        stt=stt or load_stt(cache_dir=cache_dir),
-        tts=tts or load_tts(),
-        responder=responder or RuleResponder(),
-        vad=factory,
+        stt=load_stt(stt, cache_dir=cache_dir) if isinstance(stt, str) else stt,
+        tts=load_tts(tts) if isinstance(tts, str) else tts,
+        responder=load_responder(responder) if isinstance(responder, str) else responder,
+        vad=vad_factory(vad, cache_dir=cache_dir) if isinstance(vad, str) else vad,
         vad_params=vad_params or VadParams(min_silence_ms=400, speech_pad_ms=96),
         partial_interval_ms=partial_interval_ms,
         output_lead_ms=output_lead_ms,

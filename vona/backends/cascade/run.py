@@ -1,22 +1,15 @@
-"""``vona run`` (one spoken question in, the spoken reply out) and the offline demo.
+"""One spoken question through the offline cascade, measured: the engine side of
+``vona run`` and ``vona demo`` (whose command lines, and default engine names, live in
+``vona.cli.run``).
 
-``run_main`` reads a WAV file of any rate, mono or stereo, sends it through the local
-cascade and writes the reply as a WAV; ``--json`` prints transcript, reply, tool calls and
-metrics as one JSON object. ``offline_demo_main`` speaks a fixture question with Hibari (or
-espeak-ng), runs it through VAD, Whisper, the rule responder (which calls a skill) and
-Hibari, and prints what was heard, what was answered and how long each stage took.
-Neither fetches models: run ``vona models fetch`` first (``make demo`` does).
+``build_measured`` builds the cascade from engine names and times the loads and the VAD;
+``answer`` runs PCM of any rate, mono or stereo, through it and reports transcript, reply,
+tool calls, per-turn latencies and metrics as one JSON-ready dict.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,16 +22,13 @@ from vona.backends.cascade.local import build_local_cascade, load_stt, load_tts,
 from vona.backends.cascade.protocols import Responder
 from vona.backends.cascade.skills import demo_skills
 from vona.config import SessionConfig
-from vona.errors import ConfigError, VonaError
 from vona.vad import Float32Array, VadModel
-from vona.wavio import read_wav, resample_int16, to_mono, write_wav
+from vona.wavio import resample_int16, to_mono
 
-__all__ = ["offline_demo_main", "run_main"]
-
-DEMO_QUESTION = "What is the weather in Paris today?"
+__all__ = ["Measured", "TimedVad", "answer", "build_measured"]
 
 
-class _TimedVad:
+class TimedVad:
     """Wraps a VAD model to measure its time per chunk."""
 
     def __init__(self, model: VadModel) -> None:
@@ -65,35 +55,36 @@ class _TimedVad:
         self.model.reset()
 
 
-def _responder(args: argparse.Namespace) -> Responder | None:
-    if args.responder == "rules":
-        return None
-    import importlib
-
-    ollama = importlib.import_module("vona.adapters.ollama").OllamaLlm
-    if not args.ollama_model:
-        raise ConfigError("--responder ollama needs --ollama-model (e.g. llama3.2)")
-    return ollama(args.ollama_model, host=args.ollama_host)  # type: ignore[no-any-return]
+Measured = tuple[CascadeBackend, dict[str, float], list[TimedVad]]
 
 
-def _build(args: argparse.Namespace) -> tuple[CascadeBackend, dict[str, float], list[_TimedVad]]:
+def build_measured(
+    *,
+    stt: str,
+    tts: str,
+    vad: str,
+    responder: str | Responder = "rules",
+    cache_dir: str | Path | None = None,
+) -> Measured:
+    """The cascade from registered engine names, warmed up, with load times in ms and the
+    timed VAD models of its sessions."""
     loads: dict[str, float] = {}
     t0 = time.perf_counter()
-    stt = load_stt(args.stt, cache_dir=args.cache_dir)
+    stt_engine = load_stt(stt, cache_dir=cache_dir)
     loads["stt_load_ms"] = (time.perf_counter() - t0) * 1e3
     t0 = time.perf_counter()
-    tts = load_tts()
+    tts_engine = load_tts(tts)
     loads["tts_load_ms"] = (time.perf_counter() - t0) * 1e3
-    timed: list[_TimedVad] = []
-    inner = vad_factory(args.vad, cache_dir=args.cache_dir)
+    timed: list[TimedVad] = []
+    inner = vad_factory(vad, cache_dir=cache_dir)
 
     def factory() -> VadModel:
-        vad = _TimedVad(inner())
-        timed.append(vad)
-        return vad
+        model = TimedVad(inner())
+        timed.append(model)
+        return model
 
     backend = build_local_cascade(
-        cache_dir=args.cache_dir, stt=stt, tts=tts, responder=_responder(args), vad=factory
+        cache_dir=cache_dir, stt=stt_engine, tts=tts_engine, responder=responder, vad=factory
     )
     loads["warmup_ms"] = backend.warmup() * 1e3
     timed.clear()
@@ -116,7 +107,7 @@ def _report(
     session: CascadeSession,
     result: DriveResult,
     loads: dict[str, float],
-    vads: list[_TimedVad],
+    vads: list[TimedVad],
     out_rate: int,
     wall_s: float,
 ) -> dict[str, Any]:
@@ -148,112 +139,14 @@ def _report(
     }
 
 
-def _add_engine_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cache-dir", type=Path, default=None, help="model cache (VONA_CACHE_DIR)")
-    p.add_argument("--stt", choices=("faster-whisper", "mlx"), default="faster-whisper")
-    p.add_argument("--vad", choices=("silero", "energy"), default="silero")
-    p.add_argument("--responder", choices=("rules", "ollama"), default="rules")
-    p.add_argument("--ollama-model", default=None)
-    p.add_argument("--ollama-host", default=None)
-
-
-def _run(args: argparse.Namespace, pcm: np.ndarray, rate: int, channels: int) -> dict[str, Any]:
+def answer(
+    measured: Measured, pcm: np.ndarray, rate: int, channels: int
+) -> tuple[dict[str, Any], np.ndarray, int]:
+    """Run one question through the cascade: (report, reply PCM int16, its rate)."""
+    backend, loads, vads = measured
     mono16k = resample_int16(to_mono(pcm, channels), rate, 16_000)
-    backend, loads, vads = _build(args)
     t0 = time.perf_counter()
     session, result = asyncio.run(_converse(backend, mono16k))
     wall = time.perf_counter() - t0
     out_rate = backend.capabilities().output_sample_rate_hz
-    write_wav(args.output, result.pcm(), out_rate)
-    report = _report(session, result, loads, vads, out_rate, wall)
-    report["input"] = {"path": str(args.input), "sample_rate_hz": rate, "channels": channels}
-    report["output"] = {"path": str(args.output), "sample_rate_hz": out_rate}
-    return report
-
-
-def run_main(argv: list[str] | None = None) -> int:
-    """``vona run --input question.wav --output reply.wav [--backend cascade] [--json]``."""
-    p = argparse.ArgumentParser(prog="vona run", description="Answer a spoken question offline.")
-    p.add_argument("--input", type=Path, required=True, help="WAV file, any rate, mono/stereo")
-    p.add_argument("--output", type=Path, required=True, help="reply WAV to write")
-    p.add_argument("--backend", choices=("cascade",), default="cascade")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    _add_engine_args(p)
-    args = p.parse_args(argv)
-    try:
-        pcm, rate, channels = read_wav(args.input)
-        report = _run(args, pcm, rate, channels)
-    except VonaError as exc:
-        print(f"vona run: error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        _print_human(report)
-    if not report["transcript"]:
-        print("vona run: no speech was detected in the input", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _print_human(report: dict[str, Any]) -> None:
-    print(f"heard:   {report['transcript']}")
-    for call in report["tool_calls"]:
-        outcome = call.get("result") if call.get("ok") else f"error: {call.get('error')}"
-        print(f"tool:    {call['name']}({json.dumps(call['arguments'])}) -> {outcome}")
-    print(f"replied: {report['reply']}")
-    m = report["metrics"]
-    print(
-        f"models:  STT load {m['stt_load_ms']:.0f} ms, TTS load {m['tts_load_ms']:.0f} ms, "
-        f"VAD {m['vad_us_per_chunk']:.0f} us per 32 ms chunk"
-    )
-    for i, turn in enumerate(report["turns"], 1):
-        lat = turn["latency_ms"]
-        stages = ", ".join(f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in lat.items() if v)
-        print(f"turn {i}: from end of speech: {stages}")
-    print(f"reply:   {m['reply_audio_s']:.2f} s of audio -> {report['output']['path']}")
-
-
-def _speak_question(text: str, voice: str, path: Path) -> None:
-    if voice == "espeak":
-        exe = shutil.which("espeak-ng")
-        if exe is None:
-            raise ConfigError("espeak-ng is not installed (apt-get install espeak-ng)")
-        subprocess.run([exe, "-w", str(path), text], check=True, capture_output=True)
-        return
-    tts = load_tts()
-    audio = tts.synthesize(text)
-    pcm = np.clip(np.rint(audio * 32767), -32768, 32767).astype(np.int16)
-    lead = np.zeros(tts.sample_rate_hz // 2, np.int16)  # half a second before speaking
-    write_wav(path, np.concatenate([lead, pcm]), tts.sample_rate_hz)
-
-
-def offline_demo_main(argv: list[str] | None = None) -> int:
-    """Speak a question, answer it offline, print transcript, reply and stage latencies."""
-    p = argparse.ArgumentParser(prog="vona demo", description="The offline voice loop demo.")
-    p.add_argument("--question", default=DEMO_QUESTION, help="what the fixture voice asks")
-    p.add_argument("--voice", choices=("hibari", "espeak"), default="hibari")
-    p.add_argument("--input", type=Path, default=None, help="use this WAV instead")
-    p.add_argument("--out-dir", type=Path, default=None, help="where to keep the WAV files")
-    p.add_argument("--json", action="store_true")
-    _add_engine_args(p)
-    args = p.parse_args(argv)
-    out_dir = args.out_dir or Path(tempfile.mkdtemp(prefix="vona-demo-"))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    question = args.input or out_dir / "question.wav"
-    args.output = out_dir / "reply.wav"
-    args.input = question
-    try:
-        if args.input == out_dir / "question.wav":
-            _speak_question(args.question, args.voice, question)
-        pcm, rate, channels = read_wav(question)
-        report = _run(args, pcm, rate, channels)
-    except (VonaError, subprocess.CalledProcessError) as exc:
-        print(f"vona demo: error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        print(f"asked:   {args.question if args.input == out_dir / 'question.wav' else question}")
-        _print_human(report)
-    return 0 if report["transcript"] and report["reply"] else 1
+    return _report(session, result, loads, vads, out_rate, wall), result.pcm(), out_rate

@@ -1,0 +1,172 @@
+"""``vona run`` (one spoken question in, the spoken reply out) and the offline demo.
+
+``run_main`` reads a WAV file of any rate, mono or stereo, sends it through the local
+cascade and writes the reply as a WAV; ``--json`` prints transcript, reply, tool calls and
+metrics as one JSON object. ``offline_demo_main`` speaks a fixture question with Hibari (or
+espeak-ng), runs it through VAD, Whisper, the rule responder (which calls a skill) and
+Hibari, and prints what was heard, what was answered and how long each stage took.
+Neither fetches models: run ``vona models fetch`` first (``make demo`` does).
+
+This is the one place that names the default engines; the cascade takes whatever
+registered names (``vona.registry``) it is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vona.backends.cascade.local import load_responder, load_tts
+from vona.backends.cascade.protocols import Responder
+from vona.backends.cascade.run import answer, build_measured
+from vona.errors import ConfigError, VonaError
+from vona.wavio import read_wav, write_wav
+
+__all__ = [
+    "DEFAULT_RESPONDER",
+    "DEFAULT_STT",
+    "DEFAULT_TTS",
+    "DEFAULT_VAD",
+    "DEMO_QUESTION",
+    "offline_demo_main",
+    "run_main",
+]
+
+DEMO_QUESTION = "What is the weather in Paris today?"
+
+# The offline default cascade, by registry name.
+DEFAULT_STT = "faster-whisper"
+DEFAULT_TTS = "hibari"
+DEFAULT_VAD = "silero-vad"
+DEFAULT_RESPONDER = "rules"
+
+# the short names the flags have always accepted
+_ALIASES = {"mlx": "mlx-whisper", "silero": "silero-vad"}
+
+
+def _responder(args: argparse.Namespace) -> str | Responder:
+    if args.responder != "ollama":
+        return str(args.responder)
+    if not args.ollama_model:
+        raise ConfigError("--responder ollama needs --ollama-model (e.g. llama3.2)")
+    return load_responder("ollama", model=args.ollama_model, host=args.ollama_host)
+
+
+def _add_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", type=Path, default=None, help="model cache (VONA_CACHE_DIR)")
+    p.add_argument("--stt", default=DEFAULT_STT, help="STT engine (faster-whisper, mlx)")
+    p.add_argument("--vad", default=DEFAULT_VAD, help="VAD engine (silero, energy)")
+    p.add_argument("--responder", default=DEFAULT_RESPONDER, help="rules or ollama")
+    p.add_argument("--ollama-model", default=None)
+    p.add_argument("--ollama-host", default=None)
+
+
+def _run(args: argparse.Namespace, pcm: np.ndarray, rate: int, channels: int) -> dict[str, Any]:
+    measured = build_measured(
+        stt=_ALIASES.get(args.stt, args.stt),
+        tts=DEFAULT_TTS,
+        vad=_ALIASES.get(args.vad, args.vad),
+        responder=_responder(args),
+        cache_dir=args.cache_dir,
+    )
+    report, reply, out_rate = answer(measured, pcm, rate, channels)
+    write_wav(args.output, reply, out_rate)
+    report["input"] = {"path": str(args.input), "sample_rate_hz": rate, "channels": channels}
+    report["output"] = {"path": str(args.output), "sample_rate_hz": out_rate}
+    return report
+
+
+def run_main(argv: list[str] | None = None) -> int:
+    """``vona run --input question.wav --output reply.wav [--backend cascade] [--json]``."""
+    p = argparse.ArgumentParser(prog="vona run", description="Answer a spoken question offline.")
+    p.add_argument("--input", type=Path, required=True, help="WAV file, any rate, mono/stereo")
+    p.add_argument("--output", type=Path, required=True, help="reply WAV to write")
+    p.add_argument("--backend", choices=("cascade",), default="cascade")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_engine_args(p)
+    args = p.parse_args(argv)
+    try:
+        pcm, rate, channels = read_wav(args.input)
+        report = _run(args, pcm, rate, channels)
+    except VonaError as exc:
+        print(f"vona run: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_human(report)
+    if not report["transcript"]:
+        print("vona run: no speech was detected in the input", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_human(report: dict[str, Any]) -> None:
+    print(f"heard:   {report['transcript']}")
+    for call in report["tool_calls"]:
+        outcome = call.get("result") if call.get("ok") else f"error: {call.get('error')}"
+        print(f"tool:    {call['name']}({json.dumps(call['arguments'])}) -> {outcome}")
+    print(f"replied: {report['reply']}")
+    m = report["metrics"]
+    print(
+        f"models:  STT load {m['stt_load_ms']:.0f} ms, TTS load {m['tts_load_ms']:.0f} ms, "
+        f"VAD {m['vad_us_per_chunk']:.0f} us per 32 ms chunk"
+    )
+    for i, turn in enumerate(report["turns"], 1):
+        lat = turn["latency_ms"]
+        stages = ", ".join(f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in lat.items() if v)
+        print(f"turn {i}: from end of speech: {stages}")
+    print(f"reply:   {m['reply_audio_s']:.2f} s of audio -> {report['output']['path']}")
+
+
+def _speak_question(text: str, voice: str, path: Path) -> None:
+    if voice == "espeak":
+        exe = shutil.which("espeak-ng")
+        if exe is None:
+            raise ConfigError("espeak-ng is not installed (apt-get install espeak-ng)")
+        subprocess.run([exe, "-w", str(path), text], check=True, capture_output=True)
+        return
+    tts = load_tts(voice)
+    audio = tts.synthesize(text)
+    pcm = np.clip(np.rint(audio * 32767), -32768, 32767).astype(np.int16)
+    lead = np.zeros(tts.sample_rate_hz // 2, np.int16)  # half a second before speaking
+    write_wav(path, np.concatenate([lead, pcm]), tts.sample_rate_hz)
+
+
+def offline_demo_main(argv: list[str] | None = None) -> int:
+    """Speak a question, answer it offline, print transcript, reply and stage latencies."""
+    p = argparse.ArgumentParser(prog="vona demo", description="The offline voice loop demo.")
+    p.add_argument("--question", default=DEMO_QUESTION, help="what the fixture voice asks")
+    p.add_argument("--voice", choices=(DEFAULT_TTS, "espeak"), default=DEFAULT_TTS)
+    p.add_argument("--input", type=Path, default=None, help="use this WAV instead")
+    p.add_argument("--out-dir", type=Path, default=None, help="where to keep the WAV files")
+    p.add_argument("--json", action="store_true")
+    _add_engine_args(p)
+    args = p.parse_args(argv)
+    out_dir = args.out_dir or Path(tempfile.mkdtemp(prefix="vona-demo-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    question = args.input or out_dir / "question.wav"
+    args.output = out_dir / "reply.wav"
+    args.input = question
+    try:
+        if args.input == out_dir / "question.wav":
+            _speak_question(args.question, args.voice, question)
+        pcm, rate, channels = read_wav(question)
+        report = _run(args, pcm, rate, channels)
+    except (VonaError, subprocess.CalledProcessError) as exc:
+        print(f"vona demo: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"asked:   {args.question if args.input == out_dir / 'question.wav' else question}")
+        _print_human(report)
+    return 0 if report["transcript"] and report["reply"] else 1

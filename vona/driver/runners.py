@@ -1,9 +1,12 @@
-"""Adapters from the two backend contracts to the driver: one engine per backend kind.
+"""Backend runners: one per backend contract, each reporting to a ``RunnerSink``.
 
-``StepEngine`` awaits ``step`` directly for every backend frame (no task or queue hop)
-and hands its audio, then its control events in order, to the driver. ``RealtimeEngine``
-sends audio with ``send_audio`` and pumps ``events()`` in its own task, mapping each
-``RealtimeEvent`` to the same driver actions.
+A runner owns one backend session (start, feed, inject, interrupt notice, close) and
+turns what the backend produces into sink calls. ``StepRunner`` awaits ``step``
+directly for every backend frame (no task or queue hop) and hands its audio, then its
+control events in order, to the sink. ``RealtimeRunner`` sends audio with
+``send_audio`` and pumps ``events()`` in its own task, mapping each ``RealtimeEvent``
+to the same sink calls; it also owns the mapping from provider response ids to
+generations. Generation ids themselves live in ``TurnState``.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from vona.backends.step import BackendCapabilities, NativeSlot, SpeechToSpeechBackend
+from vona.config import SessionConfig
+from vona.driver.turn import TurnState
 from vona.errors import BackendError
 from vona.events import (
     ControlEvent,
@@ -24,7 +29,8 @@ from vona.events import (
     ToolCallRequested,
     TurnEnd,
 )
-from vona.frames import AudioInputFrame
+from vona.frames import AudioInputFrame, Int16Array
+from vona.metrics import InterruptionRecord, SessionMetrics
 from vona.realtime.events import (
     AudioDelta,
     Interrupted,
@@ -41,60 +47,121 @@ from vona.realtime.events import (
     Usage,
 )
 
-if TYPE_CHECKING:
-    from vona.driver.session import SessionDriver
-
-__all__ = ["Engine", "RealtimeEngine", "StepEngine"]
+__all__ = ["BackendRunner", "RealtimeRunner", "RunnerSink", "StepRunner"]
 
 
-class Engine(abc.ABC):
-    """What the driver needs from a backend, whichever contract it implements."""
+class RunnerSink(Protocol):
+    """Where a runner sends what its backend produced (the session implements it)."""
 
-    __slots__ = ("backend", "caps", "driver", "name", "native")
+    @property
+    def done(self) -> bool:
+        """True once the session is ending: runners stop handing it events."""
+        ...
+
+    def log(self, kind: str, /, **data: Any) -> None: ...
+
+    def on_backend_audio(self, samples: Int16Array, rate: int, channels: int) -> None:
+        """Backend-rate audio for the playout (opens a turn when none is open)."""
+        ...
+
+    def flush_output(self) -> None:
+        """Backend audio arrived outside a step: send what can go out now."""
+        ...
+
+    async def on_tool_call(self, request: ToolCallRequested) -> None: ...
+
+    async def interrupt(
+        self, reason: str = "app", generation_id: int | None = None
+    ) -> InterruptionRecord: ...
+
+    def on_user_speech_end(self) -> None: ...
+
+    def on_assistant_done(self) -> None: ...
+
+    def assistant_active(self) -> bool: ...
+
+    async def backend_failed(self, runner: BackendRunner, exc: BackendError) -> None:
+        """Switch to a fallback or end the session (see ``BackendChain``)."""
+        ...
+
+    def is_current(self, runner: BackendRunner) -> bool:
+        """False once the session switched to another runner."""
+        ...
+
+    def end(self, reason: str, error: dict[str, Any] | None = None) -> None: ...
+
+    def fail(self, exc: BaseException) -> None: ...
+
+
+class BackendRunner(abc.ABC):
+    """What the session needs from a backend, whichever contract it implements.
+
+    ``sink`` receives its output, ``turns`` holds the generation ids, ``metrics`` takes
+    the counters a backend reports (tokens, stale audio), ``config`` starts its session.
+    """
+
+    __slots__ = ("backend", "caps", "config", "metrics", "name", "native", "sink", "turns")
 
     realtime: bool = False
 
-    def __init__(self, driver: SessionDriver, backend: Any) -> None:
-        self.driver = driver
+    def __init__(
+        self,
+        backend: Any,
+        sink: RunnerSink,
+        turns: TurnState,
+        metrics: SessionMetrics,
+        config: SessionConfig,
+    ) -> None:
         self.backend = backend
+        self.sink = sink
+        self.turns = turns
+        self.metrics = metrics
+        self.config = config
         self.caps: BackendCapabilities = backend.capabilities()
         self.name = self.caps.name
         self.native: NativeSlot | None = None  # per-frame work the native loop can do
 
     @abc.abstractmethod
     async def start(self) -> None:
-        """Implemented by StepEngine and RealtimeEngine."""
+        """Open the backend session."""
 
     @abc.abstractmethod
     async def feed(self, frame: AudioInputFrame) -> None:
-        """Implemented by StepEngine and RealtimeEngine."""
+        """Give the backend one frame of user audio at its input rate."""
 
     @abc.abstractmethod
     async def inject(self, event: ExternalContextEvent) -> None:
-        """Implemented by StepEngine and RealtimeEngine."""
+        """Send application context to the backend."""
 
     @abc.abstractmethod
     async def notify_interrupt(self, interruption: Interruption) -> None:
-        """Implemented by StepEngine and RealtimeEngine."""
+        """Tell the backend what the user heard of an interrupted answer."""
 
     @abc.abstractmethod
     async def close(self) -> None:
-        """Implemented by StepEngine and RealtimeEngine."""
+        """Close the backend session (idempotent)."""
 
     def busy(self) -> bool:
         """True while the backend still owes output (a realtime response in flight)."""
         return False
 
 
-class StepEngine(Engine):
+class StepRunner(BackendRunner):
     """Drives a ``SpeechToSpeechBackend``. A step's audio is queued before its control
     events are handled, so audio in a step that ends with an ``Interruption`` is part
     of what gets cleared, and audio in a step with ``TurnEnd`` belongs to that turn."""
 
     __slots__ = ("_on_interrupt", "_step", "session")
 
-    def __init__(self, driver: SessionDriver, backend: SpeechToSpeechBackend) -> None:
-        super().__init__(driver, backend)
+    def __init__(
+        self,
+        backend: SpeechToSpeechBackend,
+        sink: RunnerSink,
+        turns: TurnState,
+        metrics: SessionMetrics,
+        config: SessionConfig,
+    ) -> None:
+        super().__init__(backend, sink, turns, metrics, config)
         self.session: Any = None
         self._on_interrupt = getattr(backend, "on_interrupt", None)
         self._step = backend.step
@@ -105,42 +172,43 @@ class StepEngine(Engine):
             self.native = slot
 
     async def start(self) -> None:
-        self.session = await self.backend.start_session(self.driver.config)
+        self.session = await self.backend.start_session(self.config)
 
     async def feed(self, frame: AudioInputFrame) -> None:
         step = await self._step(self.session, frame)
-        d = self.driver
+        sink = self.sink
         for out in step.output_audio:
-            d.on_backend_audio(out.samples, out.sample_rate_hz, out.channels)
+            sink.on_backend_audio(out.samples, out.sample_rate_hz, out.channels)
         events = step.control_events
         if events:
             for event in events:
                 await self._control(event)
-                if d.done:
+                if sink.done:
                     return
 
     async def _control(self, event: ControlEvent) -> None:
-        d = self.driver
+        sink, turns = self.sink, self.turns
         if isinstance(event, ToolCallRequested):
-            d.note_generation(event.generation_id)
-            await d.on_tool_call(event)
+            turns.note_generation(event.generation_id)
+            await sink.on_tool_call(event)
         elif isinstance(event, Interruption):
-            d.note_generation(event.generation_id)
-            await d.interrupt(event.reason, event.generation_id or None)
+            turns.note_generation(event.generation_id)
+            await sink.interrupt(event.reason, event.generation_id or None)
         elif isinstance(event, TurnEnd):
-            d.note_generation(event.generation_id)
+            turns.note_generation(event.generation_id)
             if event.role == "user":
-                d.on_user_speech_end()
+                sink.on_user_speech_end()
             else:
-                d.on_assistant_done()
+                sink.on_assistant_done()
         elif isinstance(event, FallbackRequested):
-            await d.backend_failed(
+            await sink.backend_failed(
                 self, BackendError(f"fallback requested: {event.reason}", retryable=True)
             )
         elif isinstance(event, LatencyMark):
-            d.log("latency_mark", name=event.name, at_ns=event.timestamp_ns - d.metrics.started_ns)
+            at_ns = event.timestamp_ns - self.metrics.started_ns
+            sink.log("latency_mark", name=event.name, at_ns=at_ns)
         else:
-            d.log("control_event", type=type(event).__name__)
+            sink.log("control_event", type=type(event).__name__)
 
     async def inject(self, event: ExternalContextEvent) -> None:
         await self.backend.inject_event(self.session, event)
@@ -155,15 +223,35 @@ class StepEngine(Engine):
             await self.backend.end_session(session)
 
 
-class RealtimeEngine(Engine):
-    """Drives a ``RealtimeVoiceBackend``; one generation per provider response."""
+class RealtimeRunner(BackendRunner):
+    """Drives a ``RealtimeVoiceBackend``; one generation per provider response.
 
-    __slots__ = ("_generation_of", "_interrupted", "_pump_task", "_response_id", "session")
+    ``barge_in``: a ``SpeechStarted`` while the assistant is active interrupts it.
+    """
+
+    __slots__ = (
+        "_generation_of",
+        "_interrupted",
+        "_pump_task",
+        "_response_id",
+        "barge_in",
+        "session",
+    )
 
     realtime = True
 
-    def __init__(self, driver: SessionDriver, backend: RealtimeVoiceBackend) -> None:
-        super().__init__(driver, backend)
+    def __init__(
+        self,
+        backend: RealtimeVoiceBackend,
+        sink: RunnerSink,
+        turns: TurnState,
+        metrics: SessionMetrics,
+        config: SessionConfig,
+        *,
+        barge_in: bool = True,
+    ) -> None:
+        super().__init__(backend, sink, turns, metrics, config)
+        self.barge_in = barge_in
         self.session: RealtimeSession | None = None
         self._pump_task: asyncio.Task[None] | None = None
         self._response_id: str | None = None
@@ -171,54 +259,52 @@ class RealtimeEngine(Engine):
         self._generation_of: dict[str, int] = {}
 
     async def start(self) -> None:
-        self.session = await self.backend.connect(self.driver.config)
+        self.session = await self.backend.connect(self.config)
         self._pump_task = asyncio.get_running_loop().create_task(
             self._pump(self.session), name=f"vona-realtime-events-{self.name}"
         )
 
     async def _pump(self, session: RealtimeSession) -> None:
-        d = self.driver
+        sink = self.sink
         try:
             async for event in session.events():
                 await self._handle(event)
                 if type(event) is AudioDelta:
-                    d.flush_output()
-                if d.done or d.engine is not self:
+                    sink.flush_output()
+                if sink.done or not sink.is_current(self):
                     return
-            if d.engine is self:
-                d.log("backend_closed", backend=self.name)
-                d.end("backend_closed")
+            if sink.is_current(self):
+                sink.log("backend_closed", backend=self.name)
+                sink.end("backend_closed")
         except BackendError as exc:
-            await d.backend_failed(self, exc)
+            await sink.backend_failed(self, exc)
         except Exception as exc:
-            if d.engine is self:
-                d.fail(exc)
+            if sink.is_current(self):
+                sink.fail(exc)
 
     def busy(self) -> bool:
-        return self.driver.generation_open
-
-    def _new_generation_needed(self, response_id: str | None) -> bool:
-        if not self.driver.generation_open:
-            return True
-        return response_id is not None and response_id != self._response_id
+        return self.turns.generation_open
 
     def _open(self, response_id: str | None) -> int:
-        d = self.driver
-        if self._new_generation_needed(response_id):
+        turns = self.turns
+        if not turns.generation_open or (
+            response_id is not None and response_id != self._response_id
+        ):
             self._response_id = response_id
-            gen = d.open_generation()
+            gen = turns.open_generation()
             if response_id is not None:
                 self._generation_of[response_id] = gen
-        return d.generation_id
+        return turns.generation_id
 
     async def _handle(self, event: RealtimeEvent) -> None:
-        d = self.driver
+        sink = self.sink
         if isinstance(event, AudioDelta):
             if event.response_id is not None and event.response_id in self._interrupted:
-                d.metrics.stale_audio_samples += int(event.samples.shape[0]) // event.channels
+                stale = int(event.samples.shape[0]) // event.channels
+                self.metrics.stale_audio_samples += stale
                 return
             self._open(event.response_id)
-            d.on_backend_audio(event.samples, event.sample_rate_hz, event.channels)
+            sink.on_backend_audio(event.samples, event.sample_rate_hz, event.channels)
         elif isinstance(event, ToolCall):
             if event.response_id is not None and event.response_id in self._interrupted:
                 # A late call of an interrupted response: submitted under its own
@@ -226,39 +312,34 @@ class RealtimeEngine(Engine):
                 gen = self._generation_of[event.response_id]
             else:
                 gen = self._open(event.response_id)
-            await d.on_tool_call(
+            await sink.on_tool_call(
                 ToolCallRequested(event.call_id, event.name, event.arguments, generation_id=gen)
             )
         elif isinstance(event, ResponseDone):
-            d.log("response_done", response_id=event.response_id, status=event.status)
+            sink.log("response_done", response_id=event.response_id, status=event.status)
             if event.response_id is None or event.response_id == self._response_id:
-                d.on_assistant_done()
+                sink.on_assistant_done()
         elif isinstance(event, SpeechStarted):
-            d.log("user_speech_start")
-            rt = d.runtime
-            if (
-                rt.interrupt_on_speech
-                and d.config.turn_detection.interrupt_response
-                and d.assistant_active()
-            ):
+            sink.log("user_speech_start")
+            if self.barge_in and sink.assistant_active():
                 self._mark_interrupted()
-                await d.interrupt("barge_in", d.generation_id)
+                await sink.interrupt("barge_in", self.turns.generation_id)
         elif isinstance(event, SpeechStopped):
-            d.on_user_speech_end()
+            sink.on_user_speech_end()
         elif isinstance(event, Interrupted):
             # Often an echo of a barge-in already handled (SpeechStarted): act only if
             # assistant audio is still live.
-            d.log("provider_interrupted", reason=event.reason)
-            if d.assistant_active():
+            sink.log("provider_interrupted", reason=event.reason)
+            if sink.assistant_active():
                 self._mark_interrupted()
-                await d.interrupt(f"server:{event.reason}", d.generation_id)
+                await sink.interrupt(f"server:{event.reason}", self.turns.generation_id)
         elif isinstance(event, TranscriptDelta):
             if event.final:
-                d.log("transcript", role=event.role, text=event.text)
+                sink.log("transcript", role=event.role, text=event.text)
         elif isinstance(event, RealtimeError):
-            d.log("realtime_error", message=event.message, code=event.code, fatal=event.fatal)
+            sink.log("realtime_error", message=event.message, code=event.code, fatal=event.fatal)
             if event.fatal:
-                d.end(
+                sink.end(
                     "error",
                     {
                         "type": "RealtimeError",
@@ -268,10 +349,10 @@ class RealtimeEngine(Engine):
                     },
                 )
         elif isinstance(event, Usage):
-            d.metrics.input_tokens += event.input_tokens
-            d.metrics.output_tokens += event.output_tokens
+            self.metrics.input_tokens += event.input_tokens
+            self.metrics.output_tokens += event.output_tokens
         elif isinstance(event, UnknownEvent):
-            d.log("unknown_event", event_type=event.event_type)
+            sink.log("unknown_event", event_type=event.event_type)
 
     def _mark_interrupted(self) -> None:
         # The response being heard may have finished generating (ResponseDone) while

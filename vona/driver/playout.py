@@ -91,6 +91,7 @@ class Playout:
         "_loop_offset_s",
         "_metrics",
         "_now_ns",
+        "_out",
         "_owed",
         "_queue_end_ns",
         "_recent",
@@ -102,7 +103,6 @@ class Playout:
         "_virtual",
         "channels",
         "frame_samples",
-        "out",
         "period_ns",
         "rate",
         "transport_paced",
@@ -127,7 +127,7 @@ class Playout:
         self._turns = turns
         self._metrics = metrics
         self._filler = filler
-        self.out: AudioLoop | None = None  # the loop whose playout ring this pulls from
+        self._out: AudioLoop | None = None  # the loop whose playout ring this pulls from
         self.rate = rate
         self.channels = channels
         self.transport_paced = transport_paced
@@ -149,7 +149,7 @@ class Playout:
 
     def use_loop(self, loop: AudioLoop | None) -> None:
         """Pull from ``loop``'s playout ring from now on (set when the backend changes)."""
-        self.out = loop
+        self._out = loop
 
     # -- the timer -------------------------------------------------------------------
 
@@ -209,13 +209,13 @@ class Playout:
         n = self.frame_samples
         while self._owed > 0 and self._sending is None and not host.done:
             self._owed -= 1
-            out = self.out
+            out = self._out
             sent = out is not None and self._pull_and_send(out, n) > 0
             if not sent and self._filler is not None:
                 self._maybe_filler()
 
     def _transport_paced_tick(self) -> None:
-        out = self.out
+        out = self._out
         if out is None:
             return
         self.flush()  # whole frames are normally gone already, right after their step
@@ -240,7 +240,7 @@ class Playout:
         pacing). A send that suspends (the transport pushes back) finishes in a task and
         the rest follows when it completes, so the caller, usually the task reading the
         user's audio, never blocks on output and a barge-in is still heard."""
-        out = self.out
+        out = self._out
         if out is None:
             return
         host = self._host

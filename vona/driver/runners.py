@@ -46,8 +46,9 @@ from vona.realtime.events import (
     UnknownEvent,
     Usage,
 )
+from vona.runtime import AnyBackend, is_realtime_backend
 
-__all__ = ["BackendRunner", "RealtimeRunner", "RunnerSink", "StepRunner"]
+__all__ = ["BackendRunner", "RealtimeRunner", "RunnerSink", "StepRunner", "make_runner"]
 
 
 class RunnerSink(Protocol):
@@ -381,3 +382,25 @@ class RealtimeRunner(BackendRunner):
         if self.session is not None:
             session, self.session = self.session, None
             await session.close()
+
+
+def make_runner(
+    backend: AnyBackend,
+    sink: RunnerSink,
+    turns: TurnState,
+    metrics: SessionMetrics,
+    config: SessionConfig,
+    *,
+    barge_in: bool = True,
+) -> BackendRunner:
+    """The runner for ``backend``'s contract (``barge_in`` applies to realtime ones)."""
+    if is_realtime_backend(backend):
+        return RealtimeRunner(
+            backend,  # type: ignore[arg-type]
+            sink,
+            turns,
+            metrics,
+            config,
+            barge_in=barge_in,
+        )
+    return StepRunner(backend, sink, turns, metrics, config)  # type: ignore[arg-type]

@@ -30,13 +30,13 @@ from vona.driver.audio_loop import AudioLoop, LoopFactory, LoopPair, make_loop
 from vona.driver.fallback import BackendChain, error_dict
 from vona.driver.input import InputReader
 from vona.driver.playout import Filler, Playout
-from vona.driver.runners import BackendRunner, RealtimeRunner, StepRunner
+from vona.driver.runners import BackendRunner, make_runner
 from vona.driver.turn import TurnState
 from vona.errors import AudioFormatError, BackendError, ConfigError, ProtocolError
 from vona.events import ExternalContextEvent, Interruption, ToolCallRequested
 from vona.frames import AudioInputFrame, Int16Array
 from vona.metrics import InterruptionRecord, SessionMetrics, ToolCallRecord
-from vona.runtime import AnyBackend, VonaRuntime, is_realtime_backend
+from vona.runtime import AnyBackend, VonaRuntime
 from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
 from vona.transports.base import AudioTransport
 
@@ -333,18 +333,9 @@ class SessionDriver:
     # -- runners and fallbacks ---------------------------------------------------------
 
     def _make_runner(self, backend: AnyBackend) -> BackendRunner:
-        if is_realtime_backend(backend):
-            rt = self.runtime
-            barge_in = rt.interrupt_on_speech and self.config.turn_detection.interrupt_response
-            return RealtimeRunner(
-                backend,  # type: ignore[arg-type]
-                self,
-                self.turns,
-                self.metrics,
-                self.config,
-                barge_in=barge_in,
-            )
-        return StepRunner(backend, self, self.turns, self.metrics, self.config)  # type: ignore[arg-type]
+        rt = self.runtime
+        barge_in = rt.interrupt_on_speech and self.config.turn_detection.interrupt_response
+        return make_runner(backend, self, self.turns, self.metrics, self.config, barge_in=barge_in)
 
     async def _start_first(self) -> None:
         runner = self._chain.first()

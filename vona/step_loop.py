@@ -9,6 +9,10 @@ path runs in one C call per chunk. See ``StepLoop``'s docstring for the full API
 
 from __future__ import annotations
 
-from vona._native._step_loop import Interruption, StepLoop
+from vona._native._step_loop import PlayoutCut, StepLoop
 
-__all__ = ["Interruption", "StepLoop"]
+# The former name of ``PlayoutCut``, kept for existing imports; ``vona.events.Interruption``
+# is the control event a backend receives, a different thing.
+Interruption = PlayoutCut
+
+__all__ = ["Interruption", "PlayoutCut", "StepLoop"]

@@ -33,7 +33,8 @@ struct vona_step_loop {
     int virtual_clock;
     int64_t virtual_ns;
 
-    int turn_open, producing;
+    int turn_open;            /* begin_turn .. end_turn / interrupt */
+    int first_audio_pending;  /* begin_turn .. first sound pulled / interrupt */
     int64_t turn_start_ns, first_audio_ns, speech_end_ns, latency_ns;
     uint64_t played_in_turn;
 
@@ -297,7 +298,7 @@ vona_status vona_step_loop_pull(vona_step_loop *l, int16_t *dst, size_t dst_cap,
     size_t k = *got;
     l->samples_played += k;
     l->played_in_turn += k;
-    if (l->turn_open && l->first_audio_ns < 0 && k > 0) {
+    if (l->first_audio_pending && k > 0) {
         const size_t values = k * l->ch;
         size_t i = 0;
         while (i < values && dst[i] == 0) i++;
@@ -305,13 +306,14 @@ vona_status vona_step_loop_pull(vona_step_loop *l, int16_t *dst, size_t dst_cap,
             /* The chunk starts playing now; its first sound is i / ch samples in. */
             int64_t offset = (int64_t)((uint64_t)(i / l->ch) * 1000000000u / l->t_rate);
             l->first_audio_ns = vona_step_loop_now(l) + offset;
+            l->first_audio_pending = 0;
             if (l->speech_end_ns >= 0) {
                 l->latency_ns = l->first_audio_ns - l->speech_end_ns;
                 l->speech_end_ns = -1; /* used: the next turn needs a fresh mark */
             }
         }
     }
-    if (buffered < want && l->turn_open && l->producing && l->played_in_turn > 0) {
+    if (buffered < want && l->turn_open && l->played_in_turn > 0) {
         l->underruns++;
         l->underrun_samples += want - buffered;
     }
@@ -327,18 +329,20 @@ vona_status vona_step_loop_interrupt(vona_step_loop *l, vona_step_loop_interrupt
     vona_status st = l->rs_out ? vona_resampler_reset(l->rs_out) : VONA_OK;
     l->dropped += dropped;
     l->interrupts++;
-    l->producing = 0;
     out->dropped_samples = dropped;
     out->played_samples = l->played_in_turn;
     out->played_ms = (double)l->played_in_turn * 1000.0 / (double)l->t_rate;
+    /* The turn is over: a later interrupt before the next begin_turn reports nothing
+     * played rather than this turn again. */
+    l->turn_open = l->first_audio_pending = 0;
+    l->played_in_turn = 0;
     return st;
 }
 
 void vona_step_loop_begin_turn(vona_step_loop *l, int64_t now_ns)
 {
     l->turn_start_ns = now_ns >= 0 ? now_ns : vona_step_loop_now(l);
-    l->turn_open = 1;
-    l->producing = 1;
+    l->turn_open = l->first_audio_pending = 1;
     l->played_in_turn = 0;
     l->first_audio_ns = -1;
     l->latency_ns = -1;
@@ -347,7 +351,9 @@ void vona_step_loop_begin_turn(vona_step_loop *l, int64_t now_ns)
 vona_status vona_step_loop_end_turn(vona_step_loop *l, size_t *queued)
 {
     if (queued != NULL) *queued = 0;
-    l->producing = 0;
+    /* The turn's audio is complete. Its first sound may still be waiting in the ring:
+     * first_audio_pending stays, so that sound is stamped when it is pulled. */
+    l->turn_open = 0;
     if (l->rs_out == NULL) return VONA_OK;
     /* The output resampler still holds the end of this turn: play it now rather than
      * in front of the next turn, and start the next turn from a fresh stream. */

@@ -188,6 +188,10 @@ static void test_interrupt_and_turns(void)
     vona_step_loop_stats_get(l, &st);
     CHECK(st.overflows == 2000 && st.dropped_samples == 3600 && st.interrupts == 1);
     CHECK(st.underruns == 0); /* interrupt ended production: a short pull is no underrun */
+    /* interrupt closed the turn: a second one reports nothing played */
+    CHECK(vona_step_loop_interrupt(l, &it) == VONA_OK);
+    CHECK(it.dropped_samples == 0 && it.played_samples == 0 && it.played_ms == 0.0);
+    CHECK(vona_step_loop_played_samples(l) == 0);
 
     /* Next turn: underruns count once playback started, until end_turn. */
     vona_step_loop_begin_turn(l, -1);
@@ -203,6 +207,17 @@ static void test_interrupt_and_turns(void)
     CHECK(vona_step_loop_pull(l, buf, 320, 320, &got) == VONA_OK && got == 0);
     vona_step_loop_stats_get(l, &st);
     CHECK(st.underruns == 1 && st.underrun_samples == 140);
+
+    /* A turn that ends before its first sound is pulled still stamps it, and what it
+     * played counts until the next interrupt. */
+    vona_step_loop_begin_turn(l, -1);
+    CHECK(vona_step_loop_push_output(l, out + 100, 320, &queued) == VONA_OK && queued == 320);
+    CHECK(vona_step_loop_end_turn(l, NULL) == VONA_OK);
+    CHECK(vona_step_loop_pull(l, buf, 320, 320, &got) == VONA_OK && got == 320);
+    CHECK(vona_step_loop_first_audio_ns(l) == vona_step_loop_now(l));
+    CHECK(vona_step_loop_interrupt(l, &it) == VONA_OK && it.played_samples == 320);
+    vona_step_loop_stats_get(l, &st);
+    CHECK(st.underruns == 1);
     CHECK(vona_step_loop_advance_clock(l, -1) == VONA_E_INVALID_ARG);
     vona_step_loop_set_virtual_clock(l, 0);
     CHECK(vona_step_loop_advance_clock(l, 1) == VONA_E_STATE);

@@ -1,4 +1,17 @@
-"""The session loop: ``run_session`` and the ``SessionDriver`` underneath it."""
+"""The session loop: ``run_session`` and the ``SessionDriver`` underneath it.
+
+Who owns what (imports go down this list, never up):
+
+- ``session``: ``SessionDriver``, the session's lifetime, its tasks, the current
+  runner and the switch to a fallback, interruptions, tool calls.
+- ``fallback``: ``BackendChain``, the backends in order and the next runner to try.
+- ``runners``: ``BackendRunner`` (``StepRunner``, ``RealtimeRunner``), one backend
+  session each, reporting to a ``RunnerSink``.
+- ``playout``: ``Playout``, assistant audio from the native ring to the transport.
+- ``turn``: ``TurnState``, generations, open turns and the turn metrics.
+- ``input``: ``InputReader``, the transport's input with read-ahead during slow steps.
+- ``audio_loop``: the native loop(s) the driver uses.
+"""
 
 from __future__ import annotations
 

@@ -15,69 +15,126 @@ Two pacing modes (``VonaRuntime.pacing``):
   frame when the transport would otherwise run dry, plays filler and watches for slow
   steps.
 
-``Playout`` also owns what the driver knows about output on the transport side: frame
-sequence numbers, filler audio while a tool runs, the first-audio and turn-latency
-stamps, and which recently sent samples were filler (so an interruption can tell how
-much real assistant audio the transport dropped).
+``Playout`` owns the transport side of output: the timer, frame sequence numbers, the
+output counters of ``SessionMetrics``, filler audio while a tool runs, where the
+transport's queue ends, and which recently sent samples were filler (so an
+interruption can tell how much real assistant audio the transport dropped). It is
+handed its collaborators: the transport, the clock, the native loop it pulls from
+(``use_loop``), the ``TurnState`` it reports first audio and speech end to, and a
+``PlayoutHost`` (the session) for errors, task tracking and the per-period hook.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
 from vona._eager import start_eagerly
+from vona.clock import Clock
 from vona.driver.audio_loop import AudioLoop
+from vona.driver.turn import TurnState
 from vona.frames import AudioOutputFrame, Int16Array
+from vona.metrics import SessionMetrics
+from vona.transports.base import AudioTransport
 
-if TYPE_CHECKING:
-    from vona.driver.session import SessionDriver
+__all__ = ["Filler", "Playout", "PlayoutHost"]
 
-__all__ = ["Playout"]
+
+class PlayoutHost(Protocol):
+    """The session around a ``Playout``."""
+
+    @property
+    def done(self) -> bool:
+        """True once the session is ending: stop sending."""
+        ...
+
+    def fail(self, exc: BaseException) -> None:
+        """A send or a tick failed: end the session with ``exc``."""
+        ...
+
+    def track(self, task: asyncio.Task[None]) -> None:
+        """Cancel ``task`` (a send that suspended) when the session ends."""
+        ...
+
+    def tick(self) -> None:
+        """Called once per playout period, before the frame goes out."""
+        ...
+
+
+class Filler:
+    """Audio played while a tool call has run for ``after_ns`` (looped from ``audio``);
+    ``running_since`` gives when the oldest running call started (None: none runs)."""
+
+    __slots__ = ("after_ns", "audio", "running_since")
+
+    def __init__(
+        self, audio: Int16Array, after_ns: int, running_since: Callable[[], int | None]
+    ) -> None:
+        self.audio = audio
+        self.after_ns = after_ns
+        self.running_since = running_since
 
 
 class Playout:
-    """The playout side of one session (driven by ``SessionDriver``)."""
+    """The playout side of one session (see the module docstring)."""
 
     __slots__ = (
         "_deadline_ns",
+        "_filler",
         "_filler_pos",
+        "_host",
         "_loop",
         "_loop_offset_s",
+        "_metrics",
         "_now_ns",
+        "_out",
         "_owed",
         "_queue_end_ns",
         "_recent",
         "_sending",
         "_seq",
-        "_speech_end_ns",
         "_timer",
+        "_transport",
+        "_turns",
         "_virtual",
         "channels",
-        "driver",
         "frame_samples",
         "period_ns",
         "rate",
         "transport_paced",
-        "turn_recorded",
     )
 
     def __init__(
-        self, driver: SessionDriver, rate: int, channels: int, *, transport_paced: bool = False
+        self,
+        host: PlayoutHost,
+        transport: AudioTransport,
+        clock: Clock,
+        turns: TurnState,
+        metrics: SessionMetrics,
+        rate: int,
+        channels: int,
+        *,
+        frame_ms: int,
+        filler: Filler | None = None,
+        transport_paced: bool = False,
     ) -> None:
-        self.driver = driver
+        self._host = host
+        self._transport = transport
+        self._turns = turns
+        self._metrics = metrics
+        self._filler = filler
+        self._out: AudioLoop | None = None  # the loop whose playout ring this pulls from
         self.rate = rate
         self.channels = channels
         self.transport_paced = transport_paced
-        self.period_ns = driver.runtime.playout_frame_ms * 1_000_000
-        clock = driver.clock
+        self.period_ns = frame_ms * 1_000_000
         self._now_ns = clock.now_ns
         self._virtual = clock.virtual
-        self.frame_samples = rate * driver.runtime.playout_frame_ms // 1000
-        self.turn_recorded = True
+        self.frame_samples = rate * frame_ms // 1000
         self._seq = 0
         # Transport-paced playout may have a whole answer queued in the transport.
         self._recent: deque[tuple[int, bool]] = deque(maxlen=64 if not transport_paced else 4096)
@@ -89,18 +146,17 @@ class Playout:
         self._owed = 0
         self._sending: asyncio.Task[None] | None = None
         self._queue_end_ns = 0
-        self._speech_end_ns = 0
 
-    def new_turn(self) -> None:
-        """An assistant turn began: its first audio and latency are still to be stamped."""
-        self.turn_recorded = False
+    def use_loop(self, loop: AudioLoop | None) -> None:
+        """Pull from ``loop``'s playout ring from now on (set when the backend changes)."""
+        self._out = loop
 
     # -- the timer -------------------------------------------------------------------
 
     def start(self) -> None:
         """Start ticking every ``playout_frame_ms`` (call from the running loop)."""
         loop = self._loop = asyncio.get_running_loop()
-        self._deadline_ns = self.driver.clock.now_ns()
+        self._deadline_ns = self._now_ns()
         # The session clock and the loop's time() agree up to a constant (see
         # vona.clock); deadlines stay integer ns on the session clock, so they never drift.
         self._loop_offset_s = loop.time() - self._deadline_ns / 1e9
@@ -133,40 +189,39 @@ class Playout:
         self._timer = loop.call_at(self._deadline_ns / 1e9 + self._loop_offset_s, self._on_tick)
 
     def _on_tick(self) -> None:
-        d = self.driver
-        if d.done:
+        host = self._host
+        if host.done:
             return
         try:
             self._schedule()
-            d.tick()
+            host.tick()
             if self.transport_paced:
                 self._transport_paced_tick()
             else:
                 self._owed += 1
                 self._pay_owed()
         except Exception as exc:  # a timer callback has no task to carry the error
-            d.fail(exc)
+            host.fail(exc)
 
     def _pay_owed(self) -> None:
         """Send one frame per owed tick, in order, until a send suspends."""
-        d = self.driver
+        host = self._host
         n = self.frame_samples
-        while self._owed > 0 and self._sending is None and not d.done:
+        while self._owed > 0 and self._sending is None and not host.done:
             self._owed -= 1
-            out = d.out_loop
+            out = self._out
             sent = out is not None and self._pull_and_send(out, n) > 0
-            if not sent and d.runtime.filler_audio is not None:
+            if not sent and self._filler is not None:
                 self._maybe_filler()
 
     def _transport_paced_tick(self) -> None:
-        d = self.driver
-        out = d.out_loop
+        out = self._out
         if out is None:
             return
         self.flush()  # whole frames are normally gone already, right after their step
         buffered = out.playout_buffered
         if buffered == 0:
-            if d.runtime.filler_audio is not None and self._sending is None:
+            if self._filler is not None and self._sending is None:
                 self._maybe_filler()
             return
         # Less than a frame: hold it for the rest of its frame unless the transport would
@@ -185,18 +240,18 @@ class Playout:
         pacing). A send that suspends (the transport pushes back) finishes in a task and
         the rest follows when it completes, so the caller, usually the task reading the
         user's audio, never blocks on output and a barge-in is still heard."""
-        d = self.driver
-        out = d.out_loop
+        out = self._out
         if out is None:
             return
+        host = self._host
         n = self.frame_samples
-        while self._sending is None and out.playout_buffered >= n and not d.done:
+        while self._sending is None and out.playout_buffered >= n and not host.done:
             self._pull_and_send(out, n)
 
     # -- sending -----------------------------------------------------------------------
 
     def _pull(self, out: AudioLoop, n: int) -> Int16Array:
-        if not self.turn_recorded and self._virtual:  # time matters only for first audio
+        if self._virtual and self._turns.awaiting_first_audio:  # time matters for first audio
             out.set_time(self._now_ns())
         return out.pull_playout(n)
 
@@ -206,8 +261,9 @@ class Playout:
         got = int(samples.shape[0]) // self.channels
         if got:
             self._send_now(samples, got, False)
-            if not self.turn_recorded:
-                self._record_first_audio(out)
+            turns = self._turns
+            if turns.awaiting_first_audio:
+                turns.record_first_audio(out)
         return got
 
     def _count(self, got: int, filler: bool) -> None:
@@ -219,10 +275,10 @@ class Playout:
         end = (end if end > now else now) + got * 1_000_000_000 // self.rate
         self._queue_end_ns = end
         if not filler:
-            self._speech_end_ns = end
+            self._turns.speech_end_ns = end
         self._seq += 1
         self._recent.append((got, filler))
-        m = self.driver.metrics
+        m = self._metrics
         m.frames_out += 1
         m.samples_out += got
         if filler:
@@ -234,10 +290,10 @@ class Playout:
         frame = AudioOutputFrame(self._seq, self.rate, self.channels, samples, filler)
         loop = self._loop
         assert loop is not None
-        task = start_eagerly(self.driver.transport.send(frame), loop)
+        task = start_eagerly(self._transport.send(frame), loop)
         if task is not None:
             self._sending = task
-            self.driver.track(task)
+            self._host.track(task)
             task.add_done_callback(self._sent)
 
     def _sent(self, task: asyncio.Task[None]) -> None:
@@ -246,7 +302,7 @@ class Playout:
             return
         exc = task.exception()
         if exc is not None:
-            self.driver.fail(exc)
+            self._host.fail(exc)
             return
         try:
             if self.transport_paced:
@@ -254,7 +310,7 @@ class Playout:
             else:
                 self._pay_owed()
         except Exception as err:
-            self.driver.fail(err)
+            self._host.fail(err)
 
     def cancel_send(self) -> tuple[int, int]:
         """Cancel a send still in flight (on interruption) and the ticks owed behind it.
@@ -267,16 +323,12 @@ class Playout:
         task.remove_done_callback(self._sent)
         task.cancel()
         got, filler = self._recent.pop() if self._recent else (0, False)
-        m = self.driver.metrics
+        m = self._metrics
         m.frames_out -= 1
         m.samples_out -= got
         if filler:
             m.filler_frames_out -= 1
         return (0 if filler else got), got
-
-    def speech_playing(self) -> bool:
-        """True while assistant audio (not filler) already sent is still playing."""
-        return self._now_ns() < self._speech_end_ns
 
     def busy(self) -> bool:
         """True while a frame is on its way to the transport (a send in flight or owed)."""
@@ -284,7 +336,8 @@ class Playout:
 
     def transport_cleared(self) -> None:
         """The transport dropped what it had queued: nothing of ours plays any more."""
-        self._queue_end_ns = self._speech_end_ns = 0
+        self._queue_end_ns = 0
+        self._turns.transport_cleared()
 
     def split_transport_drop(self, dropped: int) -> int:
         """How many of the samples the transport dropped were assistant audio, not filler
@@ -300,31 +353,16 @@ class Playout:
         self._recent.clear()
         return real + max(remaining, 0)
 
-    def _record_first_audio(self, out: AudioLoop) -> None:
-        first = out.first_audio_ns
-        if first is None:
-            return
-        d = self.driver
-        m = d.metrics
-        if m.first_audio_latency_ns is None:
-            m.first_audio_latency_ns = first - m.started_ns
-            d.log("first_audio", latency_ns=m.first_audio_latency_ns)
-        latency = out.turn_latency_ns
-        if latency is not None:
-            m.turn_latencies_ns.append(latency)
-            d.log("turn_latency", generation_id=d.generation_id, latency_ns=latency)
-        self.turn_recorded = True
-
     def _maybe_filler(self) -> None:
-        d = self.driver
-        since = d.executor.oldest_running_ns()
+        source = self._filler
+        assert source is not None
+        since = source.running_since()
         if since is None:
             self._filler_pos = 0
             return
-        if d.clock.now_ns() - since < d.runtime.filler_after_ms * 1_000_000:
+        if self._now_ns() - since < source.after_ns:
             return
-        filler = d.runtime.filler_audio
-        assert filler is not None
+        filler = source.audio
         n = self.frame_samples
         idx = (self._filler_pos + np.arange(n * self.channels)) % filler.shape[0]
         self._filler_pos = int(idx[-1] + 1) % filler.shape[0]

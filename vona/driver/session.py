@@ -8,6 +8,12 @@ pump, tool calls, and the optional duration limit. Playout is a loop timer, not 
 period, or, with a transport that paces itself, whole frames sent straight after the
 step that made them. Tools, playout and realtime events run
 concurrently with input, so a user can barge in while a tool runs.
+
+The driver owns the session's lifetime (tasks, end reason, error), the native loops,
+the current runner and the switch to a fallback, interruptions and tool calls. It
+hands out the rest: turn state to ``TurnState`` (``vona.driver.turn``), output to
+``Playout``, reading input to ``InputReader``, the fallback order to ``BackendChain``;
+runners (``vona.driver.runners``) report to it through the ``RunnerSink`` protocol.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from typing import Any
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
 from vona.driver.audio_loop import AudioLoop, LoopFactory, LoopPair, make_loop
-from vona.driver.engines import Engine
 from vona.driver.fallback import BackendChain, error_dict
 from vona.driver.input import InputReader
-from vona.driver.playout import Playout
+from vona.driver.playout import Filler, Playout
+from vona.driver.runners import BackendRunner, make_runner
+from vona.driver.turn import TurnState
 from vona.errors import AudioFormatError, BackendError, ConfigError, ProtocolError
 from vona.events import ExternalContextEvent, Interruption, ToolCallRequested
 from vona.frames import AudioInputFrame, Int16Array
@@ -62,19 +69,17 @@ class SessionDriver:
         "_playout",
         "_rate",
         "_reader",
+        "_switching",
         "_tasks",
-        "_turn_begun",
-        "_turn_open",
         "config",
-        "engine",
         "executor",
-        "generation_id",
-        "generation_open",
         "metrics",
         "raise_errors",
+        "runner",
         "runtime",
         "transport",
         "transport_paced",
+        "turns",
     )
 
     def __init__(
@@ -109,7 +114,6 @@ class SessionDriver:
         self.config = config
         self.executor.on_result = self._on_tool_result
         self.executor.on_audit = self._on_audit
-        self._chain = BackendChain(self, [backend, *self.runtime.backend_chain])
         self._clock = clock
         rate = transport_sample_rate_hz or getattr(transport, "sample_rate_hz", None)
         self._rate: int | None = int(rate) if rate else None
@@ -123,14 +127,19 @@ class SessionDriver:
         )
         self.raise_errors = raise_errors
         self.metrics = SessionMetrics(session_id=session_id or uuid.uuid4().hex[:12])
-        self.engine: Engine | None = None
-        self._native = False  # the engine's per-frame work runs in the native loop
+        self.turns = TurnState(self.metrics, self._now_ns, self.log)
+        self._chain = BackendChain(
+            [backend, *self.runtime.backend_chain],
+            self._make_runner,
+            self.metrics,
+            self._now_ns,
+            self.log,
+        )
+        self._switching: asyncio.Lock | None = None
+        self.runner: BackendRunner | None = None
+        self._native = False  # the runner's per-frame work runs in the native loop
         self._native_base = 0
         self._loops: LoopPair | None = None
-        self.generation_id = 0
-        self.generation_open = False
-        self._turn_open = False
-        self._turn_begun = False
         self._reader = InputReader(transport)
         self._playout: Playout | None = None
         self._done: asyncio.Event | None = None
@@ -146,9 +155,17 @@ class SessionDriver:
             self._clock = default_clock()
         return self._clock
 
+    def _now_ns(self) -> int:
+        return self.clock.now_ns()
+
     @property
     def done(self) -> bool:
         return self._end_reason is not None
+
+    @property
+    def generation_id(self) -> int:
+        """The current generation (see ``TurnState``)."""
+        return self.turns.generation_id
 
     async def run(self) -> SessionMetrics:
         """Run the session to its end; never raises for session errors unless
@@ -180,14 +197,14 @@ class SessionDriver:
     async def inject(self, event: ExternalContextEvent) -> None:
         """Send application context (transcript override, precomputed reply...) to the
         current backend."""
-        engine = self.engine
-        if engine is None:
+        runner = self.runner
+        if runner is None:
             raise ConfigError("the session has no backend yet; call inject() while it runs")
         self.log("context_injected", context_kind=event.kind)
         try:
-            await engine.inject(event)
+            await runner.inject(event)
         except BackendError as exc:
-            await self.backend_failed(engine, exc)
+            await self.backend_failed(runner, exc)
 
     async def interrupt(
         self, reason: str = "app", generation_id: int | None = None, *, notify: bool = True
@@ -195,12 +212,11 @@ class SessionDriver:
         """Stop the assistant: clear the playout ring and the transport, cancel the
         generation's tool calls and (``notify``) tell the backend what the user heard."""
         now = self.clock.now_ns()
-        gen = self.generation_id if generation_id is None else generation_id
+        turns = self.turns
+        gen = turns.generation_id if generation_id is None else generation_id
         out = self.out_loop
+        # The loop closes its turn here: a second interruption reports nothing played.
         dropped_ring, played, _ = out.interrupt() if out is not None else (0, 0, 0.0)
-        if not self._turn_begun:
-            played = 0  # the loop still reports the turn an earlier interruption ended
-        self._turn_begun = False
         playout = self._playout
         # A frame still on its way (the transport pushed back) must not arrive after the
         # clear: cancel it; it was pulled, so it counts as dropped, not played.
@@ -238,11 +254,10 @@ class SessionDriver:
             dropped_samples=record.dropped_samples,
             cancelled_calls=record.cancelled_calls,
         )
-        self._turn_open = False
-        self.generation_open = False
-        engine = self.engine
-        if notify and engine is not None:
-            out_rate = engine.caps.output_sample_rate_hz
+        turns.close()
+        runner = self.runner
+        if notify and runner is not None:
+            out_rate = runner.caps.output_sample_rate_hz
             event = Interruption(
                 reason=reason,
                 generation_id=gen,
@@ -251,14 +266,14 @@ class SessionDriver:
                 dropped_samples=record.dropped_samples * out_rate // rate,
             )
             try:
-                await engine.notify_interrupt(event)
+                await runner.notify_interrupt(event)
             except BackendError as exc:
-                await self.backend_failed(engine, exc)
+                await self.backend_failed(runner, exc)
         return record
 
-    # -- hooks for the engines -------------------------------------------------------
+    # -- the RunnerSink and PlayoutHost sides ------------------------------------------
 
-    def log(self, kind: str, **data: Any) -> None:
+    def log(self, kind: str, /, **data: Any) -> None:
         self.metrics.log(self.clock.now_ns(), kind, **data)
 
     def end(self, reason: str, error: dict[str, Any] | None = None) -> None:
@@ -276,91 +291,108 @@ class SessionDriver:
         """End the session because of ``exc``."""
         if self._end_reason is None:
             self._exc = exc
-            name = self.engine.name if self.engine is not None else None
+            name = self.runner.name if self.runner is not None else None
             self.end("error", error_dict(exc, name))
 
-    def note_generation(self, generation_id: int) -> None:
-        if generation_id > self.generation_id:
-            self.generation_id = generation_id
-
-    def open_generation(self) -> int:
-        self.generation_id += 1
-        self.generation_open = True
-        return self.generation_id
+    def is_current(self, runner: BackendRunner) -> bool:
+        return runner is self.runner
 
     def assistant_active(self) -> bool:
-        out = self.out_loop
-        playout = self._playout
-        return (
-            self._turn_open
-            or self.generation_open
-            or (out is not None and out.playout_buffered > 0)
-            or (playout is not None and playout.speech_playing())
-        )
+        return self.turns.active(self.out_loop)
 
     def on_backend_audio(self, samples: Int16Array, rate: int, channels: int) -> None:
-        engine = self.engine
+        runner = self.runner
         loops = self._loops
         out = loops.out_loop if loops is not None else None
-        if engine is None or out is None:
+        if runner is None or out is None:
             return
-        if rate != engine.caps.output_sample_rate_hz or channels != self._channels:
+        if rate != runner.caps.output_sample_rate_hz or channels != self._channels:
             raise ProtocolError(
-                f"backend {engine.name} sent audio at {rate} Hz x{channels}, but declared "
-                f"{engine.caps.output_sample_rate_hz} Hz x{self._channels}"
+                f"backend {runner.name} sent audio at {rate} Hz x{channels}, but declared "
+                f"{runner.caps.output_sample_rate_hz} Hz x{self._channels}"
             )
         if samples.shape[0] == 0:
             return
-        if not self._turn_open:
-            self._assistant_audio_starts(out)
+        turns = self.turns
+        if not turns.open:
+            turns.begin(out)
         out.push_output(samples)
         playout = self._playout
         if playout is not None and not self.transport_paced:
             playout.audio_queued()
 
-    def _assistant_audio_starts(self, out: AudioLoop) -> None:
-        m = self.metrics
-        now = self.clock.now_ns()
-        if m.time_to_first_byte_ns is None:
-            m.time_to_first_byte_ns = now - m.started_ns
-        out.begin_turn(now)
-        self._turn_open = True
-        self._turn_begun = True
-        if self._playout is not None:
-            self._playout.new_turn()
-        self.generation_open = True
-        self.log("assistant_audio_start", generation_id=self.generation_id)
-
     async def on_tool_call(self, request: ToolCallRequested) -> None:
         await self.executor.submit(request)
 
     def on_user_speech_end(self) -> None:
-        now = self.clock.now_ns()
-        out = self.out_loop
-        if out is not None:
-            out.mark_user_speech_end(now)
-        self.log("user_speech_end")
+        self.turns.user_speech_end(self.out_loop)
 
     def on_assistant_done(self) -> None:
-        out = self.out_loop
-        if self._turn_open and out is not None:
-            out.end_turn()
-        self._turn_open = False
-        self.generation_open = False
-        self.log("assistant_done", generation_id=self.generation_id)
+        self.turns.assistant_done(self.out_loop)
 
-    async def backend_failed(self, engine: Engine, exc: BackendError) -> None:
-        """A backend failed: switch to the next fallback if the error is retryable and one
-        is left, else end the session with the error (see ``BackendChain``)."""
-        await self._chain.failed(engine, exc)
+    # -- runners and fallbacks ---------------------------------------------------------
 
-    def configure_audio(self, engine: Engine) -> None:
-        """Fit the native loops to ``engine``'s rates and frame size, and put its per-frame
+    def _make_runner(self, backend: AnyBackend) -> BackendRunner:
+        rt = self.runtime
+        barge_in = rt.interrupt_on_speech and self.config.turn_detection.interrupt_response
+        return make_runner(backend, self, self.turns, self.metrics, self.config, barge_in=barge_in)
+
+    async def _start_first(self) -> None:
+        runner = self._chain.first()
+        try:
+            await self._start(runner)
+        except BackendError as exc:
+            await self.backend_failed(runner, exc)
+
+    async def _start(self, runner: BackendRunner) -> None:
+        self.runner = runner
+        self.metrics.backend = runner.name
+        self._configure_audio(runner)
+        await runner.start()
+        self.log("backend_started", backend=runner.name, realtime=runner.realtime)
+
+    async def backend_failed(self, runner: BackendRunner, exc: BackendError) -> None:
+        """A backend failed: switch to the runner ``BackendChain`` names next (the error
+        is retryable and a fallback is left), else end the session with the error."""
+        if self._switching is None:
+            self._switching = asyncio.Lock()
+        async with self._switching:
+            if runner is not self.runner or self.done:
+                return  # a stale runner, or the session is already ending
+            self._log_error(runner, exc)
+            while (new := self._chain.next_runner(runner, exc)) is not None:
+                await self._retire(runner)
+                try:
+                    await self._start(new)
+                    return
+                except BackendError as again:
+                    exc, runner = again, new
+                    self._log_error(new, again)
+            self.fail(exc)
+
+    def _log_error(self, runner: BackendRunner, exc: BackendError) -> None:
+        self.log("backend_error", backend=runner.name, message=str(exc), retryable=exc.retryable)
+
+    async def _retire(self, runner: BackendRunner) -> None:
+        """Stop a failed runner: clear its audio, cancel its tool calls, close it."""
+        if self.assistant_active():
+            await self.interrupt("backend_switch", notify=False)
+        self.executor.cancel_all("backend switched")
+        try:
+            await runner.close()
+        except Exception as exc:
+            self.log("backend_close_error", backend=runner.name, message=str(exc))
+        self.turns.close()
+
+    def _configure_audio(self, runner: BackendRunner) -> None:
+        """Fit the native loops to ``runner``'s rates and frame size, and put its per-frame
         work into the native backend slot when it offers one."""
         loops = self._loops
         assert loops is not None
-        loops.configure(engine.caps)
-        offered = engine.native
+        loops.configure(runner.caps)
+        if self._playout is not None:
+            self._playout.use_loop(loops.out_loop)
+        offered = runner.native
         slot = offered if self.runtime.native_backends else None
         kind, gain = (slot.kind, slot.gain_db) if slot is not None else (None, 0.0)
         self._native = loops.use_native(kind, gain)
@@ -368,11 +400,7 @@ class SessionDriver:
             assert loops.in_loop is not None
             self._native_base = self.metrics.backend_frames - loops.in_loop.frames_in
         if offered is not None:
-            self.log("native_backend", backend=engine.name, used=self._native, slot=offered.kind)
-
-    def reset_generation_state(self) -> None:
-        self._turn_open = False
-        self.generation_open = False
+            self.log("native_backend", backend=runner.name, used=self._native, slot=offered.kind)
 
     @property
     def out_loop(self) -> AudioLoop | None:
@@ -424,15 +452,27 @@ class SessionDriver:
             rt.resample_quality,
             self.clock.now_ns if self.clock.virtual else None,
         )
-        await self._chain.start_first()
+        filler = None
+        if rt.filler_audio is not None:
+            after_ns = rt.filler_after_ms * 1_000_000
+            filler = Filler(rt.filler_audio, after_ns, self.executor.oldest_running_ns)
+        playout = self._playout = Playout(
+            self,
+            self.transport,
+            self.clock,
+            self.turns,
+            self.metrics,
+            self._rate,
+            self._channels,
+            frame_ms=rt.playout_frame_ms,
+            filler=filler,
+            transport_paced=self.transport_paced,
+        )
+        await self._start_first()
         if self.done:
             return
         loop = asyncio.get_running_loop()
-        assert self._rate is not None
-        self._playout = Playout(
-            self, self._rate, self._channels, transport_paced=self.transport_paced
-        )
-        self._playout.start()
+        playout.start()
         self.track(loop.create_task(self._guard(self._input(first)), name="vona-input"))
         if self.runtime.max_session_s is not None:
             self.track(loop.create_task(self._limit(), name="vona-limit"))
@@ -477,7 +517,7 @@ class SessionDriver:
             m.frames_in += 1
             m.samples_in += chunk.shape[0] // channels
             in_loop = loops.in_loop
-            feeding = self.engine
+            feeding = self.runner
             assert in_loop is not None
             frames: Sequence[Int16Array] = ()
             if self._native:
@@ -487,10 +527,10 @@ class SessionDriver:
                 if feeding is not None:
                     backend_rate = feeding.caps.input_sample_rate_hz
             for samples in frames:
-                engine = self.engine
-                if engine is None or self._end_reason is not None:
+                runner = self.runner
+                if runner is None or self._end_reason is not None:
                     return
-                if engine is not feeding:
+                if runner is not feeding:
                     break  # a fallback switched backends: these frames are at the old rate
                 m.backend_frames += 1
                 bf = AudioInputFrame(
@@ -498,9 +538,9 @@ class SessionDriver:
                 )
                 reader.step_since_ns = now_ns()
                 try:
-                    await engine.feed(bf)
+                    await runner.feed(bf)
                 except BackendError as exc:
-                    await self.backend_failed(engine, exc)
+                    await self.backend_failed(runner, exc)
                 finally:
                     reader.step_since_ns = None
                 if paced_out is not None:
@@ -520,8 +560,9 @@ class SessionDriver:
     def _step_native(self, loop: AudioLoop, chunk: Int16Array, paced_out: Playout | None) -> None:
         """The backend's per-frame work runs inside the loop: one C call per chunk."""
         if loop.process(chunk):
-            if not self._turn_open:
-                self._assistant_audio_starts(loop)
+            turns = self.turns
+            if not turns.open:
+                turns.begin(loop)
             if paced_out is None and self._playout is not None:
                 self._playout.audio_queued()
         self.metrics.backend_frames = self._native_base + loop.frames_in
@@ -533,13 +574,11 @@ class SessionDriver:
         period = self.runtime.playout_frame_ms * 1_000_000
         deadline = clock.now_ns() + int(self.runtime.drain_timeout_s * 1e9)
         while not self.done and clock.now_ns() < deadline:
-            engine = self.engine
+            runner = self.runner
             out = self.out_loop
-            busy = (engine is not None and engine.busy()) or self.executor.active > 0
-            if not busy and self._turn_open and out is not None:
-                # Nothing more is coming: the resampler's tail of the last audio plays too.
-                self._turn_open = False
-                out.end_turn()
+            busy = (runner is not None and runner.busy()) or self.executor.active > 0
+            if not busy:
+                self.turns.audio_complete(out)
             playout = self._playout
             if (
                 not busy
@@ -551,13 +590,13 @@ class SessionDriver:
 
     async def _on_tool_result(self, event: ExternalContextEvent) -> None:
         self.log("tool_result", call_id=event.call_id, ok=event.payload.get("ok"))
-        engine = self.engine
-        if engine is None or self.done:
+        runner = self.runner
+        if runner is None or self.done:
             return
         try:
-            await engine.inject(event)
+            await runner.inject(event)
         except BackendError as exc:
-            await self.backend_failed(engine, exc)
+            await self.backend_failed(runner, exc)
 
     def _on_audit(self, event: SkillAuditEvent) -> None:
         self.log(
@@ -580,12 +619,12 @@ class SessionDriver:
             await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
         await self.executor.aclose()
-        engine = self.engine
-        if engine is not None:
+        runner = self.runner
+        if runner is not None:
             try:
-                await engine.close()
+                await runner.close()
             except Exception as exc:
-                self.log("backend_close_error", backend=engine.name, message=str(exc))
+                self.log("backend_close_error", backend=runner.name, message=str(exc))
         if self._loops is not None and not self.transport_paced:
             # A transport that paces itself owns its underruns; the ring never runs dry.
             with contextlib.suppress(Exception):

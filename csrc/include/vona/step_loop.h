@@ -16,9 +16,10 @@
  * samples pulled ("played"), stamps the time of the first non-silent sample pulled
  * (first audio) and, when the user's end of speech was marked, the turn latency
  * (first audio - speech end). A pull that comes back short after playback of the turn
- * started, and before end_turn or interrupt, counts as an underrun. interrupt clears
- * the unplayed output in O(1) and reports how much of the turn was played, so a
- * backend can truncate its history to what the user heard.
+ * started, and before end_turn or interrupt, counts as an underrun. end_turn and
+ * interrupt close the turn. interrupt clears the unplayed output in O(1) and reports
+ * how much of the turn was played, so a backend can truncate its history to what the
+ * user heard; a turn's played count is reported once.
  *
  * Units: samples are per channel (sample frames) unless a name says "values"; times
  * are int64 nanoseconds on CLOCK_MONOTONIC, or on the loop's own virtual clock when
@@ -115,16 +116,18 @@ vona_status vona_step_loop_pull(vona_step_loop *loop, int16_t *dst, size_t dst_c
 /* Samples waiting in the playout ring. */
 size_t vona_step_loop_playout_buffered(const vona_step_loop *loop);
 
-/* Clear unplayed output in O(1), reset the output resampler, stop counting underruns
- * for this turn, and report what was dropped and played. No per-sample work; the
- * resampler reset re-initialises libsoxr (tens to hundreds of microseconds, see
+/* Report what was dropped and played, clear unplayed output in O(1), reset the output
+ * resampler and close the turn: no more underruns or first-audio stamp, and played
+ * restarts at 0 (a second interrupt before the next begin_turn reports nothing
+ * played). No per-sample work; the resampler reset re-initialises libsoxr (tens to hundreds of microseconds, see
  * resample.h), a fixed cost per barge-in, never per frame. */
 vona_status vona_step_loop_interrupt(vona_step_loop *loop, vona_step_loop_interruption *out);
 
 /* Start an assistant turn at now_ns (or the loop's clock when now_ns < 0): played
  * samples, first audio and turn latency restart. */
 void vona_step_loop_begin_turn(vona_step_loop *loop, int64_t now_ns);
-/* The backend finished producing this turn: later short pulls are not underruns. The
+/* The backend finished producing this turn: close it (later short pulls are not
+ * underruns; its first sound, if still unplayed, is stamped when pulled). The
  * output resampler's held tail of the turn is flushed into the playout ring (*queued
  * receives the samples added; queued may be NULL) and the resampler starts afresh, so
  * the end of a turn is heard with it and not in front of the next one. */

@@ -9,7 +9,7 @@ QUALITIES: tuple[str, ...]
 NATIVE_BACKENDS: tuple[str, ...]
 DEFAULT_PLAYOUT_SECONDS: int
 
-class Interruption(NamedTuple):
+class PlayoutCut(NamedTuple):
     """What an interrupt cleared and how much of the turn the user heard."""
 
     dropped_samples: int
@@ -37,7 +37,7 @@ class StepLoop:
     is used by one turn). A pull that comes back short after playback started and
     before ``end_turn()`` / ``interrupt()`` counts in ``underruns``. ``interrupt()``
     clears unplayed output in O(1), resets the output resampler and returns
-    ``Interruption(dropped_samples, played_samples, played_ms)``.
+    ``PlayoutCut(dropped_samples, played_samples, played_ms)``.
 
     Native backend: ``set_native_backend("passthrough" | "gain", gain_db)`` then
     ``process(chunk)`` runs input -> resample -> reframe -> backend -> resample ->
@@ -82,7 +82,7 @@ class StepLoop:
     def push_input(self, chunk: npt.NDArray[np.int16]) -> list[npt.NDArray[np.int16]]: ...
     def push_output(self, samples: npt.NDArray[np.int16]) -> int: ...
     def pull_playout(self, n: int) -> npt.NDArray[np.int16]: ...
-    def interrupt(self) -> Interruption: ...
+    def interrupt(self) -> PlayoutCut: ...
     def begin_turn(self, now_ns: int | None = None) -> None: ...
     def end_turn(self) -> int: ...
     def mark_user_speech_end(self, ns: int | None = None) -> None: ...

@@ -27,7 +27,7 @@ NATIVE_BACKENDS = ("none", "passthrough", "gain")
 DEFAULT_PLAYOUT_SECONDS = 60
 
 
-class Interruption(NamedTuple):
+class PlayoutCut(NamedTuple):
     """What an interrupt cleared and how much of the turn the user heard."""
 
     dropped_samples: int
@@ -69,7 +69,7 @@ cdef class StepLoop:
     is used by one turn). A pull that comes back short after playback started and
     before ``end_turn()`` / ``interrupt()`` counts in ``underruns``. ``interrupt()``
     clears unplayed output in O(1), resets the output resampler and returns
-    ``Interruption(dropped_samples, played_samples, played_ms)``.
+    ``PlayoutCut(dropped_samples, played_samples, played_ms)``.
 
     Native backend: ``set_native_backend("passthrough" | "gain", gain_db)`` then
     ``process(chunk)`` runs input -> resample -> reframe -> backend -> resample ->
@@ -268,14 +268,14 @@ cdef class StepLoop:
         return out
 
     def interrupt(self):
-        """Clear unplayed output in O(1); return Interruption(dropped, played, played_ms)."""
+        """Clear unplayed output in O(1); return PlayoutCut(dropped, played, played_ms)."""
         cdef c.vona_step_loop *loop = self._enter()
         cdef c.vona_step_loop_interruption it
         try:
             check(c.vona_step_loop_interrupt(loop, &it), "StepLoop.interrupt")
         finally:
             self.busy = False
-        return Interruption(it.dropped_samples, it.played_samples, it.played_ms)
+        return PlayoutCut(it.dropped_samples, it.played_samples, it.played_ms)
 
     def begin_turn(self, now_ns=None):
         """Start an assistant turn (at now_ns, or now on the loop's clock)."""

@@ -355,11 +355,11 @@ static void test_fast_helpers(void)
 
     uint8_t text[40];
     memset(text, 'a', sizeof text);
-    for (size_t len = 0; len <= sizeof text; len++) CHECK(vona_ascii(text, len));
+    for (size_t len = 0; len <= sizeof text; len++) CHECK(vona_cbor_ascii(text, len));
     for (size_t at = 0; at < sizeof text; at++) {
         text[at] = 0x80;
-        CHECK(!vona_ascii(text, sizeof text));
-        CHECK(vona_ascii(text, at));
+        CHECK(!vona_cbor_ascii(text, sizeof text));
+        CHECK(vona_cbor_ascii(text, at));
         text[at] = 'a';
     }
 
@@ -369,12 +369,12 @@ static void test_fast_helpers(void)
         uint64_t w[2], w2[2];
         uint8_t want[16] = {0};
         memcpy(want, src, len);
-        vona_pack16(src, len, sizeof src, w); /* 16 readable bytes: the masked load */
-        vona_pack16(src, len, len, w2);       /* only len readable: the byte copy */
+        vona_cbor_pack16(src, len, sizeof src, w); /* 16 readable bytes: the masked load */
+        vona_cbor_pack16(src, len, len, w2);       /* only len readable: the byte copy */
         CHECK(memcmp(w, want, 16) == 0);
         CHECK(memcmp(w2, want, 16) == 0);
         memset(dst, 0xee, sizeof dst);
-        vona_copy(dst, src, len);
+        vona_cbor_copy(dst, src, len);
         CHECK(memcmp(dst, src, len) == 0);
         CHECK(dst[len] == 0xee);
     }

@@ -162,6 +162,9 @@ cdef class _EncodeState:
 
     def __dealloc__(self):
         cdef Py_ssize_t i, j
+        global _tls
+        if _tls == <PyObject *>self:
+            _tls = NULL
         for i in range(_ORDER_CACHE_SIZE):
             for j in range(self.orders[i].n):
                 Py_DECREF(<object>self.orders[i].keys[j])
@@ -170,20 +173,33 @@ cdef class _EncodeState:
 
 cdef str _STATE_KEY = "vona._native._cbor.state"
 
+cdef extern from *:
+    """
+    /* The calling thread's state, borrowed: its thread-state dict owns it, and the
+     * state's dealloc (run by that thread when the dict is cleared at thread exit)
+     * resets the pointer. A hint in front of the dict lookup, never shared. */
+    static _Thread_local PyObject *vona_cbor_enc_tls = NULL;
+    """
+    PyObject *_tls "vona_cbor_enc_tls"
+
 
 cdef _EncodeState _thread_state():
-    """The calling thread's _EncodeState, made on first use (in the thread's own
-    thread-state dict, cleared when the thread ends)."""
-    cdef PyObject *d = PyThreadState_GetDict()
+    """The calling thread's _EncodeState, made on first use and kept in the thread's own
+    thread-state dict (cleared when the thread ends): no other thread ever sees it."""
+    cdef PyObject *d
     cdef PyObject *v
+    global _tls
+    if _tls != NULL:
+        return <_EncodeState>_tls
+    d = PyThreadState_GetDict()
     if d == NULL:
-        return _EncodeState()  # no thread state to hang it on: a cache for this call
+        return _EncodeState()  # no thread state to hang it on: a state for this call
     v = PyDict_GetItemWithError(<object>d, _STATE_KEY)
-    if v != NULL:
-        return <_EncodeState>v
-    state = _EncodeState()
-    PyDict_SetItem(<object>d, _STATE_KEY, state)
-    return state
+    if v == NULL:
+        PyDict_SetItem(<object>d, _STATE_KEY, _EncodeState())
+        v = PyDict_GetItemWithError(<object>d, _STATE_KEY)
+    _tls = v
+    return <_EncodeState>v
 
 
 cdef int _key_order(PyObject **keys, const uint8_t **kp, size_t *kn, Py_ssize_t n,

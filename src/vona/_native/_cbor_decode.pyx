@@ -85,6 +85,9 @@ cdef class _DecodeState:
 
     def __dealloc__(self):
         cdef size_t i
+        global _tls
+        if _tls == <PyObject *>self:
+            _tls = NULL
         for i in range(_KEY_CACHE_SIZE):
             Py_XDECREF(self.cache[i].s)
             self.cache[i].s = NULL
@@ -92,20 +95,33 @@ cdef class _DecodeState:
 
 cdef str _STATE_KEY = "vona._native._cbor_decode.state"
 
+cdef extern from *:
+    """
+    /* The calling thread's state, borrowed: its thread-state dict owns it, and the
+     * state's dealloc (run by that thread when the dict is cleared at thread exit)
+     * resets the pointer. A hint in front of the dict lookup, never shared. */
+    static _Thread_local PyObject *vona_cbor_dec_tls = NULL;
+    """
+    PyObject *_tls "vona_cbor_dec_tls"
+
 
 cdef _DecodeState _thread_state():
-    """The calling thread's _DecodeState, made on first use. The thread-state dict is
-    the thread's own (cleared when it ends), so no other thread ever sees the cache."""
-    cdef PyObject *d = PyThreadState_GetDict()
+    """The calling thread's _DecodeState, made on first use and kept in the thread's own
+    thread-state dict (cleared when the thread ends): no other thread ever sees it."""
+    cdef PyObject *d
     cdef PyObject *v
+    global _tls
+    if _tls != NULL:
+        return <_DecodeState>_tls
+    d = PyThreadState_GetDict()
     if d == NULL:
-        return _DecodeState()  # no thread state to hang it on: a cache for this call
+        return _DecodeState()  # no thread state to hang it on: a state for this call
     v = PyDict_GetItemWithError(<object>d, _STATE_KEY)
-    if v != NULL:
-        return <_DecodeState>v
-    state = _DecodeState()
-    PyDict_SetItem(<object>d, _STATE_KEY, state)
-    return state
+    if v == NULL:
+        PyDict_SetItem(<object>d, _STATE_KEY, _DecodeState())
+        v = PyDict_GetItemWithError(<object>d, _STATE_KEY)
+    _tls = v
+    return <_DecodeState>v
 
 
 # ------------------------------------------------------------------ strings

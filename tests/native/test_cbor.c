@@ -353,6 +353,20 @@ static void test_fast_helpers(void)
     n = unhex("5f", in);
     CHECK(vona_cbor_read_head(in, in + n, &ib, &v) == NULL); /* indefinite */
 
+    /* The head reader and the pull decoder read every initial byte of an integer alike. */
+    for (unsigned b = 0; b < 0x40; b++) {
+        uint8_t item[9] = {(uint8_t)b, 1, 2, 3, 4, 5, 6, 7, 8};
+        vona_cbor_decoder d;
+        vona_cbor_item it;
+        size_t len = (b & 31) < 24 ? 1 : (b & 31) <= 27 ? 1 + ((size_t)1 << ((b & 31) - 24)) : 1;
+        const uint8_t *end = vona_cbor_read_head(item, item + len, &ib, &v);
+        CHECK(vona_cbor_decoder_init(&d, item, len, &LIMITS, STACK, 65) == VONA_OK);
+        vona_status st = vona_cbor_next(&d, &it);
+        CHECK((end != NULL) == (st == VONA_OK));
+        if (end) CHECK(ib == b && it.value == v && d.pos == (size_t)(end - item));
+        if (len > 1) CHECK(vona_cbor_read_head(item, item + len - 1, &ib, &v) == NULL);
+    }
+
     uint8_t text[40];
     memset(text, 'a', sizeof text);
     for (size_t len = 0; len <= sizeof text; len++) CHECK(vona_cbor_ascii(text, len));

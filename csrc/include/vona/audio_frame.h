@@ -7,9 +7,11 @@
  *            "filler": bool}
  *
  * vona_audio_frame_parse reads exactly that layout in place (no allocation, pcm points
- * into the input). Any other encoding of the same message (another key order, longer
- * heads, extra keys, a negative "ts") is still valid CBOR: the parser answers
- * VONA_E_UNSUPPORTED and the caller decodes the map generically.
+ * into the input). Integer heads may be longer than shortest form, as the generic
+ * decoder allows. Any other encoding of the same message (another key order, extra
+ * keys, a negative "ts", indefinite lengths) or a field out of range is answered with
+ * VONA_E_UNSUPPORTED: the caller then decodes the map generically, which names the error
+ * or accepts the message. Heads are read with vona_cbor_read_head (vona/cbor_head.h).
  */
 #ifndef VONA_AUDIO_FRAME_H
 #define VONA_AUDIO_FRAME_H

@@ -8,7 +8,8 @@
  * The decoder accepts every well-formed item of major types 0-5 and 7 (including
  * indefinite-length strings, arrays and maps) and refuses tags, undefined and simple
  * values other than false/true/null with VONA_E_UNSUPPORTED. It never allocates: the
- * caller supplies the nesting stack; string payloads point into the input.
+ * caller supplies the nesting stack; string payloads point into the input. Heads are
+ * read by vona_cbor_read_head (vona/cbor_head.h), the one head reader of every decoder.
  */
 #ifndef VONA_CBOR_H
 #define VONA_CBOR_H

@@ -4,11 +4,11 @@ length-prefixed CBOR frames and audio-frame messages."""
 from __future__ import annotations
 
 from vona._native._audio_message import decode_audio_frame, encode_audio_frame
-from vona._native._cbor import (
+from vona._native._cbor import cbor_dumps
+from vona._native._cbor_decode import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_ITEMS,
-    cbor_dumps,
     cbor_loads,
 )
 from vona._native._framing import DEFAULT_MAX_FRAME_BYTES, FrameReader, FrameWriter

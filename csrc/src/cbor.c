@@ -38,17 +38,6 @@ vona_status vona_cbor_buf_grow(vona_cbor_buf *b, size_t extra)
 
 /* ---------------------------------------------------------------- floats */
 
-double vona_half_to_double(uint16_t h)
-{
-    int e = (h >> 10) & 0x1f;
-    int m = h & 0x3ff;
-    double v;
-    if (e == 0) v = ldexp((double)m, -24);
-    else if (e != 31) v = ldexp((double)(m + 1024), e - 25);
-    else v = m == 0 ? INFINITY : NAN;
-    return (h & 0x8000) ? -v : v;
-}
-
 /* Half-precision bits for a float if it converts exactly, else -1. */
 static int32_t float_to_half_exact(float f)
 {

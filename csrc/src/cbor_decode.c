@@ -1,49 +1,8 @@
-/* The CBOR pull decoder and UTF-8 validation (see vona/cbor.h). */
+/* The CBOR pull decoder (see vona/cbor.h); heads come from vona/cbor_head.h. */
 #include <stdint.h>
 #include <string.h>
 
 #include "vona/cbor.h"
-
-/* ---------------------------------------------------------------- UTF-8 */
-
-int vona_utf8_valid(const uint8_t *p, size_t n, int *ascii)
-{
-    size_t i = 0;
-    /* ASCII fast path, 8 bytes at a time. */
-    while (i + 8 <= n) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        if (w & 0x8080808080808080ull) break;
-        i += 8;
-    }
-    while (i < n && p[i] < 0x80) i++;
-    *ascii = i == n;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint8_t lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
-        if (c >= 0xc2 && c <= 0xdf) need = 1;
-        else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            if (c == 0xe0) lo = 0xa0;      /* overlong */
-            else if (c == 0xed) hi = 0x9f; /* surrogates */
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            if (c == 0xf0) lo = 0x90;      /* overlong */
-            else if (c == 0xf4) hi = 0x8f; /* past U+10FFFF */
-        } else return 0;
-        if (n - i - 1 < need) return 0;
-        if (p[i + 1] < lo || p[i + 1] > hi) return 0;
-        for (size_t k = 2; k <= need; k++)
-            if ((p[i + k] & 0xc0) != 0x80) return 0;
-        i += need + 1;
-    }
-    return 1;
-}
 
 /* ---------------------------------------------------------------- decoder */
 
@@ -108,21 +67,6 @@ static VONA_COLD vona_status fail(vona_cbor_decoder *d, vona_status st, vona_cbo
     return st;
 }
 
-/* The 1, 2, 4 or 8-byte big-endian argument after a head (fixed-size loads, no loop). */
-static inline uint64_t read_arg(const uint8_t *p, unsigned ai)
-{
-    switch (ai) {
-    case 24: return p[0];
-    case 25: return (uint64_t)p[0] << 8 | p[1];
-    case 26: return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
-    default: {
-        uint64_t v = 0;
-        for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-        return v;
-    }
-    }
-}
-
 /* Short ASCII strings (map keys) are the common case: check them inline. */
 static inline int text_valid(const uint8_t *p, size_t n, int *ascii)
 {
@@ -134,7 +78,7 @@ static inline int text_valid(const uint8_t *p, size_t n, int *ascii)
             return 1;
         }
     }
-    return vona_utf8_valid(p, n, ascii);
+    return vona_cbor_utf8_valid(p, n, ascii);
 }
 
 /* An item finished: close every definite container it was the last of. */
@@ -201,12 +145,12 @@ static vona_status next_slow(vona_cbor_decoder *restrict d, vona_cbor_item *rest
     size_t pos = at + 1;
     uint64_t v = ai;
     int indefinite = 0;
-    if (ai >= 24 && ai <= 27) {
-        int n = 1 << (ai - 24);
-        if ((size_t)n > d->len - pos) return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_TRUNCATED, 0, at);
-        v = read_arg(d->data + pos, ai);
-        pos += (size_t)n;
-    } else if (ai >= 28 && ai <= 30) {
+    if (ai <= 27) {
+        unsigned b;
+        const uint8_t *q = vona_cbor_read_head(d->data + at, d->data + d->len, &b, &v);
+        if (!q) return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_TRUNCATED, 0, at);
+        pos = (size_t)(q - d->data);
+    } else if (ai <= 30) {
         return fail(d, VONA_E_CORRUPT, VONA_CBOR_ERR_RESERVED, ai, at);
     } else if (ai == 31) {
         if (major < 2 || major > 5)
@@ -275,7 +219,7 @@ static vona_status next_slow(vona_cbor_decoder *restrict d, vona_cbor_item *rest
             return fail(d, VONA_E_UNSUPPORTED, VONA_CBOR_ERR_SIMPLE, v, at);
         } else {
             it->type = VONA_CBOR_FLOAT;
-            if (ai == 25) it->f = vona_half_to_double((uint16_t)v);
+            if (ai == 25) it->f = vona_cbor_half_to_double((uint16_t)v);
             else if (ai == 26) {
                 uint32_t x = (uint32_t)v;
                 float f;
@@ -305,16 +249,13 @@ vona_status vona_cbor_next(vona_cbor_decoder *restrict d, vona_cbor_item *restri
     if (VONA_LIKELY(at < d->len && d->depth)) {
         vona_cbor_frame *f = &d->stack[d->depth - 1];
         uint8_t ib = d->data[at];
-        unsigned ai = ib & 31, major = ib >> 5;
-        if (major < 4 && ai < 28 && !f->indefinite && d->items < d->limits.max_items) {
-            size_t pos = at + 1;
-            uint64_t v = ai;
-            if (ai >= 24) {
-                size_t n = (size_t)1 << (ai - 24);
-                if (n > d->len - pos) return next_slow(d, it);
-                v = read_arg(d->data + pos, ai);
-                pos += n;
-            }
+        unsigned major = ib >> 5;
+        if (major < 4 && !f->indefinite && d->items < d->limits.max_items) {
+            unsigned b;
+            uint64_t v;
+            const uint8_t *q = vona_cbor_read_head(d->data + at, d->data + d->len, &b, &v);
+            if (!q) return next_slow(d, it); /* reserved, indefinite or cut off */
+            size_t pos = (size_t)(q - d->data);
             const uint8_t *data = NULL;
             int ascii = 0;
             if (major >= 2) {

@@ -148,3 +148,30 @@ def test_bad_frames_are_refused_on_encode() -> None:
         encode_audio_frame(AudioOutputFrame("1", 16000, 1, samples(3)))  # type: ignore[arg-type]
     with pytest.raises(AudioFormatError, match="AudioInputFrame or AudioOutputFrame"):
         encode_audio_frame({"type": "in"})  # type: ignore[arg-type]
+
+
+def test_bytes_in_the_exact_layout_decode_like_their_map() -> None:
+    """decode_audio_frame(bytes) reads write_audio's layout with the C parser; the result
+    is the frame the decoded map gives, and max_bytes still applies."""
+    from vona.codec import cbor_loads
+
+    def fields(f: AudioInputFrame | AudioOutputFrame) -> tuple[object, ...]:
+        extra = f.timestamp_ns if isinstance(f, AudioInputFrame) else f.is_filler
+        return type(f), f.sequence, f.sample_rate_hz, f.channels, f.samples.tobytes(), extra
+
+    pcm = np.arange(-8, 8, dtype=np.int16)
+    frames: list[AudioInputFrame | AudioOutputFrame] = [
+        AudioInputFrame(2**64 - 1, 16000, 2, pcm, 2**63),
+        AudioOutputFrame(3, 24000, 1, pcm, True),
+    ]
+    for frame in frames:
+        data = encode_audio_frame(frame)
+        fast, slow = decode_audio_frame(data), decode_audio_frame(cbor_loads(data))
+        assert fields(fast) == fields(slow) == fields(frame)
+        assert fast.samples.dtype == np.int16
+        assert not fast.samples.flags.writeable
+        with pytest.raises(CodecError, match="exceeds max_bytes"):
+            decode_audio_frame(data, max_bytes=len(data) - 1)
+    # the same message in another key order (as cbor2 writes it) takes the generic path
+    other = cbor2.dumps({"type": "in", "seq": 1, "rate": 8000, "ch": 1, "pcm": pcm.tobytes()})
+    assert fields(decode_audio_frame(other)) == fields(AudioInputFrame(1, 8000, 1, pcm, 0))

@@ -353,13 +353,27 @@ static void test_fast_helpers(void)
     n = unhex("5f", in);
     CHECK(vona_cbor_read_head(in, in + n, &ib, &v) == NULL); /* indefinite */
 
+    /* The head reader and the pull decoder read every initial byte of an integer alike. */
+    for (unsigned b = 0; b < 0x40; b++) {
+        uint8_t item[9] = {(uint8_t)b, 1, 2, 3, 4, 5, 6, 7, 8};
+        vona_cbor_decoder d;
+        vona_cbor_item it;
+        size_t len = (b & 31) < 24 ? 1 : (b & 31) <= 27 ? 1 + ((size_t)1 << ((b & 31) - 24)) : 1;
+        const uint8_t *end = vona_cbor_read_head(item, item + len, &ib, &v);
+        CHECK(vona_cbor_decoder_init(&d, item, len, &LIMITS, STACK, 65) == VONA_OK);
+        vona_status st = vona_cbor_next(&d, &it);
+        CHECK((end != NULL) == (st == VONA_OK));
+        if (end) CHECK(ib == b && it.value == v && d.pos == (size_t)(end - item));
+        if (len > 1) CHECK(vona_cbor_read_head(item, item + len - 1, &ib, &v) == NULL);
+    }
+
     uint8_t text[40];
     memset(text, 'a', sizeof text);
-    for (size_t len = 0; len <= sizeof text; len++) CHECK(vona_ascii(text, len));
+    for (size_t len = 0; len <= sizeof text; len++) CHECK(vona_cbor_ascii(text, len));
     for (size_t at = 0; at < sizeof text; at++) {
         text[at] = 0x80;
-        CHECK(!vona_ascii(text, sizeof text));
-        CHECK(vona_ascii(text, at));
+        CHECK(!vona_cbor_ascii(text, sizeof text));
+        CHECK(vona_cbor_ascii(text, at));
         text[at] = 'a';
     }
 
@@ -369,12 +383,12 @@ static void test_fast_helpers(void)
         uint64_t w[2], w2[2];
         uint8_t want[16] = {0};
         memcpy(want, src, len);
-        vona_pack16(src, len, sizeof src, w); /* 16 readable bytes: the masked load */
-        vona_pack16(src, len, len, w2);       /* only len readable: the byte copy */
+        vona_cbor_pack16(src, len, sizeof src, w); /* 16 readable bytes: the masked load */
+        vona_cbor_pack16(src, len, len, w2);       /* only len readable: the byte copy */
         CHECK(memcmp(w, want, 16) == 0);
         CHECK(memcmp(w2, want, 16) == 0);
         memset(dst, 0xee, sizeof dst);
-        vona_copy(dst, src, len);
+        vona_cbor_copy(dst, src, len);
         CHECK(memcmp(dst, src, len) == 0);
         CHECK(dst[len] == 0xee);
     }

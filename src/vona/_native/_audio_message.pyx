@@ -15,13 +15,14 @@ cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject
-from libc.stdint cimport uint8_t, uint64_t
+from libc.stdint cimport uint8_t
 
-cimport vona._native._cbor as _cbor
+cimport vona._native.caudio_frame as caf
 cimport vona._native.ccbor as ccbor
 from vona._native._cbor cimport ENC_STACK_BYTES, Enc, enc_check, enc_init, encode_obj
+from vona._native.cstatus cimport VONA_OK
 
-from vona._native._cbor import DEFAULT_MAX_BYTES, DEFAULT_MAX_ITEMS, cbor_loads
+from vona._native._cbor_decode import DEFAULT_MAX_BYTES, DEFAULT_MAX_ITEMS, cbor_loads
 from vona.errors import AudioFormatError, CodecError, ConfigError
 from vona.frames import AudioInputFrame, AudioOutputFrame
 
@@ -194,6 +195,11 @@ def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
     """
     cdef Py_ssize_t nbytes
     if type(message) is not dict:
+        if type(message) is bytes and PyBytes_GET_SIZE(message) <= max_bytes:
+            frame = decode_audio_payload(<const uint8_t *>PyBytes_AS_STRING(message),
+                                         <size_t>PyBytes_GET_SIZE(message))
+            if frame is not None:
+                return frame
         if isinstance(message, (bytes, bytearray, memoryview)):
             message = cbor_loads(message, max_depth=2, max_items=DEFAULT_MAX_ITEMS,
                                  max_bytes=max_bytes)
@@ -233,83 +239,19 @@ def decode_audio_frame(message, *, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
     return _new_frame(AudioOutputFrame, _OUT_SLOTS, seq, rate, channels, samples, filler)
 
 
-# The exact encodings put_audio writes (RFC 8949 deterministic key order), walked in place
-# without building a dict. Anything else (another key set or order, a negative "ts",
-# indefinite lengths, a bad value) makes the walk give up, and the caller decodes the
-# payload the generic way, so every refusal and its message stay those of
-# cbor_loads + decode_audio_frame.
-cdef inline bint _lit(const uint8_t *p, size_t n, size_t *pos, const char *lit, size_t k) noexcept nogil:
-    cdef size_t i
-    if n - pos[0] < k:
-        return False
-    for i in range(k):
-        if p[pos[0] + i] != <uint8_t>lit[i]:
-            return False
-    pos[0] += k
-    return True
-
-
-cdef inline bint _head(const uint8_t *p, size_t n, size_t *pos, uint8_t major,
-                       uint64_t *value) noexcept nogil:
-    """A definite head of the given major type; False for anything else."""
-    cdef size_t i = pos[0], extra, j
-    cdef uint8_t ib, ai
-    cdef uint64_t v
-    if i >= n:
-        return False
-    ib = p[i]
-    if ib >> 5 != major:
-        return False
-    ai = ib & 0x1f
-    if ai < 24:
-        value[0] = ai
-        pos[0] = i + 1
-        return True
-    if ai > 27:
-        return False
-    extra = (<size_t>1) << (ai - 24)
-    if n - i - 1 < extra:
-        return False
-    v = 0
-    for j in range(extra):
-        v = (v << 8) | p[i + 1 + j]
-    value[0] = v
-    pos[0] = i + 1 + extra
-    return True
-
-
+# The exact encodings put_audio writes are parsed in place by vona_audio_frame_parse
+# (csrc/src/audio_frame.c) without building a dict. Anything else (another key set or
+# order, a negative "ts", indefinite lengths, a bad value) is VONA_E_UNSUPPORTED there,
+# and the caller decodes the payload the generic way, so every refusal and its message
+# stay those of cbor_loads + decode_audio_frame.
 cdef object decode_audio_payload(const uint8_t *p, size_t n):
-    """The frame for a payload in put_audio's exact shape, or None to decode generically."""
-    cdef size_t pos = 0, pcm_at
-    cdef uint64_t ch, ts = 0, seq, rate, plen
-    cdef bint is_in, filler = False
-    if not _lit(p, n, &pos, b"\xa6\x62ch", 4) or not _head(p, n, &pos, 0, &ch) \
-            or ch < 1 or ch > 0xFFFFFFFF:  # (2 * ch below must not wrap)
+    """The frame for a payload in put_audio's exact layout, or None to decode generically."""
+    cdef caf.vona_audio_frame f
+    if caf.vona_audio_frame_parse(p, n, &f) != VONA_OK:
         return None
-    is_in = _lit(p, n, &pos, b"\x62ts", 3)
-    if is_in and not _head(p, n, &pos, 0, &ts):
-        return None
-    if not _lit(p, n, &pos, b"\x63pcm", 4) or not _head(p, n, &pos, 2, &plen):
-        return None
-    if n - pos < plen or plen % (2 * ch):
-        return None
-    pcm_at = pos
-    pos += <size_t>plen
-    if not _lit(p, n, &pos, b"\x63seq", 4) or not _head(p, n, &pos, 0, &seq):
-        return None
-    if not _lit(p, n, &pos, b"\x64rate", 5) or not _head(p, n, &pos, 0, &rate) or rate < 1:
-        return None
-    if is_in:
-        if not _lit(p, n, &pos, b"\x64type\x62in", 8):
-            return None
-    elif _lit(p, n, &pos, b"\x64type\x63out\x66filler", 16) and pos + 1 == n and p[pos] in (0xf4, 0xf5):
-        filler = p[pos] == 0xf5
-        pos += 1
-    else:
-        return None
-    if pos != n:
-        return None
-    samples = _samples(PyBytes_FromStringAndSize(<const char *>p + pcm_at, <Py_ssize_t>plen))
-    if is_in:
-        return _new_frame(AudioInputFrame, _IN_SLOTS, seq, rate, ch, samples, ts)
-    return _new_frame(AudioOutputFrame, _OUT_SLOTS, seq, rate, ch, samples, filler)
+    samples = _samples(PyBytes_FromStringAndSize(<const char *>f.pcm, <Py_ssize_t>f.pcm_bytes))
+    if f.kind == caf.VONA_AUDIO_FRAME_IN:
+        return _new_frame(AudioInputFrame, _IN_SLOTS, f.sequence, f.sample_rate_hz, f.channels,
+                          samples, f.timestamp_ns)
+    return _new_frame(AudioOutputFrame, _OUT_SLOTS, f.sequence, f.sample_rate_hz, f.channels,
+                      samples, f.filler != 0)

@@ -1,4 +1,5 @@
-# C-level entry points of vona._native._cbor shared with _framing and _audio_message.
+# C-level entry points of vona._native._cbor (the encoder) shared with _framing and
+# _audio_message; the decoder's are in _cbor_decode.pxd.
 from libc.stdint cimport uint8_t
 
 cimport vona._native.ccbor as ccbor
@@ -19,9 +20,6 @@ cdef int enc_init(Enc *e, uint8_t *storage, size_t cap, size_t limit, size_t ove
                   const char *limit_name, Py_ssize_t max_depth) except -1
 cdef int encode_obj(Enc *e, object obj, size_t depth) except -1
 cdef int enc_fail(Enc *e, int status) except -1
-cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits)
-cdef int limits_from_args(ccbor.vona_cbor_limits *lim, Py_ssize_t max_depth,
-                          Py_ssize_t max_items, Py_ssize_t max_bytes) except -1
 
 
 cdef inline int enc_check(Enc *e, int status) except -1:

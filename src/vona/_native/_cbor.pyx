@@ -1,32 +1,36 @@
-"""CBOR (RFC 8949) for Python values: the object walk over the C encoder and decoder.
+"""CBOR (RFC 8949) for Python values: the object walk over the C encoder.
 
 Encoding is deterministic: shortest-form integer heads, definite lengths, floats in the
 shortest of half/single/double that keeps the value exactly (NaN as f97e00), and map
 keys sorted bytewise by their encoded form (RFC 8949 section 4.2.1, core deterministic
-encoding). The byte work is in csrc/src/cbor*.c and the inline helpers of vona/cbor.h;
-this module walks Python objects. Decoding tries a fast pass over definite-length items
-first and falls back to the generic pull decoder for everything else (see docs/cbor.md).
-The GIL is held throughout (every step builds or reads Python objects; the C work is
-per item and touches a few bytes each).
+encoding). The byte work is in csrc/src/cbor.c and the inline helpers of vona/cbor.h;
+this module walks Python objects. Decoding lives in vona._native._cbor_decode (cbor_loads
+is re-exported here). The sorted-key-order cache belongs to the calling thread (an
+_EncodeState in the thread-state dict): the module keeps no mutable state.
 """
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_GET_SIZE
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_New, PyDict_Next, PyDict_SetItem
-from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_FromDouble
-from cpython.list cimport PyList_Append, PyList_New, PyList_SET_ITEM
-from cpython.long cimport PyLong_AsUnsignedLongLong, PyLong_FromLongLong, PyLong_FromUnsignedLongLong
+from cpython.dict cimport PyDict_GetItemWithError, PyDict_Next, PyDict_SetItem
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.long cimport PyLong_AsUnsignedLongLong
 from cpython.object cimport PyObject
-from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF
-from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.unicode cimport PyUnicode_DecodeUTF8
-from libc.stdint cimport INT64_MAX, uint8_t, uint16_t, uint32_t, uint64_t
+from cpython.ref cimport Py_DECREF, Py_INCREF
+from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcpy
 
 cimport vona._native.ccbor as ccbor
 from vona._native.cstatus cimport VONA_E_INVALID_ARG, VONA_E_LIMIT, VONA_E_NOMEM, VONA_OK, vona_status
 
+from vona._native._cbor_decode import (  # re-exported: the decoder's home is _cbor_decode
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_ITEMS,
+    MAX_DEPTH_LIMIT,
+    _loads_generic,
+    cbor_loads,
+)
 from vona.errors import CodecError, ConfigError
 
 cdef extern from "Python.h":
@@ -35,44 +39,18 @@ cdef extern from "Python.h":
     void *PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     const char *PyUnicode_AsUTF8AndSize(object o, Py_ssize_t *size) except NULL
-    object PyUnicode_New(Py_ssize_t size, unsigned int maxchar)
-    void PyUnicode_InternInPlace(PyObject **p)
     Py_ssize_t PyDict_GET_SIZE(object o)
-
-DEFAULT_MAX_DEPTH = 128
-DEFAULT_MAX_ITEMS = 1_000_000
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
-MAX_DEPTH_LIMIT = 1000
+    PyObject *PyThreadState_GetDict()
 
 cdef enum:
     _MAX_DEPTH_LIMIT = 1000
     _DEPTH_DEFAULT = 128
-    _STACK_FRAMES = 129
-    _KEY_CACHE_SIZE = 512
-    _KEY_CACHE_MAX_LEN = 16
     _SMALL_MAP = 16
     _KEY_SCRATCH_BYTES = 512
-    _NOT_SHORT_TEXT = 255
     _ORDER_CACHE_SIZE = 64
 
 _U64_MAX = 2**64 - 1
 _INT_RANGE = "[-2**64, 2**64 - 1]"
-
-
-# ------------------------------------------------------------------ limits
-
-cdef int limits_from_args(ccbor.vona_cbor_limits *lim, Py_ssize_t max_depth,
-                          Py_ssize_t max_items, Py_ssize_t max_bytes) except -1:
-    if max_depth < 0 or max_depth > _MAX_DEPTH_LIMIT:
-        raise ConfigError(f"max_depth must be in 0..{_MAX_DEPTH_LIMIT}, got {max_depth}")
-    if max_items < 1:
-        raise ConfigError(f"max_items must be at least 1, got {max_items}")
-    if max_bytes < 1:
-        raise ConfigError(f"max_bytes must be at least 1, got {max_bytes}")
-    lim.max_depth = <size_t>max_depth
-    lim.max_items = <uint64_t>max_items
-    lim.max_bytes = <size_t>max_bytes
-    return 0
 
 
 # ------------------------------------------------------------------ encoder
@@ -177,13 +155,58 @@ cdef struct _KeyOrder:
     PyObject *keys[_SMALL_MAP]
     uint8_t order[_SMALL_MAP]
 
-cdef _KeyOrder _order_cache[_ORDER_CACHE_SIZE]
+
+cdef class _EncodeState:
+    """One thread's encoding state: the key-order cache."""
+    cdef _KeyOrder orders[_ORDER_CACHE_SIZE]
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i, j
+        global _tls
+        if _tls == <PyObject *>self:
+            _tls = NULL
+        for i in range(_ORDER_CACHE_SIZE):
+            for j in range(self.orders[i].n):
+                Py_DECREF(<object>self.orders[i].keys[j])
+            self.orders[i].n = 0
+
+
+cdef str _STATE_KEY = "vona._native._cbor.state"
+
+cdef extern from *:
+    """
+    /* The calling thread's state, borrowed: its thread-state dict owns it, and the
+     * state's dealloc (run by that thread when the dict is cleared at thread exit)
+     * resets the pointer. A hint in front of the dict lookup, never shared. */
+    static _Thread_local PyObject *vona_cbor_enc_tls = NULL;
+    """
+    PyObject *_tls "vona_cbor_enc_tls"
+
+
+cdef _EncodeState _thread_state():
+    """The calling thread's _EncodeState, made on first use and kept in the thread's own
+    thread-state dict (cleared when the thread ends): no other thread ever sees it."""
+    cdef PyObject *d
+    cdef PyObject *v
+    global _tls
+    if _tls != NULL:
+        return <_EncodeState>_tls
+    d = PyThreadState_GetDict()
+    if d == NULL:
+        return _EncodeState()  # no thread state to hang it on: a state for this call
+    v = PyDict_GetItemWithError(<object>d, _STATE_KEY)
+    if v == NULL:
+        PyDict_SetItem(<object>d, _STATE_KEY, _EncodeState())
+        v = PyDict_GetItemWithError(<object>d, _STATE_KEY)
+    _tls = v
+    return <_EncodeState>v
 
 
 cdef int _key_order(PyObject **keys, const uint8_t **kp, size_t *kn, Py_ssize_t n,
                     uint8_t *order) except -1:
+    cdef _EncodeState state = _thread_state()  # held for the call
     cdef size_t slot = ((<size_t>keys[0] >> 4) ^ <size_t>n * 0x9E37) & (_ORDER_CACHE_SIZE - 1)
-    cdef _KeyOrder *c = &_order_cache[slot]
+    cdef _KeyOrder *c = &state.orders[slot]
     cdef Py_ssize_t i
     if c.n == n:
         i = 0
@@ -406,290 +429,3 @@ def cbor_dumps(obj, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
         return PyBytes_FromStringAndSize(<char *>e.buf.data, <Py_ssize_t>e.buf.len)
     finally:
         ccbor.vona_cbor_buf_free(&e.buf)
-
-
-# ------------------------------------------------------------------ decoder
-
-# Short ASCII strings (map keys and small values such as "in"/"out") recur in every
-# message: a direct-mapped cache, keyed by the string's bytes packed into two words,
-# returns the same (interned) str object, hash already computed.
-cdef struct _CachedStr:
-    uint64_t w0
-    uint64_t w1
-    size_t n
-    PyObject *s
-
-cdef _CachedStr _str_cache[_KEY_CACHE_SIZE]
-
-
-cdef object _text_slow(const uint8_t *p, size_t n, uint64_t *w, size_t slot, bint *bad):
-    """_text past the cache probe: a new short ASCII string (cached in slot) if w is
-    set, else a long or non-ASCII one."""
-    cdef _CachedStr *c
-    cdef PyObject *made
-    cdef int ascii
-    if w != NULL:
-        s = PyUnicode_New(<Py_ssize_t>n, 127)
-        memcpy(PyUnicode_DATA(s), p, n)
-        # Interned, so a decoded key is the very object of the same literal elsewhere
-        # (decode_audio_frame's lookups then match by identity, not by comparing bytes).
-        made = <PyObject *>s
-        Py_INCREF(s)  # the cache's reference; interning may swap it for the interned twin's
-        PyUnicode_InternInPlace(&made)
-        c = &_str_cache[slot]
-        Py_XDECREF(c.s)
-        c.s = made
-        c.n = n
-        c.w0 = w[0]
-        c.w1 = w[1]
-        return <object>made
-    if n > _KEY_CACHE_MAX_LEN and ccbor.vona_ascii(p, n):
-        s = PyUnicode_New(<Py_ssize_t>n, 127)
-        memcpy(PyUnicode_DATA(s), p, n)
-        return s
-    if not ccbor.vona_utf8_valid(p, n, &ascii):
-        bad[0] = True
-        return None
-    return PyUnicode_DecodeUTF8(<const char *>p, <Py_ssize_t>n, NULL)
-
-
-cdef inline object _text(const uint8_t *p, size_t n, size_t avail, bint *bad):
-    """The str for the text p[0..n), or None with *bad set if it is not valid UTF-8.
-    Up to avail >= n bytes may be read at p."""
-    cdef uint64_t w[2]
-    cdef size_t slot
-    cdef _CachedStr *c
-    if n - 1 < _KEY_CACHE_MAX_LEN:  # 1..16 bytes
-        ccbor.vona_pack16(p, n, avail, w)
-        if (w[0] | w[1]) & 0x8080808080808080ULL == 0:
-            slot = <size_t>(((w[0] ^ n) * 0x9E3779B97F4A7C15ULL + w[1] * 0xC2B2AE3D27D4EB4FULL)
-                            >> 55) & (_KEY_CACHE_SIZE - 1)
-            c = &_str_cache[slot]
-            if c.n == n and c.w0 == w[0] and c.w1 == w[1]:
-                return <object>c.s
-            return _text_slow(p, n, w, slot, bad)
-    return _text_slow(p, n, NULL, 0, bad)
-
-
-include "_cbor_fast.pxi"
-
-
-cdef int _fail(ccbor.vona_cbor_decoder *d, int status) except -1:
-    cdef ccbor.vona_cbor_error err = d.err
-    at = d.err_pos
-    arg = d.err_arg
-    if err == ccbor.VONA_CBOR_ERR_TAG:
-        msg = f"CBOR tag {arg} is not supported (at byte {at})"
-    elif err == ccbor.VONA_CBOR_ERR_UNDEFINED:
-        msg = f"CBOR undefined (simple value 23) is not supported (at byte {at}); send null"
-    elif err == ccbor.VONA_CBOR_ERR_SIMPLE:
-        msg = (f"CBOR simple value {arg} is not supported (at byte {at}); "
-               "only false, true and null are")
-    elif err == ccbor.VONA_CBOR_ERR_DEPTH:
-        msg = f"CBOR nesting depth exceeds max_depth={arg} (at byte {at})"
-    elif err == ccbor.VONA_CBOR_ERR_ITEMS:
-        msg = f"CBOR item count exceeds max_items={arg} (at byte {at})"
-    elif err == ccbor.VONA_CBOR_ERR_SIZE:
-        msg = f"CBOR input of {d.len} bytes exceeds max_bytes={arg}"
-    elif err == ccbor.VONA_CBOR_ERR_TRUNCATED:
-        msg = f"truncated CBOR: the {d.len}-byte input ends inside the item at byte {at}"
-    elif err == ccbor.VONA_CBOR_ERR_TRAILING:
-        msg = f"trailing bytes after the CBOR item: {arg} extra byte(s) from byte {at}"
-    elif err == ccbor.VONA_CBOR_ERR_INVALID_UTF8:
-        msg = f"CBOR text string at byte {at} is not valid UTF-8"
-    else:
-        msg = f"malformed CBOR at byte {at}: {ccbor.vona_cbor_error_str(err).decode()}"
-    raise CodecError(msg)
-
-
-cdef inline int _next(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it) except -1:
-    cdef vona_status st = ccbor.vona_cbor_next(d, it)
-    if st != VONA_OK:
-        _fail(d, st)
-    return 0
-
-
-cdef object _chunks(ccbor.vona_cbor_decoder *d, bint text):
-    cdef ccbor.vona_cbor_item it
-    cdef bint bad = False  # the C decoder validated the UTF-8 already
-    parts = []
-    while True:
-        _next(d, &it)
-        if it.type == ccbor.VONA_CBOR_BREAK:
-            break
-        if text:
-            parts.append(_text(it.data, <size_t>it.value, <size_t>it.value, &bad))
-        else:
-            parts.append(PyBytes_FromStringAndSize(<const char *>it.data, <Py_ssize_t>it.value))
-    return ("" if text else b"").join(parts)
-
-
-cdef object _array(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it, bint key):
-    cdef ccbor.vona_cbor_item sub
-    cdef Py_ssize_t i, n
-    if it.indefinite:
-        out = []
-        while True:
-            _next(d, &sub)
-            if sub.type == ccbor.VONA_CBOR_BREAK:
-                break
-            PyList_Append(out, _build(d, &sub, key))
-        return tuple(out) if key else out
-    n = <Py_ssize_t>it.value  # the C decoder checked it against the remaining input
-    if key:
-        res = PyTuple_New(n)
-        for i in range(n):
-            _next(d, &sub)
-            v = _build(d, &sub, True)
-            Py_INCREF(v)
-            PyTuple_SET_ITEM(res, i, v)
-        return res
-    res = PyList_New(n)
-    for i in range(n):
-        _next(d, &sub)
-        v = _build(d, &sub, False)
-        Py_INCREF(v)
-        PyList_SET_ITEM(res, i, v)
-    return res
-
-
-cdef object _map(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it):
-    cdef ccbor.vona_cbor_item sub
-    cdef bint bad = False  # the C decoder validated the UTF-8 already
-    cdef uint64_t i
-    cdef Py_ssize_t size
-    out = PyDict_New()
-    i = 0
-    while it.indefinite or i < it.value:
-        _next(d, &sub)
-        if sub.type == ccbor.VONA_CBOR_BREAK:
-            break
-        # Definite text keys are the common case: skip the generic dispatch.
-        if sub.type == ccbor.VONA_CBOR_TEXT and not sub.indefinite:
-            k = _text(sub.data, <size_t>sub.value, <size_t>sub.value, &bad)
-        else:
-            k = _build(d, &sub, True)
-        _next(d, &sub)
-        size = PyDict_GET_SIZE(out)
-        PyDict_SetItem(out, k, _build(d, &sub, False))
-        if PyDict_GET_SIZE(out) == size:
-            raise CodecError(f"duplicate CBOR map key {k!r}")
-        i += 1
-    return out
-
-
-cdef object _build(ccbor.vona_cbor_decoder *d, ccbor.vona_cbor_item *it, bint key):
-    cdef ccbor.vona_cbor_type t = it.type
-    cdef bint bad = False  # the C decoder validated the UTF-8 already
-    if t == ccbor.VONA_CBOR_TEXT:
-        if it.indefinite:
-            return _chunks(d, True)
-        return _text(it.data, <size_t>it.value, <size_t>it.value, &bad)
-    if t == ccbor.VONA_CBOR_UINT:
-        return PyLong_FromUnsignedLongLong(it.value)
-    if t == ccbor.VONA_CBOR_BYTES:
-        if it.indefinite:
-            return _chunks(d, False)
-        return PyBytes_FromStringAndSize(<const char *>it.data, <Py_ssize_t>it.value)
-    if t == ccbor.VONA_CBOR_MAP:
-        if key:
-            raise CodecError(
-                f"a CBOR map as (or inside) a map key is not supported (before byte {d.pos}): "
-                "Python dict keys must be hashable")
-        return _map(d, it)
-    if t == ccbor.VONA_CBOR_ARRAY:
-        return _array(d, it, key)
-    if t == ccbor.VONA_CBOR_NEGINT:
-        if it.value <= <uint64_t>INT64_MAX:
-            return PyLong_FromLongLong(-1 - <long long>it.value)
-        return -1 - PyLong_FromUnsignedLongLong(it.value)
-    if t == ccbor.VONA_CBOR_FLOAT:
-        return PyFloat_FromDouble(it.f)
-    if t == ccbor.VONA_CBOR_TRUE:
-        return True
-    if t == ccbor.VONA_CBOR_FALSE:
-        return False
-    if t == ccbor.VONA_CBOR_NULL:
-        return None
-    raise CodecError(f"malformed CBOR: unexpected break at byte {d.pos - 1}")
-
-
-cdef object _decode_with(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits,
-                         ccbor.vona_cbor_frame *stack, size_t cap):
-    cdef ccbor.vona_cbor_decoder d
-    cdef ccbor.vona_cbor_item it
-    cdef vona_status st = ccbor.vona_cbor_decoder_init(&d, data, n, limits, stack, cap)
-    if st != VONA_OK:
-        _fail(&d, st)
-    _next(&d, &it)
-    obj = _build(&d, &it, False)
-    st = ccbor.vona_cbor_finish(&d)
-    if st != VONA_OK:
-        _fail(&d, st)
-    return obj
-
-
-cdef object _decode_generic(const uint8_t *data, size_t n,
-                            const ccbor.vona_cbor_limits *limits):
-    cdef ccbor.vona_cbor_frame small[_STACK_FRAMES]
-    cdef ccbor.vona_cbor_frame *stack
-    cdef size_t cap = limits.max_depth + 1
-    if cap <= _STACK_FRAMES:
-        return _decode_with(data, n, limits, small, cap)
-    stack = <ccbor.vona_cbor_frame *>malloc(cap * sizeof(ccbor.vona_cbor_frame))
-    if stack == NULL:
-        raise MemoryError("out of memory for the CBOR decoder stack")
-    try:
-        return _decode_with(data, n, limits, stack, cap)
-    finally:
-        free(stack)
-
-
-cdef object decode_payload(const uint8_t *data, size_t n, const ccbor.vona_cbor_limits *limits):
-    """Decode exactly one CBOR item filling data[0..n)."""
-    cdef _Fast s
-    if n <= limits.max_bytes and n != 0:
-        s.p = data
-        s.end = data + n
-        s.items = limits.max_items
-        s.depth = limits.max_depth
-        s.bail = False
-        obj = _fast_item(&s, False)
-        if not s.bail and s.p == s.end:
-            return obj
-    return _decode_generic(data, n, limits)
-
-
-def cbor_loads(data, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
-               Py_ssize_t max_items=DEFAULT_MAX_ITEMS, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
-    """Decode bytes holding exactly one CBOR data item.
-
-    Raises CodecError for malformed or truncated input, trailing bytes, invalid UTF-8,
-    tags, undefined and simple values other than false/true/null, duplicate map keys,
-    and input over any limit (the message names it).
-    """
-    cdef ccbor.vona_cbor_limits lim
-    cdef Py_buffer view
-    limits_from_args(&lim, max_depth, max_items, max_bytes)
-    if type(data) is bytes:
-        return decode_payload(<const uint8_t *>PyBytes_AS_STRING(data),
-                              <size_t>PyBytes_GET_SIZE(data), &lim)
-    try:
-        PyObject_GetBuffer(data, &view, PyBUF_SIMPLE)
-    except (TypeError, BufferError):
-        raise CodecError(
-            f"cbor_loads needs a bytes-like object, got {type(data).__name__}") from None
-    try:
-        return decode_payload(<const uint8_t *>view.buf, <size_t>view.len, &lim)
-    finally:
-        PyBuffer_Release(&view)
-
-
-def _loads_generic(bytes data, *, Py_ssize_t max_depth=_DEPTH_DEFAULT,
-                   Py_ssize_t max_items=DEFAULT_MAX_ITEMS, Py_ssize_t max_bytes=DEFAULT_MAX_BYTES):
-    """cbor_loads through the generic (pull-decoder) path only, skipping the fast
-    decoder: for tests that check both paths agree. bytes only."""
-    cdef ccbor.vona_cbor_limits lim
-    limits_from_args(&lim, max_depth, max_items, max_bytes)
-    return _decode_generic(<const uint8_t *>PyBytes_AS_STRING(data),
-                           <size_t>PyBytes_GET_SIZE(data), &lim)

@@ -13,15 +13,8 @@ from libc.stdint cimport uint8_t
 cimport vona._native.cframing as cf
 cimport vona._native.ccbor as ccbor
 from vona._native._audio_message cimport decode_audio_payload, put_audio
-from vona._native._cbor cimport (
-    ENC_STACK_BYTES,
-    Enc,
-    decode_payload,
-    enc_check,
-    enc_init,
-    encode_obj,
-    limits_from_args,
-)
+from vona._native._cbor cimport ENC_STACK_BYTES, Enc, enc_check, enc_init, encode_obj
+from vona._native._cbor_decode cimport decode_payload, limits_from_args
 from vona._native.cstatus cimport (
     VONA_E_INCOMPLETE,
     VONA_E_LIMIT,

@@ -1,4 +1,4 @@
-# Declarations for csrc/include/vona/cbor.h.
+# Declarations for csrc/include/vona/cbor.h and vona/cbor_head.h.
 from libc.stdint cimport uint8_t, uint16_t, uint64_t, int64_t
 
 from vona._native.cstatus cimport vona_status
@@ -22,7 +22,6 @@ cdef extern from "vona/cbor.h" nogil:
     vona_status vona_cbor_buf_reserve(vona_cbor_buf *b, size_t extra)
     size_t vona_cbor_head_size(uint64_t v)
     void vona_cbor_write_head(uint8_t *p, size_t n, unsigned major, uint64_t v)
-    void vona_copy(uint8_t *d, const uint8_t *s, size_t n)
     vona_status vona_cbor_put_head(vona_cbor_buf *b, unsigned major, uint64_t v)
     vona_status vona_cbor_put_uint(vona_cbor_buf *b, uint64_t v)
     vona_status vona_cbor_put_negint(vona_cbor_buf *b, uint64_t n)
@@ -108,10 +107,12 @@ cdef extern from "vona/cbor.h" nogil:
     vona_status vona_cbor_finish(vona_cbor_decoder *d)
     const char *vona_cbor_error_str(vona_cbor_error err)
 
-    # fast-path reads
+
+cdef extern from "vona/cbor_head.h" nogil:
     const uint8_t *vona_cbor_read_head(const uint8_t *p, const uint8_t *end, unsigned *ib,
                                        uint64_t *value)
-    int vona_ascii(const uint8_t *p, size_t n)
-    void vona_pack16(const uint8_t *p, size_t n, size_t avail, uint64_t *w)
-    int vona_utf8_valid(const uint8_t *p, size_t n, int *ascii)
-    double vona_half_to_double(uint16_t h)
+    void vona_cbor_copy(uint8_t *d, const uint8_t *s, size_t n)
+    int vona_cbor_ascii(const uint8_t *p, size_t n)
+    void vona_cbor_pack16(const uint8_t *p, size_t n, size_t avail, uint64_t *w)
+    int vona_cbor_utf8_valid(const uint8_t *p, size_t n, int *ascii)
+    double vona_cbor_half_to_double(uint16_t h)

@@ -66,7 +66,13 @@ def test_harness_survives_random_and_mutated_inputs(path: Path) -> None:
 
 def test_harnesses_exist() -> None:
     names = {p.stem for p in HARNESSES}
-    assert {"fuzz_ogg_reader", "fuzz_opus_decoder", "fuzz_cbor_loads", "fuzz_frame_reader"} <= names
+    assert {
+        "fuzz_ogg_reader",
+        "fuzz_opus_decoder",
+        "fuzz_cbor_loads",
+        "fuzz_frame_reader",
+        "fuzz_audio_frame",
+    } <= names
 
 
 def test_runner_finds_harnesses_and_writes_seeds(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from vona import errors
 from vona.dsp import Resampler
-from vona.step_loop import Interruption, StepLoop
+from vona.step_loop import PlayoutCut, StepLoop
 
 
 def _noise(n: int, seed: int = 0, amp: int = 12000) -> npt.NDArray[np.int16]:
@@ -102,8 +102,8 @@ def test_interrupt_drops_exactly_the_unplayed_audio() -> None:
     played = np.concatenate([loop.pull_playout(480) for _ in range(7)])
     assert np.array_equal(played, out[:3360])
     result = loop.interrupt()
-    assert isinstance(result, Interruption)
-    assert result == Interruption(10_000 - 3360, 3360, 140.0)
+    assert isinstance(result, PlayoutCut)
+    assert result == PlayoutCut(10_000 - 3360, 3360, 140.0)
     assert loop.playout_buffered == 0
     assert loop.pull_playout(480).size == 0
     assert loop.dropped_samples == 10_000 - 3360
@@ -111,7 +111,7 @@ def test_interrupt_drops_exactly_the_unplayed_audio() -> None:
     loop.begin_turn()
     loop.push_output(out[:100])
     loop.pull_playout(60)
-    assert loop.interrupt() == Interruption(40, 60, 2.5)
+    assert loop.interrupt() == PlayoutCut(40, 60, 2.5)
     assert loop.stats()["interrupts"] == 2
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
-from vona.driver.audio_loop import AudioLoop, LoopFactory, LoopPair, make_loop
+from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, make_loop
 from vona.driver.engines import Engine
 from vona.driver.fallback import BackendChain, error_dict
 from vona.driver.input import InputReader
@@ -126,7 +126,7 @@ class SessionDriver:
         self.engine: Engine | None = None
         self._native = False  # the engine's per-frame work runs in the native loop
         self._native_base = 0
-        self._loops: LoopPair | None = None
+        self._loops: SessionLoop | None = None
         self.generation_id = 0
         self.generation_open = False
         self._turn_open = False
@@ -301,7 +301,7 @@ class SessionDriver:
     def on_backend_audio(self, samples: Int16Array, rate: int, channels: int) -> None:
         engine = self.engine
         loops = self._loops
-        out = loops.out_loop if loops is not None else None
+        out = loops.loop if loops is not None else None
         if engine is None or out is None:
             return
         if rate != engine.caps.output_sample_rate_hz or channels != self._channels:
@@ -365,8 +365,8 @@ class SessionDriver:
         kind, gain = (slot.kind, slot.gain_db) if slot is not None else (None, 0.0)
         self._native = loops.use_native(kind, gain)
         if self._native:
-            assert loops.in_loop is not None
-            self._native_base = self.metrics.backend_frames - loops.in_loop.frames_in
+            assert loops.loop is not None
+            self._native_base = self.metrics.backend_frames - loops.loop.frames_in
         if offered is not None:
             self.log("native_backend", backend=engine.name, used=self._native, slot=offered.kind)
 
@@ -376,7 +376,7 @@ class SessionDriver:
 
     @property
     def out_loop(self) -> AudioLoop | None:
-        return self._loops.out_loop if self._loops is not None else None
+        return self._loops.loop if self._loops is not None else None
 
     def flush_output(self) -> None:
         """After backend audio arrived outside a step (a realtime event): with a
@@ -416,7 +416,7 @@ class SessionDriver:
                 return
             self._rate, self._channels = first.sample_rate_hz, first.channels
         rt = self.runtime
-        self._loops = LoopPair(
+        self._loops = SessionLoop(
             self._loop_factory,
             self._rate,
             self._channels,
@@ -476,7 +476,7 @@ class SessionDriver:
             chunk = frame.samples
             m.frames_in += 1
             m.samples_in += chunk.shape[0] // channels
-            in_loop = loops.in_loop
+            in_loop = loops.loop
             feeding = self.engine
             assert in_loop is not None
             frames: Sequence[Int16Array] = ()

@@ -79,23 +79,21 @@ vona_status vona_step_loop_create(const vona_step_loop_config *cfg, vona_step_lo
 
     vona_status st = vona_reframe_create(l->frame, l->ch, &l->reframe);
     if (st == VONA_OK) st = vona_ring_create(cfg->playout_capacity, l->ch, &l->playout);
-    if (st == VONA_OK && l->t_rate != l->b_in_rate) {
+    if (st == VONA_OK && l->t_rate != l->b_in_rate)
         st = vona_resampler_create_ex(l->t_rate, l->b_in_rate, l->ch, cfg->quality,
                                       cfg->resample_flags, &l->rs_in);
-        if (st == VONA_OK) {
-            l->scratch_in_cap = scratch_cap(l->t_rate, l->b_in_rate);
-            l->scratch_in = malloc(l->scratch_in_cap * l->ch * sizeof(int16_t));
-            if (l->scratch_in == NULL) st = VONA_E_NOMEM;
-        }
-    }
-    if (st == VONA_OK && l->b_out_rate != l->t_rate) {
+    if (st == VONA_OK && l->b_out_rate != l->t_rate)
         st = vona_resampler_create_ex(l->b_out_rate, l->t_rate, l->ch, cfg->quality,
                                       cfg->resample_flags, &l->rs_out);
-        if (st == VONA_OK) {
-            l->scratch_out_cap = scratch_cap(l->b_out_rate, l->t_rate);
-            l->scratch_out = malloc(l->scratch_out_cap * l->ch * sizeof(int16_t));
-            if (l->scratch_out == NULL) st = VONA_E_NOMEM;
-        }
+    if (st == VONA_OK && l->rs_in != NULL) {
+        l->scratch_in_cap = scratch_cap(l->t_rate, l->b_in_rate);
+        l->scratch_in = malloc(l->scratch_in_cap * l->ch * sizeof(int16_t));
+        if (l->scratch_in == NULL) st = VONA_E_NOMEM;
+    }
+    if (st == VONA_OK && l->rs_out != NULL) {
+        l->scratch_out_cap = scratch_cap(l->b_out_rate, l->t_rate);
+        l->scratch_out = malloc(l->scratch_out_cap * l->ch * sizeof(int16_t));
+        if (l->scratch_out == NULL) st = VONA_E_NOMEM;
     }
     if (st == VONA_OK) {
         l->frame_buf = malloc(l->frame * l->ch * sizeof(int16_t));

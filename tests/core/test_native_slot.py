@@ -10,7 +10,7 @@ import pytest
 
 from vona import GainStsBackend, NativeSlot, PassthroughStsBackend
 from vona.backends.step import BackendCapabilities, BackendStep
-from vona.driver import SessionDriver, run_session
+from vona.driver import SessionDriver
 from vona.dsp import gain_db
 from vona.errors import BackendError
 from vona.frames import AudioInputFrame, AudioOutputFrame
@@ -158,7 +158,11 @@ def test_a_slot_is_used_when_the_rates_differ(transport_rate: int) -> None:
         backend = TwoRates()
         assert backend.native_slot() == NativeSlot("passthrough")
         run = run_scripted(
-            audio, backend, sample_rate_hz=transport_rate, chunk_samples=(7, 900), seed=2,
+            audio,
+            backend,
+            sample_rate_hz=transport_rate,
+            chunk_samples=(7, 900),
+            seed=2,
             runtime=runtime,
         )
         assert run.metrics.ok, run.metrics.error

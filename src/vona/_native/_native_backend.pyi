@@ -14,8 +14,7 @@ class NativeBackend:
 class NativePassthrough(NativeBackend):
     """Output frame = input frame, unchanged."""
 
-    def __init__(self) -> None: ...
-
+@disjoint_base
 class NativeGain(NativeBackend):
     """Output frame = input frame times ``gain_db`` (rounded half to even, saturated)."""
 

@@ -1,4 +1,4 @@
-# cython: always_allow_keywords=False, auto_pickle=False, autotestdict=False
+# cython: always_allow_keywords=False, auto_pickle=False, autotestdict=False, binding=True
 """Native backends: per-frame work the StepLoop runs in C (see vona/native_backend.h).
 
 ``NativeBackend`` wraps an ops table and its context. The core ships ``NativePassthrough``
@@ -33,7 +33,7 @@ cdef class NativeBackend:
 cdef class NativePassthrough(NativeBackend):
     """Output frame = input frame, unchanged."""
 
-    def __init__(self):
+    def __cinit__(self):
         self.backend = cnb.vona_native_passthrough()
 
 

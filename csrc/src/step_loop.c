@@ -2,12 +2,10 @@
  * of at most PIECE samples so fixed scratch buffers, sized at create, always suffice. */
 #include "vona/step_loop.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "vona/pcm.h"
 #include "vona/reframe.h"
 #include "vona/ring.h"
 
@@ -18,17 +16,17 @@
 #define SCRATCH_SLACK 16384
 
 struct vona_step_loop {
-    uint32_t t_rate, b_rate;
+    uint32_t t_rate, b_in_rate, b_out_rate;
     size_t frame;
     unsigned ch;
-    vona_resampler *rs_in, *rs_out; /* NULL at equal rates */
+    vona_resampler *rs_in, *rs_out; /* NULL where the two rates of that side are equal */
     vona_reframe *reframe;
     vona_ring *playout;
     int16_t *scratch_in, *scratch_out, *frame_buf;
     size_t scratch_in_cap, scratch_out_cap; /* samples per channel */
 
     vona_native_backend backend;
-    float gain;
+    uint64_t backend_epoch; /* the interrupts count the backend last saw */
 
     int virtual_clock;
     int64_t virtual_ns;
@@ -66,33 +64,37 @@ vona_status vona_step_loop_create(const vona_step_loop_config *cfg, vona_step_lo
     *out = NULL;
     if (cfg == NULL) return VONA_E_INVALID_ARG;
     if (cfg->transport_rate == 0 || cfg->transport_rate > VONA_STEP_LOOP_MAX_RATE) return VONA_E_INVALID_ARG;
-    if (cfg->backend_rate == 0 || cfg->backend_rate > VONA_STEP_LOOP_MAX_RATE) return VONA_E_INVALID_ARG;
+    if (cfg->backend_input_rate == 0 || cfg->backend_input_rate > VONA_STEP_LOOP_MAX_RATE) return VONA_E_INVALID_ARG;
+    if (cfg->backend_output_rate == 0 || cfg->backend_output_rate > VONA_STEP_LOOP_MAX_RATE) return VONA_E_INVALID_ARG;
     if (cfg->channels == 0 || cfg->channels > VONA_STEP_LOOP_MAX_CHANNELS) return VONA_E_INVALID_ARG;
     if (cfg->backend_frame == 0 || cfg->playout_capacity == 0) return VONA_E_INVALID_ARG;
 
     vona_step_loop *l = calloc(1, sizeof(*l));
     if (l == NULL) return VONA_E_NOMEM;
     l->t_rate = cfg->transport_rate;
-    l->b_rate = cfg->backend_rate;
+    l->b_in_rate = cfg->backend_input_rate;
+    l->b_out_rate = cfg->backend_output_rate;
     l->frame = cfg->backend_frame;
     l->ch = cfg->channels;
     l->turn_start_ns = l->first_audio_ns = l->speech_end_ns = l->latency_ns = -1;
 
     vona_status st = vona_reframe_create(l->frame, l->ch, &l->reframe);
     if (st == VONA_OK) st = vona_ring_create(cfg->playout_capacity, l->ch, &l->playout);
-    if (st == VONA_OK && l->t_rate != l->b_rate) {
-        st = vona_resampler_create_ex(l->t_rate, l->b_rate, l->ch, cfg->quality,
+    if (st == VONA_OK && l->t_rate != l->b_in_rate)
+        st = vona_resampler_create_ex(l->t_rate, l->b_in_rate, l->ch, cfg->quality,
                                       cfg->resample_flags, &l->rs_in);
-        if (st == VONA_OK)
-            st = vona_resampler_create_ex(l->b_rate, l->t_rate, l->ch, cfg->quality,
-                                          cfg->resample_flags, &l->rs_out);
-        if (st == VONA_OK) {
-            l->scratch_in_cap = scratch_cap(l->t_rate, l->b_rate);
-            l->scratch_out_cap = scratch_cap(l->b_rate, l->t_rate);
-            l->scratch_in = malloc(l->scratch_in_cap * l->ch * sizeof(int16_t));
-            l->scratch_out = malloc(l->scratch_out_cap * l->ch * sizeof(int16_t));
-            if (l->scratch_in == NULL || l->scratch_out == NULL) st = VONA_E_NOMEM;
-        }
+    if (st == VONA_OK && l->b_out_rate != l->t_rate)
+        st = vona_resampler_create_ex(l->b_out_rate, l->t_rate, l->ch, cfg->quality,
+                                      cfg->resample_flags, &l->rs_out);
+    if (st == VONA_OK && l->rs_in != NULL) {
+        l->scratch_in_cap = scratch_cap(l->t_rate, l->b_in_rate);
+        l->scratch_in = malloc(l->scratch_in_cap * l->ch * sizeof(int16_t));
+        if (l->scratch_in == NULL) st = VONA_E_NOMEM;
+    }
+    if (st == VONA_OK && l->rs_out != NULL) {
+        l->scratch_out_cap = scratch_cap(l->b_out_rate, l->t_rate);
+        l->scratch_out = malloc(l->scratch_out_cap * l->ch * sizeof(int16_t));
+        if (l->scratch_out == NULL) st = VONA_E_NOMEM;
     }
     if (st == VONA_OK) {
         l->frame_buf = malloc(l->frame * l->ch * sizeof(int16_t));
@@ -150,7 +152,7 @@ static size_t queue_playout(vona_step_loop *l, const int16_t *src, size_t n)
     return accepted;
 }
 
-/* Backend-rate samples -> transport rate -> playout ring. */
+/* Backend-output-rate samples -> transport rate -> playout ring. */
 static vona_status output(vona_step_loop *l, const int16_t *src, size_t n, size_t *queued)
 {
     if (l->rs_out == NULL) {
@@ -191,14 +193,25 @@ size_t vona_step_loop_input_frames_bound(const vona_step_loop *l, size_t n)
     return vona_reframe_frames_after(l->reframe, m);
 }
 
-static void run_backend(vona_step_loop *l, int16_t *frame)
+/* One frame through the native backend and on to playout. The backend's reset runs
+ * here, lazily, rather than in interrupt: interrupt stays O(1) whatever the backend. */
+static vona_status run_backend(vona_step_loop *l, int16_t *frame, size_t *queued)
 {
-    if (l->backend == VONA_NATIVE_BACKEND_GAIN)
-        vona_pcm_gain_int16(frame, frame, l->frame * l->ch, l->gain);
-    /* passthrough: the frame already is the output */
+    const vona_native_backend_ops *ops = l->backend.ops;
+    if (l->backend_epoch != l->interrupts) {
+        l->backend_epoch = l->interrupts;
+        if (ops->reset != NULL) ops->reset(l->backend.ctx);
+    }
+    const int16_t *out = NULL;
+    size_t out_n = 0;
+    vona_status st = ops->process(l->backend.ctx, frame, l->frame, l->ch, &out, &out_n);
+    if (st != VONA_OK) return st;
+    if (out_n > 0 && out == NULL) return VONA_E_INVALID_ARG; /* a broken backend */
+    l->frames_out++;
+    return output(l, out, out_n, queued);
 }
 
-/* Reframe m backend-rate samples. frames != NULL: write frames there (room checked by
+/* Reframe m backend-input-rate samples. frames != NULL: write frames there (room checked by
  * the caller). frames == NULL: run each frame through the native backend and output. */
 static vona_status reframe_through(vona_step_loop *l, const int16_t *data, size_t m,
                                    int16_t *const *frames, size_t max_frames, size_t *made,
@@ -222,16 +235,14 @@ static vona_status reframe_through(vona_step_loop *l, const int16_t *data, size_
         if (frames) {
             (*made)++;
         } else {
-            run_backend(l, dst);
-            l->frames_out++;
-            st = output(l, dst, l->frame, queued);
+            st = run_backend(l, dst, queued);
             if (st != VONA_OK) return st;
         }
     }
     return VONA_OK;
 }
 
-/* Transport-rate samples -> backend rate -> reframe_through. */
+/* Transport-rate samples -> backend input rate -> reframe_through. */
 static vona_status input(vona_step_loop *l, const int16_t *src, size_t n, int16_t *const *frames,
                          size_t max_frames, size_t *made, size_t *queued)
 {
@@ -266,14 +277,16 @@ vona_status vona_step_loop_push_input(vona_step_loop *l, const int16_t *src, siz
     return input(l, src, n, frames, max_frames, nframes, &queued);
 }
 
-vona_status vona_step_loop_set_native_backend(vona_step_loop *l, vona_native_backend kind, double gain_db)
+vona_status vona_step_loop_set_native_backend(vona_step_loop *l, const vona_native_backend *backend)
 {
-    if (kind != VONA_NATIVE_BACKEND_NONE && kind != VONA_NATIVE_BACKEND_PASSTHROUGH &&
-        kind != VONA_NATIVE_BACKEND_GAIN)
-        return VONA_E_INVALID_ARG;
-    if (!isfinite(gain_db)) return VONA_E_INVALID_ARG;
-    l->backend = kind;
-    l->gain = vona_pcm_db_to_gain(gain_db);
+    if (backend == NULL || backend->ops == NULL) {
+        l->backend.ops = NULL;
+        l->backend.ctx = NULL;
+        return VONA_OK;
+    }
+    if (backend->ops->process == NULL) return VONA_E_INVALID_ARG;
+    l->backend = *backend;
+    l->backend_epoch = l->interrupts; /* a new backend starts fresh: no reset owed */
     return VONA_OK;
 }
 
@@ -281,7 +294,7 @@ vona_status vona_step_loop_process(vona_step_loop *l, const int16_t *src, size_t
 {
     if (queued == NULL || (n > 0 && src == NULL)) return VONA_E_INVALID_ARG;
     *queued = 0;
-    if (l->backend == VONA_NATIVE_BACKEND_NONE) return VONA_E_STATE;
+    if (l->backend.ops == NULL) return VONA_E_STATE;
     size_t made = 0;
     return input(l, src, n, NULL, 0, &made, queued);
 }

@@ -10,10 +10,10 @@ import pytest
 
 from vona import GainStsBackend, NativeSlot, PassthroughStsBackend
 from vona.backends.step import BackendCapabilities, BackendStep
-from vona.driver import SessionDriver, run_session
+from vona.driver import SessionDriver
 from vona.dsp import gain_db
 from vona.errors import BackendError
-from vona.frames import AudioInputFrame
+from vona.frames import AudioInputFrame, AudioOutputFrame
 from vona.runtime import VonaRuntime
 from vona.testing import ScriptedTransport, VirtualClock, noise, run_scripted, run_virtual, tone
 
@@ -134,22 +134,46 @@ def test_fallback_to_a_native_backend_keeps_the_stream_whole() -> None:
     np.testing.assert_array_equal(out[19 * 320 :], audio[20 * 320 :])
 
 
-class OddRates(PassthroughStsBackend):
+class TwoRates(RecordingPassthrough):
+    """Takes 16 kHz, answers each frame with its samples as 24 kHz audio (the shape of a
+    provider that listens at 16 kHz and speaks at 24 kHz), natively or in ``step``."""
+
     def capabilities(self) -> BackendCapabilities:
         return BackendCapabilities(
-            name="odd", input_sample_rate_hz=16_000, output_sample_rate_hz=24_000
+            name="two-rates", input_sample_rate_hz=16_000, output_sample_rate_hz=24_000
         )
 
     async def step(self, session: Any, frame: AudioInputFrame) -> BackendStep:
-        return BackendStep()
+        session.steps += 1
+        return BackendStep(
+            output_audio=[AudioOutputFrame(frame.sequence, 24_000, frame.channels, frame.samples)]
+        )
 
 
-def test_a_slot_is_not_used_when_the_rates_differ() -> None:
-    backend = OddRates()
-    assert backend.native_slot() == NativeSlot("passthrough")
-    clock = VirtualClock()
-    transport = ScriptedTransport(noise(500, 16_000), 16_000, clock=clock)
-    m = run_virtual(run_session(transport, backend, clock=clock), clock=clock)
-    assert m.ok
-    assert native_used(m.events) == []
-    assert m.backend_frames == 25
+@pytest.mark.parametrize("transport_rate", [16_000, 24_000, 48_000])
+def test_a_slot_is_used_when_the_rates_differ(transport_rate: int) -> None:
+    audio = noise(1_500, transport_rate, seed=7)
+    runs = []
+    for runtime in (None, PYTHON_STEPS):
+        backend = TwoRates()
+        assert backend.native_slot() == NativeSlot("passthrough")
+        run = run_scripted(
+            audio,
+            backend,
+            sample_rate_hz=transport_rate,
+            chunk_samples=(7, 900),
+            seed=2,
+            runtime=runtime,
+        )
+        assert run.metrics.ok, run.metrics.error
+        runs.append((run, backend))
+    (native, native_backend), (python, python_backend) = runs
+    assert native_used(native.metrics.events) == [True]
+    assert native_used(python.metrics.events) == [False]
+    out = native.transport.output_audio()
+    np.testing.assert_array_equal(out, python.transport.output_audio())
+    assert native.metrics.backend_frames == python.metrics.backend_frames >= 70
+    assert native_backend.session.steps == 0
+    assert python_backend.session.steps == python.metrics.backend_frames
+    # 16 kHz frames played as 24 kHz audio last 2/3 as long: 1.5 s in, about 1 s out.
+    assert abs(out.shape[0] - transport_rate) < transport_rate // 20

@@ -1,6 +1,8 @@
 /* vona_step_loop: passthrough through process() with random chunk sizes (exact at equal
- * rates; equal to the one-shot resampler chain across rates), push_input framing,
- * interruption accounting, underruns and virtual-clock latency stamps. */
+ * rates; equal to the one-shot resampler chain across rates, with backend input and
+ * output rates equal or not), push_input framing, one loop with two backend rates equal
+ * to two single-rate loops, the native backend ops table (a backend of its own, reset,
+ * errors), interruption accounting, underruns and virtual-clock latency stamps. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,18 +14,42 @@
 #define VONA_TEST_SEED 4242u
 #include "check.h"
 
-static vona_step_loop *make(uint32_t t, uint32_t b, size_t frame, unsigned ch, size_t cap)
+static vona_step_loop *make2(uint32_t t, uint32_t b_in, uint32_t b_out, size_t frame, unsigned ch,
+                             size_t cap)
 {
-    vona_step_loop_config cfg = {t, b, frame, ch, cap, VONA_RESAMPLE_HQ, 0};
+    vona_step_loop_config cfg = {.transport_rate = t,
+                                 .backend_input_rate = b_in,
+                                 .backend_output_rate = b_out,
+                                 .backend_frame = frame,
+                                 .channels = ch,
+                                 .playout_capacity = cap,
+                                 .quality = VONA_RESAMPLE_HQ};
     vona_step_loop *l = NULL;
     CHECK(vona_step_loop_create(&cfg, &l) == VONA_OK);
     return l;
 }
 
+static vona_step_loop *make(uint32_t t, uint32_t b, size_t frame, unsigned ch, size_t cap)
+{
+    return make2(t, b, b, frame, ch, cap);
+}
+
+static void set_passthrough(vona_step_loop *l)
+{
+    vona_native_backend b = vona_native_passthrough();
+    CHECK(vona_step_loop_set_native_backend(l, &b) == VONA_OK);
+}
+
 static void test_config_errors(void)
 {
     vona_step_loop *l = NULL;
-    vona_step_loop_config ok = {16000, 16000, 320, 1, 1000, VONA_RESAMPLE_HQ, 0};
+    vona_step_loop_config ok = {.transport_rate = 16000,
+                                .backend_input_rate = 16000,
+                                .backend_output_rate = 16000,
+                                .backend_frame = 320,
+                                .channels = 1,
+                                .playout_capacity = 1000,
+                                .quality = VONA_RESAMPLE_HQ};
     vona_step_loop_config c = ok;
     c.transport_rate = 0;
     CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG && l == NULL);
@@ -37,15 +63,24 @@ static void test_config_errors(void)
     c.channels = 0;
     CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
     c = ok;
-    c.backend_rate = 12345; /* resampler refuses the pair */
+    c.backend_input_rate = 12345; /* resampler refuses the pair */
     CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
     c = ok;
-    c.backend_rate = 24000;
+    c.backend_output_rate = 12345; /* the output side's pair too */
+    CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
+    c = ok;
+    c.backend_output_rate = 0;
+    CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG && l == NULL);
+    c = ok;
+    c.backend_input_rate = VONA_STEP_LOOP_MAX_RATE + 1;
+    CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
+    c = ok;
+    c.backend_input_rate = 24000;
     c.resample_flags = 0x80; /* unknown resampler flag */
     CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
     c = ok;
     c.channels = 3;
-    c.backend_rate = 24000; /* resampler is mono/stereo only */
+    c.backend_output_rate = 24000; /* resampler is mono/stereo only */
     CHECK(vona_step_loop_create(&c, &l) == VONA_E_INVALID_ARG);
     CHECK(vona_step_loop_create(NULL, &l) == VONA_E_INVALID_ARG);
     vona_step_loop_destroy(NULL);
@@ -83,7 +118,7 @@ static void test_passthrough_equal_rates(void)
     const size_t frame = 320, total = 3000 * frame + 123;
     vona_step_loop *l = make(16000, 16000, frame, ch, 1 << 20);
     CHECK(vona_step_loop_process(l, NULL, 0, &(size_t){0}) == VONA_E_STATE);
-    CHECK(vona_step_loop_set_native_backend(l, VONA_NATIVE_BACKEND_PASSTHROUGH, 0.0) == VONA_OK);
+    set_passthrough(l);
     int16_t *x = malloc(total * ch * sizeof(int16_t)), *y = NULL;
     for (size_t i = 0; i < total * ch; i++) x[i] = (int16_t)(rnd() & 0xffff);
     size_t n = run_process(l, x, total, ch, &y);
@@ -99,25 +134,31 @@ static void test_passthrough_equal_rates(void)
 }
 
 /* Across rates the loop must equal the one-shot chain: resample the whole input to the
- * backend rate, cut whole frames, resample those back. Streaming output is a prefix. */
-static void test_passthrough_resampled(uint32_t t, uint32_t b, size_t frame)
+ * backend input rate, cut whole frames, resample those back from the backend output
+ * rate (a passthrough answers its frame as audio at the output rate). Streaming output
+ * is a prefix. */
+static void test_passthrough_resampled(uint32_t t, uint32_t b, uint32_t b_out, size_t frame)
 {
     const size_t total = 48000;
-    vona_step_loop *l = make(t, b, frame, 1, 1 << 20);
-    CHECK(vona_step_loop_set_native_backend(l, VONA_NATIVE_BACKEND_PASSTHROUGH, 0.0) == VONA_OK);
+    vona_step_loop *l = make2(t, b, b_out, frame, 1, 1 << 20);
+    set_passthrough(l);
     int16_t *x = malloc(total * sizeof(int16_t)), *y = NULL;
     for (size_t i = 0; i < total; i++) x[i] = (int16_t)((int)(rnd() % 20000) - 10000);
     size_t n = run_process(l, x, total, 1, &y);
 
+    /* The one-shot chain; a side whose rates are equal is a copy, as in the loop. */
     vona_resampler *r1 = NULL, *r2 = NULL;
-    CHECK(vona_resampler_create(t, b, 1, VONA_RESAMPLE_HQ, &r1) == VONA_OK);
-    CHECK(vona_resampler_create(b, t, 1, VONA_RESAMPLE_HQ, &r2) == VONA_OK);
-    size_t cap1 = vona_resampler_max_output(r1, total), m1 = 0;
+    if (t != b) CHECK(vona_resampler_create(t, b, 1, VONA_RESAMPLE_HQ, &r1) == VONA_OK);
+    if (b_out != t) CHECK(vona_resampler_create(b_out, t, 1, VONA_RESAMPLE_HQ, &r2) == VONA_OK);
+    size_t cap1 = r1 ? vona_resampler_max_output(r1, total) : total, m1 = total;
     int16_t *mid = malloc(cap1 * sizeof(int16_t));
-    CHECK(vona_resampler_process_i16(r1, x, total, mid, cap1, &m1) == VONA_OK);
-    size_t whole = m1 / frame * frame, cap2 = vona_resampler_max_output(r2, whole), m2 = 0;
+    if (r1) CHECK(vona_resampler_process_i16(r1, x, total, mid, cap1, &m1) == VONA_OK);
+    else memcpy(mid, x, total * sizeof(int16_t));
+    size_t whole = m1 / frame * frame, cap2 = r2 ? vona_resampler_max_output(r2, whole) : whole,
+           m2 = whole;
     int16_t *ref = malloc(cap2 * sizeof(int16_t));
-    CHECK(vona_resampler_process_i16(r2, mid, whole, ref, cap2, &m2) == VONA_OK);
+    if (r2) CHECK(vona_resampler_process_i16(r2, mid, whole, ref, cap2, &m2) == VONA_OK);
+    else memcpy(ref, mid, whole * sizeof(int16_t));
     CHECK(n == m2);
     CHECK(memcmp(y, ref, (n < m2 ? n : m2) * sizeof(int16_t)) == 0);
     vona_step_loop_stats st;
@@ -228,9 +269,14 @@ static void test_interrupt_and_turns(void)
 static void test_gain_backend(void)
 {
     vona_step_loop *l = make(16000, 16000, 160, 1, 4000);
-    CHECK(vona_step_loop_set_native_backend(l, VONA_NATIVE_BACKEND_GAIN, INFINITY) == VONA_E_INVALID_ARG);
-    CHECK(vona_step_loop_set_native_backend(l, (vona_native_backend)7, 0.0) == VONA_E_INVALID_ARG);
-    CHECK(vona_step_loop_set_native_backend(l, VONA_NATIVE_BACKEND_GAIN, -6.0) == VONA_OK);
+    vona_native_gain g = {0.5f};
+    CHECK(vona_native_gain_init(&g, INFINITY) == VONA_E_INVALID_ARG && g.gain == 0.5f);
+    CHECK(vona_native_gain_init(&g, NAN) == VONA_E_INVALID_ARG);
+    CHECK(vona_native_gain_init(NULL, 0.0) == VONA_E_INVALID_ARG);
+    CHECK(vona_native_gain_init(&g, -6.0) == VONA_OK);
+    vona_native_backend b = vona_native_gain_backend(&g);
+    CHECK(b.ops == &vona_native_gain_ops && b.ctx == &g && strcmp(b.ops->name, "gain") == 0);
+    CHECK(vona_step_loop_set_native_backend(l, &b) == VONA_OK);
     int16_t x[320], y[320];
     for (int i = 0; i < 320; i++) x[i] = (int16_t)(i * 100 - 16000);
     size_t queued = 0, got = 0;
@@ -239,6 +285,134 @@ static void test_gain_backend(void)
     int16_t ref[320];
     vona_pcm_gain_int16(x, ref, 320, vona_pcm_db_to_gain(-6.0));
     CHECK(memcmp(y, ref, sizeof(ref)) == 0);
+    vona_step_loop_destroy(l);
+}
+
+/* One loop with backend rates b_in != b_out equals two single-rate loops, one per side
+ * (the driver's former LoopPair): push_input like (t, b_in), push_output and playout
+ * like (t, b_out), bit for bit. */
+static void test_two_rates_equal_two_loops(uint32_t t, uint32_t b_in, uint32_t b_out)
+{
+    const size_t frame = b_in / 50, total = 24000;
+    vona_step_loop *one = make2(t, b_in, b_out, frame, 1, 1 << 20);
+    vona_step_loop *in = make(t, b_in, frame, 1, 1 << 20);
+    vona_step_loop *out = make(t, b_out, b_out / 50, 1, 1 << 20);
+    int16_t *x = malloc(total * sizeof(int16_t));
+    for (size_t i = 0; i < total; i++) x[i] = (int16_t)((int)(rnd() % 30000) - 15000);
+    int16_t fa[16][960], fb[16][960], pa[4096], pb[4096];
+    int16_t *pfa[16], *pfb[16];
+    for (int i = 0; i < 16; i++) {
+        pfa[i] = fa[i];
+        pfb[i] = fb[i];
+    }
+    size_t pos = 0, frames = 0, played = 0;
+    vona_step_loop_begin_turn(one, -1);
+    vona_step_loop_begin_turn(out, -1);
+    while (pos < total) {
+        size_t n = 1 + rnd() % 700;
+        if (n > total - pos) n = total - pos;
+        size_t na = 0, nb = 0, qa = 0, qb = 0, ga = 0, gb = 0;
+        CHECK(vona_step_loop_push_input(one, x + pos, n, pfa, 16, &na) == VONA_OK);
+        CHECK(vona_step_loop_push_input(in, x + pos, n, pfb, 16, &nb) == VONA_OK);
+        CHECK(na == nb);
+        for (size_t k = 0; k < na && k < nb; k++) {
+            CHECK(memcmp(fa[k], fb[k], frame * sizeof(int16_t)) == 0);
+            /* the "backend" answers each frame with 3/2 of it at the output rate */
+            size_t m = frame * 3 / 2 <= 960 ? frame * 3 / 2 : 960;
+            for (size_t j = frame; j < m; j++) fa[k][j] = (int16_t)(fa[k][j - frame] / 2);
+            CHECK(vona_step_loop_push_output(one, fa[k], m, &qa) == VONA_OK);
+            CHECK(vona_step_loop_push_output(out, fa[k], m, &qb) == VONA_OK);
+            CHECK(qa == qb);
+        }
+        frames += na;
+        size_t want = rnd() % 4096;
+        CHECK(vona_step_loop_pull(one, pa, want, want, &ga) == VONA_OK);
+        CHECK(vona_step_loop_pull(out, pb, want, want, &gb) == VONA_OK);
+        CHECK(ga == gb && memcmp(pa, pb, (ga < gb ? ga : gb) * sizeof(int16_t)) == 0);
+        played += ga;
+        pos += n;
+    }
+    size_t ta = 0, tb = 0;
+    CHECK(vona_step_loop_end_turn(one, &ta) == VONA_OK);
+    CHECK(vona_step_loop_end_turn(out, &tb) == VONA_OK);
+    CHECK(ta == tb && vona_step_loop_playout_buffered(one) == vona_step_loop_playout_buffered(out));
+    CHECK(frames > 0 && played > 0);
+    vona_step_loop_stats sa, sb;
+    vona_step_loop_stats_get(one, &sa);
+    vona_step_loop_stats_get(out, &sb);
+    CHECK(sa.samples_queued == sb.samples_queued && sa.samples_played == sb.samples_played);
+    free(x);
+    vona_step_loop_destroy(one);
+    vona_step_loop_destroy(in);
+    vona_step_loop_destroy(out);
+}
+
+/* A backend of the test's own, through the ops table: it answers each frame with every
+ * sample twice (from memory it owns), counts its frames and resets, and fails on cue. */
+typedef struct doubler {
+    int16_t buf[2 * 160];
+    size_t frames, resets, fail_at;
+} doubler;
+
+static vona_status doubler_process(void *ctx, int16_t *frame, size_t n, unsigned channels,
+                                   const int16_t **out, size_t *out_n)
+{
+    doubler *d = ctx;
+    if (channels != 1 || n > 160) return VONA_E_INVALID_ARG;
+    if (++d->frames == d->fail_at) return VONA_E_LIMIT;
+    for (size_t i = 0; i < n; i++) d->buf[2 * i] = d->buf[2 * i + 1] = frame[i];
+    *out = d->buf;
+    *out_n = 2 * n;
+    return VONA_OK;
+}
+
+static void doubler_reset(void *ctx) { ((doubler *)ctx)->resets++; }
+
+static const vona_native_backend_ops doubler_ops = {"doubler", doubler_process, doubler_reset};
+
+static void test_backend_ops(void)
+{
+    /* 8 kHz in, 16 kHz out: doubling every sample keeps the duration. */
+    vona_step_loop *l = make2(8000, 8000, 16000, 160, 1, 1 << 16);
+    vona_native_backend none = {NULL, NULL}, broken = {&(vona_native_backend_ops){"x", NULL, NULL}, NULL};
+    CHECK(vona_step_loop_set_native_backend(l, &broken) == VONA_E_INVALID_ARG);
+    CHECK(vona_step_loop_process(l, NULL, 0, &(size_t){0}) == VONA_E_STATE);
+    doubler d = {.fail_at = 0};
+    vona_native_backend b = {&doubler_ops, &d};
+    CHECK(vona_step_loop_set_native_backend(l, &b) == VONA_OK);
+    int16_t x[800], y[4096];
+    for (int i = 0; i < 800; i++) x[i] = (int16_t)(i * 37 - 14000);
+    size_t queued = 0, got = 0;
+    CHECK(vona_step_loop_process(l, x, 800, &queued) == VONA_OK);
+    CHECK(d.frames == 5 && d.resets == 0);
+    /* 8 kHz transport: the 16 kHz output is resampled back to 8 kHz, all 100 ms of it
+     * once end_turn flushed the resampler's held block */
+    size_t tail = 0;
+    CHECK(vona_step_loop_end_turn(l, &tail) == VONA_OK && queued + tail == 800);
+    vona_step_loop_interruption it;
+    CHECK(vona_step_loop_interrupt(l, &it) == VONA_OK);
+    CHECK(d.resets == 0); /* lazily, before the next frame */
+    CHECK(vona_step_loop_process(l, x, 100, &queued) == VONA_OK && d.resets == 0); /* no frame yet */
+    CHECK(vona_step_loop_process(l, x, 100, &queued) == VONA_OK && d.resets == 1 && d.frames == 6);
+    CHECK(vona_step_loop_process(l, x, 320, &queued) == VONA_OK && d.resets == 1 && d.frames == 8);
+    d.fail_at = 9;
+    CHECK(vona_step_loop_process(l, x, 480, &queued) == VONA_E_LIMIT && d.frames == 9);
+    vona_step_loop_stats st;
+    vona_step_loop_stats_get(l, &st);
+    CHECK(st.frames_out == 8);
+    CHECK(vona_step_loop_set_native_backend(l, &none) == VONA_OK);
+    CHECK(vona_step_loop_process(l, x, 10, &queued) == VONA_E_STATE);
+    CHECK(vona_step_loop_set_native_backend(l, NULL) == VONA_OK);
+    vona_step_loop_destroy(l);
+
+    /* One rate everywhere: no resampler, the backend's own buffer comes out as it is. */
+    l = make2(16000, 16000, 16000, 160, 1, 1 << 16);
+    doubler d2 = {.fail_at = 0};
+    b.ctx = &d2;
+    CHECK(vona_step_loop_set_native_backend(l, &b) == VONA_OK);
+    CHECK(vona_step_loop_process(l, x, 480, &queued) == VONA_OK && queued == 960);
+    CHECK(vona_step_loop_pull(l, y, 4096, 4096, &got) == VONA_OK && got == 960);
+    for (size_t i = 0; i < 480; i++) CHECK(y[2 * i] == x[i] && y[2 * i + 1] == x[i]);
     vona_step_loop_destroy(l);
 }
 
@@ -274,9 +448,16 @@ int main(void)
 {
     test_config_errors();
     test_passthrough_equal_rates();
-    test_passthrough_resampled(48000, 16000, 320);
-    test_passthrough_resampled(16000, 24000, 480);
-    test_passthrough_resampled(8000, 48000, 960);
+    test_passthrough_resampled(48000, 16000, 16000, 320);
+    test_passthrough_resampled(16000, 24000, 24000, 480);
+    test_passthrough_resampled(8000, 48000, 48000, 960);
+    test_passthrough_resampled(16000, 16000, 24000, 320);
+    test_passthrough_resampled(48000, 16000, 24000, 320);
+    test_passthrough_resampled(24000, 16000, 24000, 320);
+    test_two_rates_equal_two_loops(16000, 16000, 24000);
+    test_two_rates_equal_two_loops(48000, 16000, 24000);
+    test_two_rates_equal_two_loops(24000, 16000, 24000);
+    test_backend_ops();
     test_push_input_frames();
     test_interrupt_and_turns();
     test_gain_backend();

@@ -73,7 +73,8 @@ class SpeechToSpeechBackend(Protocol):
 @dataclass(slots=True, frozen=True)
 class NativeSlot:
     """Per-frame work the native step loop can do by itself: ``"passthrough"`` (output =
-    input) or ``"gain"`` (input times ``gain_db``, rounded and saturated)."""
+    input) or ``"gain"`` (input times ``gain_db``, rounded and saturated). The loop maps
+    the name to its ``vona.step_loop.NativeBackend`` implementation."""
 
     kind: Literal["passthrough", "gain"]
     gain_db: float = 0.0
@@ -84,10 +85,11 @@ class NativeSlotBackend(Protocol):
     """A step backend whose per-frame work fits the native loop's backend slot.
 
     When ``native_slot()`` returns a ``NativeSlot`` (and ``VonaRuntime.native_backends``
-    is on and the backend's input and output rates match), the driver runs every frame
-    through the native loop in one C call per transport chunk and never calls ``step``;
-    ``start_session``, ``inject_event``, ``on_interrupt`` and ``end_session`` are still
-    called. The output must be exactly what ``step`` would have produced.
+    is on), the driver runs every frame through the native loop in one C call per
+    transport chunk and never calls ``step``, whether or not the backend's input and
+    output rates match; ``start_session``, ``inject_event``, ``on_interrupt`` and
+    ``end_session`` are still called. The output must be exactly what ``step`` would have
+    produced (a frame at the input rate answered with audio at the output rate).
     """
 
     def native_slot(self) -> NativeSlot | None: ...

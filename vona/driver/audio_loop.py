@@ -1,21 +1,21 @@
 """The audio path the driver uses: the native ``vona.step_loop.StepLoop``.
 
 ``AudioLoop`` is the part of the step loop's API the driver relies on; ``make_loop`` builds
-the native one. The driver holds two loop objects when a backend's input and output rates
-differ (the input side of one, the output side of the other); one otherwise.
+the native one. ``SessionLoop`` holds the one loop a session uses, whatever the backend's
+input and output rates, and rebuilds it when a fallback changes the backend's audio shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeAlias
+from typing import Protocol
 
 from vona.backends.step import BackendCapabilities
 from vona.errors import ConfigError
 from vona.frames import Int16Array
 from vona.step_loop import StepLoop
 
-__all__ = ["AudioLoop", "LoopFactory", "LoopPair", "make_loop"]
+__all__ = ["AudioLoop", "LoopFactory", "SessionLoop", "make_loop"]
 
 
 class AudioLoop(Protocol):
@@ -36,7 +36,7 @@ class AudioLoop(Protocol):
     def playout_buffered(self) -> int: ...
 
     def interrupt(self) -> tuple[int, int, float]:
-        """``(dropped_samples, played_samples, played_ms)`` (a NamedTuple natively)."""
+        """``(dropped_samples, played_samples, played_ms)`` (a ``PlayoutCut`` natively)."""
         ...
 
     def begin_turn(self, now_ns: int | None = None) -> None: ...
@@ -70,9 +70,22 @@ class AudioLoop(Protocol):
     def set_time(self, ns: int) -> None: ...
 
 
-LoopFactory: TypeAlias = Callable[[int, int, int, int, int, str], AudioLoop]
-"""``(transport_rate, backend_rate, backend_frame_samples, channels,
-playout_capacity_samples, quality) -> AudioLoop``."""
+class LoopFactory(Protocol):
+    """``(transport_rate, backend_rate, backend_frame_samples, channels,
+    playout_capacity_samples, quality, backend_output_rate=None) -> AudioLoop``;
+    ``backend_rate`` is the backend's input rate, and ``backend_output_rate`` is passed
+    only when the backend answers at another rate."""
+
+    def __call__(
+        self,
+        transport_rate: int,
+        backend_rate: int,
+        backend_frame_samples: int,
+        channels: int,
+        playout_capacity_samples: int,
+        quality: str,
+        backend_output_rate: int | None = None,
+    ) -> AudioLoop: ...
 
 
 def make_loop(
@@ -82,6 +95,7 @@ def make_loop(
     channels: int,
     playout_capacity_samples: int,
     quality: str,
+    backend_output_rate: int | None = None,
 ) -> AudioLoop:
     """Build the native ``vona.step_loop.StepLoop``."""
     loop: AudioLoop = StepLoop(
@@ -91,15 +105,15 @@ def make_loop(
         channels=channels,
         playout_capacity_samples=playout_capacity_samples,
         quality=quality,
+        backend_output_rate=backend_output_rate,
     )
     return loop
 
 
-class LoopPair:
-    """The native loops for the current backend: one ``StepLoop`` when the backend's input
-    and output rates match, else one per direction (input side of the first, output side
-    of the second). ``configure`` rebuilds them only when the backend's audio shape
-    changes (e.g. on a fallback to a backend with other rates)."""
+class SessionLoop:
+    """The session's one native loop, fitted to the current backend (its input rate, output
+    rate and frame size). ``configure`` rebuilds it only when that shape changes (e.g. on
+    a fallback to a backend with other rates)."""
 
     def __init__(
         self,
@@ -118,16 +132,15 @@ class LoopPair:
         self._virtual_now = virtual_now
         self._key: tuple[int, int, int] | None = None
         self._retired_underruns = 0
-        self.in_loop: AudioLoop | None = None
-        self.out_loop: AudioLoop | None = None
+        self.loop: AudioLoop | None = None
 
     def use_native(self, kind: str | None, gain_db: float = 0.0) -> bool:
-        """Put ``kind`` into the native backend slot (None empties it). Only possible when
-        one loop serves both directions; returns whether the slot is in use."""
-        loop = self.in_loop
+        """Put ``kind`` into the native backend slot (None empties it); returns whether
+        the slot is in use."""
+        loop = self.loop
         if loop is None:
             return False
-        if kind is None or loop is not self.out_loop:
+        if kind is None:
             loop.set_native_backend("none")
             return False
         loop.set_native_backend(kind, gain_db)
@@ -143,21 +156,19 @@ class LoopPair:
         key = (caps.input_sample_rate_hz, caps.output_sample_rate_hz, frame)
         if key == self._key:
             return
-        make, rate, ch = self._factory, self.transport_rate, self.channels
-        in_loop = make(rate, key[0], frame, ch, self._capacity, self._quality)
-        out_loop = in_loop
-        if key[1] != key[0]:
-            out_frame = max(key[1] // 50, 1)
-            out_loop = make(rate, key[1], out_frame, ch, self._capacity, self._quality)
+        rate, ch, cap, quality = self.transport_rate, self.channels, self._capacity, self._quality
+        if key[1] == key[0]:
+            loop = self._factory(rate, key[0], frame, ch, cap, quality)
+        else:
+            loop = self._factory(rate, key[0], frame, ch, cap, quality, backend_output_rate=key[1])
         if self._virtual_now is not None:
-            for loop in {id(in_loop): in_loop, id(out_loop): out_loop}.values():
-                loop.set_clock(True)
-                loop.set_time(self._virtual_now())
+            loop.set_clock(True)
+            loop.set_time(self._virtual_now())
         self._retired_underruns = self.underruns
-        self.in_loop, self.out_loop, self._key = in_loop, out_loop, key
+        self.loop, self._key = loop, key
 
     @property
     def underruns(self) -> int:
-        """Underruns of every output loop this session used."""
-        current = int(self.out_loop.underruns) if self.out_loop is not None else 0
+        """Underruns of every loop this session used."""
+        current = int(self.loop.underruns) if self.loop is not None else 0
         return self._retired_underruns + current

@@ -167,10 +167,7 @@ class StepRunner(BackendRunner):
         self._on_interrupt = getattr(backend, "on_interrupt", None)
         self._step = backend.step
         slot_of = getattr(backend, "native_slot", None)
-        slot = slot_of() if callable(slot_of) else None
-        caps = self.caps
-        if caps.input_sample_rate_hz == caps.output_sample_rate_hz:
-            self.native = slot
+        self.native = slot_of() if callable(slot_of) else None
 
     async def start(self) -> None:
         self.session = await self.backend.start_session(self.config)

@@ -26,7 +26,7 @@ from typing import Any
 
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
-from vona.driver.audio_loop import AudioLoop, LoopFactory, LoopPair, make_loop
+from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, make_loop
 from vona.driver.fallback import BackendChain, error_dict
 from vona.driver.input import InputReader
 from vona.driver.playout import Filler, Playout
@@ -139,7 +139,7 @@ class SessionDriver:
         self.runner: BackendRunner | None = None
         self._native = False  # the runner's per-frame work runs in the native loop
         self._native_base = 0
-        self._loops: LoopPair | None = None
+        self._loops: SessionLoop | None = None
         self._reader = InputReader(transport)
         self._playout: Playout | None = None
         self._done: asyncio.Event | None = None
@@ -303,7 +303,7 @@ class SessionDriver:
     def on_backend_audio(self, samples: Int16Array, rate: int, channels: int) -> None:
         runner = self.runner
         loops = self._loops
-        out = loops.out_loop if loops is not None else None
+        out = loops.loop if loops is not None else None
         if runner is None or out is None:
             return
         if rate != runner.caps.output_sample_rate_hz or channels != self._channels:
@@ -385,26 +385,26 @@ class SessionDriver:
         self.turns.close()
 
     def _configure_audio(self, runner: BackendRunner) -> None:
-        """Fit the native loops to ``runner``'s rates and frame size, and put its per-frame
+        """Fit the native loop to ``runner``'s rates and frame size, and put its per-frame
         work into the native backend slot when it offers one."""
         loops = self._loops
         assert loops is not None
         loops.configure(runner.caps)
         if self._playout is not None:
-            self._playout.use_loop(loops.out_loop)
+            self._playout.use_loop(loops.loop)
         offered = runner.native
         slot = offered if self.runtime.native_backends else None
         kind, gain = (slot.kind, slot.gain_db) if slot is not None else (None, 0.0)
         self._native = loops.use_native(kind, gain)
         if self._native:
-            assert loops.in_loop is not None
-            self._native_base = self.metrics.backend_frames - loops.in_loop.frames_in
+            assert loops.loop is not None
+            self._native_base = self.metrics.backend_frames - loops.loop.frames_in
         if offered is not None:
             self.log("native_backend", backend=runner.name, used=self._native, slot=offered.kind)
 
     @property
     def out_loop(self) -> AudioLoop | None:
-        return self._loops.out_loop if self._loops is not None else None
+        return self._loops.loop if self._loops is not None else None
 
     def flush_output(self) -> None:
         """After backend audio arrived outside a step (a realtime event): with a
@@ -444,7 +444,7 @@ class SessionDriver:
                 return
             self._rate, self._channels = first.sample_rate_hz, first.channels
         rt = self.runtime
-        self._loops = LoopPair(
+        self._loops = SessionLoop(
             self._loop_factory,
             self._rate,
             self._channels,
@@ -516,14 +516,14 @@ class SessionDriver:
             chunk = frame.samples
             m.frames_in += 1
             m.samples_in += chunk.shape[0] // channels
-            in_loop = loops.in_loop
+            loop = loops.loop
             feeding = self.runner
-            assert in_loop is not None
+            assert loop is not None
             frames: Sequence[Int16Array] = ()
             if self._native:
-                self._step_native(in_loop, chunk, paced_out)
+                self._step_native(loop, chunk, paced_out)
             else:
-                frames = in_loop.push_input(chunk)
+                frames = loop.push_input(chunk)
                 if feeding is not None:
                     backend_rate = feeding.caps.input_sample_rate_hz
             for samples in frames:

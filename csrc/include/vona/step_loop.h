@@ -1,16 +1,19 @@
 /* The native step loop: the per-frame path between a transport and a backend.
  *
  *   input:  transport chunk (any size, transport rate)
- *             -> resample to the backend rate -> reframe to backend frames
- *   output: backend audio (any size, backend rate)
+ *             -> resample to the backend input rate -> reframe to backend frames
+ *   output: backend audio (any size, backend output rate)
  *             -> resample to the transport rate -> playout ring -> pulled by the driver
  *
- * Resampling comes before reframing on the input side so every backend frame holds
- * exactly `backend_frame` samples at the backend rate. At equal rates the resamplers
- * are bypassed and audio is copied bit for bit.
+ * The backend's input and output rates may differ (a backend that takes 16 kHz and
+ * answers at 24 kHz runs in one loop). Resampling comes before reframing on the input
+ * side so every backend frame holds exactly `backend_frame` samples at the backend input
+ * rate. Where a backend rate equals the transport rate, that side's resampler is
+ * bypassed and audio is copied bit for bit.
  *
- * A native backend (passthrough or gain) can run the whole path in one call
- * (vona_step_loop_process) with no per-frame calls out of C.
+ * A native backend (vona/native_backend.h: passthrough, gain, or any stage with its own
+ * ops table) can run the whole path in one call (vona_step_loop_process) with no
+ * per-frame calls out of C.
  *
  * Turns: begin_turn starts an assistant turn. The loop then counts the transport-rate
  * samples pulled ("played"), stamps the time of the first non-silent sample pulled
@@ -34,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vona/native_backend.h"
 #include "vona/resample.h"
 #include "vona/status.h"
 
@@ -46,16 +50,11 @@ typedef struct vona_step_loop vona_step_loop;
 #define VONA_STEP_LOOP_MAX_RATE 768000u
 #define VONA_STEP_LOOP_MAX_CHANNELS 64u
 
-typedef enum vona_native_backend {
-    VONA_NATIVE_BACKEND_NONE = 0,
-    VONA_NATIVE_BACKEND_PASSTHROUGH = 1, /* output = input */
-    VONA_NATIVE_BACKEND_GAIN = 2         /* output = input * gain, saturating int16 */
-} vona_native_backend;
-
 typedef struct vona_step_loop_config {
-    uint32_t transport_rate; /* Hz */
-    uint32_t backend_rate;   /* Hz */
-    size_t backend_frame;    /* samples per channel per backend frame */
+    uint32_t transport_rate;      /* Hz */
+    uint32_t backend_input_rate;  /* Hz: backend frames are cut at this rate */
+    uint32_t backend_output_rate; /* Hz: backend audio pushed back is at this rate */
+    size_t backend_frame;         /* samples per channel per backend frame (input rate) */
     unsigned channels;       /* interleaved channels, the same on both sides */
     size_t playout_capacity; /* transport-rate samples the playout ring holds */
     vona_resample_quality quality;
@@ -83,8 +82,8 @@ typedef struct vona_step_loop_interruption {
 } vona_step_loop_interruption;
 
 /* VONA_E_INVALID_ARG for a zero or too large rate, frame, channel count or capacity,
- * or (when the rates differ) a rate pair, channel count or quality the resampler does
- * not support. */
+ * or (where a backend rate differs from the transport rate) a rate pair, channel count
+ * or quality the resampler does not support. */
 vona_status vona_step_loop_create(const vona_step_loop_config *cfg, vona_step_loop **out);
 void vona_step_loop_destroy(vona_step_loop *loop);
 
@@ -98,7 +97,7 @@ size_t vona_step_loop_input_frames_bound(const vona_step_loop *loop, size_t n);
 vona_status vona_step_loop_push_input(vona_step_loop *loop, const int16_t *src, size_t n,
                                       int16_t *const *frames, size_t max_frames, size_t *nframes);
 
-/* Resample n backend-rate samples to the transport rate and queue them for playout.
+/* Resample n backend-output-rate samples to the transport rate and queue them for playout.
  * *queued receives the transport-rate samples accepted; what does not fit in the
  * playout ring is refused and counted in overflows. */
 vona_status vona_step_loop_push_output(vona_step_loop *loop, const int16_t *src, size_t n,
@@ -151,13 +150,15 @@ vona_status vona_step_loop_advance_clock(vona_step_loop *loop, int64_t ns);
 vona_status vona_step_loop_set_time(vona_step_loop *loop, int64_t ns);
 int64_t vona_step_loop_now(const vona_step_loop *loop);
 
-/* Select the native backend used by vona_step_loop_process. gain_db is used by
- * VONA_NATIVE_BACKEND_GAIN. VONA_E_INVALID_ARG for an unknown kind or non-finite gain. */
-vona_status vona_step_loop_set_native_backend(vona_step_loop *loop, vona_native_backend kind,
-                                              double gain_db);
+/* Select the native backend used by vona_step_loop_process (copied; its context is
+ * not). NULL, or a backend with NULL ops, removes it. VONA_E_INVALID_ARG for ops
+ * without a process function. */
+vona_status vona_step_loop_set_native_backend(vona_step_loop *loop,
+                                              const vona_native_backend *backend);
 
 /* The whole path in one call: n transport samples in -> resample -> reframe -> native
- * backend -> resample -> playout ring. *queued receives the transport-rate samples
+ * backend -> resample -> playout ring. A backend error stops the call and is returned
+ * (samples before the failing frame stay processed). *queued receives the transport-rate samples
  * queued. VONA_E_STATE if no native backend is set. */
 vona_status vona_step_loop_process(vona_step_loop *loop, const int16_t *src, size_t n,
                                    size_t *queued);

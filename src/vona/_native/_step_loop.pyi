@@ -4,9 +4,12 @@ import numpy as np
 import numpy.typing as npt
 from typing_extensions import disjoint_base
 
+from vona._native._native_backend import NATIVE_BACKENDS as NATIVE_BACKENDS
+from vona._native._native_backend import NativeBackend
+from vona._native._native_backend import native_backend as native_backend
+
 SUPPORTED_RATES: tuple[int, ...]
 QUALITIES: tuple[str, ...]
-NATIVE_BACKENDS: tuple[str, ...]
 DEFAULT_PLAYOUT_SECONDS: int
 
 class PlayoutCut(NamedTuple):
@@ -20,12 +23,16 @@ class PlayoutCut(NamedTuple):
 class StepLoop:
     """The native per-frame path between a transport and a backend.
 
-    Input: ``push_input(chunk)`` takes transport-rate int16 (any size), resamples it
-    to ``backend_rate`` and returns the whole backend frames completed, each a new
-    int16 array of ``backend_frame_samples * channels`` values.
+    Rates: the backend takes ``backend_rate`` (``backend_input_rate``) and answers at
+    ``backend_output_rate`` (default: the same), so a backend that takes 16 kHz and
+    answers at 24 kHz runs in one loop.
 
-    Output: ``push_output(samples)`` takes backend-rate int16 (any size), resamples it
-    to ``transport_rate`` and queues it in the playout ring; it returns the
+    Input: ``push_input(chunk)`` takes transport-rate int16 (any size), resamples it
+    to ``backend_input_rate`` and returns the whole backend frames completed, each a
+    new int16 array of ``backend_frame_samples * channels`` values.
+
+    Output: ``push_output(samples)`` takes int16 at ``backend_output_rate`` (any size),
+    resamples it to ``transport_rate`` and queues it in the playout ring; it returns the
     transport-rate samples queued (what does not fit is refused and counted in
     ``overflows``). ``pull_playout(n)`` returns up to n of them; the driver calls it
     once per transport frame period (pacing is the driver's job).
@@ -39,11 +46,12 @@ class StepLoop:
     clears unplayed output in O(1), resets the output resampler and returns
     ``PlayoutCut(dropped_samples, played_samples, played_ms)``.
 
-    Native backend: ``set_native_backend("passthrough" | "gain", gain_db)`` then
-    ``process(chunk)`` runs input -> resample -> reframe -> backend -> resample ->
-    playout in one C call without the GIL; it returns transport-rate samples queued.
+    Native backend: ``set_native_backend("passthrough" | "gain", gain_db)`` (or a
+    ``NativeBackend`` object) then ``process(chunk)`` runs input -> resample -> reframe
+    -> backend -> resample -> playout in one C call without the GIL; it returns
+    transport-rate samples queued.
 
-    Resampling (only when the rates differ): libsoxr at ``quality``; ``low_latency``
+    Resampling (only where a backend rate differs from the transport rate): libsoxr at ``quality``; ``low_latency``
     uses smaller resampler blocks (about 15 ms instead of up to 37 ms at "hq") for
     about 1.5x the resampling CPU.
 
@@ -59,6 +67,10 @@ class StepLoop:
     def transport_rate(self) -> int: ...
     @property
     def backend_rate(self) -> int: ...
+    @property
+    def backend_input_rate(self) -> int: ...
+    @property
+    def backend_output_rate(self) -> int: ...
     @property
     def backend_frame_samples(self) -> int: ...
     @property
@@ -78,6 +90,7 @@ class StepLoop:
         playout_capacity_samples: int | None = None,
         quality: Literal["low", "hq", "vhq"] | str = "hq",
         low_latency: bool = False,
+        backend_output_rate: int | None = None,
     ) -> None: ...
     def push_input(self, chunk: npt.NDArray[np.int16]) -> list[npt.NDArray[np.int16]]: ...
     def push_output(self, samples: npt.NDArray[np.int16]) -> int: ...
@@ -91,8 +104,12 @@ class StepLoop:
     def set_time(self, ns: int) -> None: ...
     def now_ns(self) -> int: ...
     def set_native_backend(
-        self, kind: Literal["passthrough", "gain", "none"] | str, gain_db: float = 0.0
+        self,
+        kind: Literal["passthrough", "gain", "none"] | str | NativeBackend | None,
+        gain_db: float = 0.0,
     ) -> None: ...
+    @property
+    def native_backend(self) -> NativeBackend | None: ...
     def process(self, chunk: npt.NDArray[np.int16]) -> int: ...
     @property
     def first_audio_ns(self) -> int | None: ...

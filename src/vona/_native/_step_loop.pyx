@@ -12,18 +12,19 @@ cimport numpy as cnp
 cimport vona._native.audiobuf as ab
 cimport vona._native.cresample as cr
 cimport vona._native.cstep_loop as c
+from vona._native._native_backend cimport NativeBackend
 from vona._native.cstatus cimport VONA_E_STATE, check, vona_status
 
 import operator
 from typing import NamedTuple
 
+from vona._native._native_backend import NATIVE_BACKENDS, native_backend
 from vona.errors import ConfigError, VonaError
 
 cnp.import_array()
 
 SUPPORTED_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
 QUALITIES = ("low", "hq", "vhq")
-NATIVE_BACKENDS = ("none", "passthrough", "gain")
 DEFAULT_PLAYOUT_SECONDS = 60
 
 
@@ -52,12 +53,16 @@ cdef int64_t _ns_arg(object ns, str name) except? -1:
 cdef class StepLoop:
     """The native per-frame path between a transport and a backend.
 
-    Input: ``push_input(chunk)`` takes transport-rate int16 (any size), resamples it
-    to ``backend_rate`` and returns the whole backend frames completed, each a new
-    int16 array of ``backend_frame_samples * channels`` values.
+    Rates: the backend takes ``backend_rate`` (``backend_input_rate``) and answers at
+    ``backend_output_rate`` (default: the same), so a backend that takes 16 kHz and
+    answers at 24 kHz runs in one loop.
 
-    Output: ``push_output(samples)`` takes backend-rate int16 (any size), resamples it
-    to ``transport_rate`` and queues it in the playout ring; it returns the
+    Input: ``push_input(chunk)`` takes transport-rate int16 (any size), resamples it
+    to ``backend_input_rate`` and returns the whole backend frames completed, each a
+    new int16 array of ``backend_frame_samples * channels`` values.
+
+    Output: ``push_output(samples)`` takes int16 at ``backend_output_rate`` (any size),
+    resamples it to ``transport_rate`` and queues it in the playout ring; it returns the
     transport-rate samples queued (what does not fit is refused and counted in
     ``overflows``). ``pull_playout(n)`` returns up to n of them; the driver calls it
     once per transport frame period (pacing is the driver's job).
@@ -71,11 +76,12 @@ cdef class StepLoop:
     clears unplayed output in O(1), resets the output resampler and returns
     ``PlayoutCut(dropped_samples, played_samples, played_ms)``.
 
-    Native backend: ``set_native_backend("passthrough" | "gain", gain_db)`` then
-    ``process(chunk)`` runs input -> resample -> reframe -> backend -> resample ->
-    playout in one C call without the GIL; it returns transport-rate samples queued.
+    Native backend: ``set_native_backend("passthrough" | "gain", gain_db)`` (or a
+    ``NativeBackend`` object) then ``process(chunk)`` runs input -> resample -> reframe
+    -> backend -> resample -> playout in one C call without the GIL; it returns
+    transport-rate samples queued.
 
-    Resampling (only when the rates differ): libsoxr at ``quality``; ``low_latency``
+    Resampling (only where a backend rate differs from the transport rate): libsoxr at ``quality``; ``low_latency``
     uses smaller resampler blocks (about 15 ms instead of up to 37 ms at "hq") for
     about 1.5x the resampling CPU.
 
@@ -89,7 +95,8 @@ cdef class StepLoop:
 
     cdef c.vona_step_loop *loop
     cdef readonly int transport_rate
-    cdef readonly int backend_rate
+    cdef readonly int backend_input_rate
+    cdef readonly int backend_output_rate
     cdef readonly Py_ssize_t backend_frame_samples
     cdef readonly int channels
     cdef readonly Py_ssize_t playout_capacity_samples
@@ -99,15 +106,19 @@ cdef class StepLoop:
     cdef bint busy
     cdef int16_t *scratch  # frames from push_input when resampling (grown, reused)
     cdef size_t scratch_frames
+    cdef NativeBackend native  # kept alive while the C loop may call it
 
     def __cinit__(self, int transport_rate, int backend_rate, Py_ssize_t backend_frame_samples,
                   int channels=1, playout_capacity_samples=None, str quality="hq",
-                  bint low_latency=False):
+                  bint low_latency=False, backend_output_rate=None):
         cdef c.vona_step_loop_config cfg
-        for name, rate in (("transport_rate", transport_rate), ("backend_rate", backend_rate)):
+        cdef int out_rate = backend_rate if backend_output_rate is None else backend_output_rate
+        cdef bint resampling = transport_rate != backend_rate or transport_rate != out_rate
+        for name, rate in (("transport_rate", transport_rate), ("backend_rate", backend_rate),
+                           ("backend_output_rate", out_rate)):
             if rate <= 0 or rate > c.VONA_STEP_LOOP_MAX_RATE:
                 raise ConfigError(f"{name} must be 1..{c.VONA_STEP_LOOP_MAX_RATE} Hz, got {rate}")
-            if transport_rate != backend_rate and rate not in SUPPORTED_RATES:
+            if resampling and rate not in SUPPORTED_RATES:
                 raise ConfigError(
                     f"{name} {rate} Hz cannot be resampled; use one of {SUPPORTED_RATES} "
                     "(or equal transport and backend rates)"
@@ -116,7 +127,7 @@ cdef class StepLoop:
             raise ConfigError(f"backend_frame_samples must be 1..{1 << 24}, got {backend_frame_samples}")
         if channels < 1 or channels > c.VONA_STEP_LOOP_MAX_CHANNELS:
             raise ConfigError(f"channels must be 1..{c.VONA_STEP_LOOP_MAX_CHANNELS}, got {channels}")
-        if transport_rate != backend_rate and channels > 2:
+        if resampling and channels > 2:
             raise ConfigError(f"resampling supports 1 or 2 channels, got {channels}")
         if quality not in QUALITIES:
             raise ConfigError(f"quality must be one of {QUALITIES}, got {quality!r}")
@@ -132,16 +143,18 @@ cdef class StepLoop:
                 f"{playout_capacity_samples} * {channels}"
             )
         cfg.transport_rate = <uint32_t>transport_rate
-        cfg.backend_rate = <uint32_t>backend_rate
+        cfg.backend_input_rate = <uint32_t>backend_rate
+        cfg.backend_output_rate = <uint32_t>out_rate
         cfg.backend_frame = <size_t>backend_frame_samples
         cfg.channels = <unsigned>channels
         cfg.playout_capacity = <size_t>playout_capacity_samples
         cfg.resample_flags = cr.VONA_RESAMPLE_LOW_LATENCY if low_latency else 0
         check(cr.vona_resampler_quality_parse(quality.encode(), &cfg.quality), "StepLoop quality")
         check(c.vona_step_loop_create(&cfg, &self.loop),
-              f"StepLoop create {transport_rate}->{backend_rate} Hz, {channels} ch")
+              f"StepLoop create {transport_rate}->{backend_rate}->{out_rate} Hz, {channels} ch")
         self.transport_rate = transport_rate
-        self.backend_rate = backend_rate
+        self.backend_input_rate = backend_rate
+        self.backend_output_rate = out_rate
         self.backend_frame_samples = backend_frame_samples
         self.channels = channels
         self.playout_capacity_samples = playout_capacity_samples
@@ -150,8 +163,14 @@ cdef class StepLoop:
         self.frame_values = <size_t>backend_frame_samples * channels
 
     def __init__(self, transport_rate, backend_rate, backend_frame_samples, channels=1,
-                 playout_capacity_samples=None, quality="hq", low_latency=False):
+                 playout_capacity_samples=None, quality="hq", low_latency=False,
+                 backend_output_rate=None):
         """Arguments are checked by __cinit__; this mirrors them for introspection."""
+
+    @property
+    def backend_rate(self):
+        """The backend input rate (the one rate of a loop whose backend rates are equal)."""
+        return self.backend_input_rate
 
     def __dealloc__(self):
         c.vona_step_loop_destroy(self.loop)
@@ -229,7 +248,7 @@ cdef class StepLoop:
             self.busy = False
 
     def push_output(self, samples):
-        """Backend-rate int16 in -> playout; return transport-rate samples queued."""
+        """Backend-output-rate int16 in -> playout; return transport-rate samples queued."""
         cdef c.vona_step_loop *loop = self._enter()
         cdef ab.Samples s
         cdef size_t queued = 0
@@ -318,17 +337,29 @@ cdef class StepLoop:
         """The loop's clock: CLOCK_MONOTONIC ns (time.monotonic_ns on Linux) or virtual."""
         return c.vona_step_loop_now(self._live())
 
-    def set_native_backend(self, str kind, double gain_db=0.0):
-        """Select the native backend for process(): "passthrough", "gain" or "none"."""
-        if kind not in NATIVE_BACKENDS:
-            raise ConfigError(f"native backend must be one of {NATIVE_BACKENDS}, got {kind!r}")
-        cdef c.vona_native_backend k = (
-            c.VONA_NATIVE_BACKEND_PASSTHROUGH if kind == "passthrough"
-            else c.VONA_NATIVE_BACKEND_GAIN if kind == "gain" else c.VONA_NATIVE_BACKEND_NONE
-        )
-        if gain_db != gain_db or gain_db in (float("inf"), float("-inf")):
-            raise ConfigError(f"gain_db must be finite, got {gain_db}")
-        check(c.vona_step_loop_set_native_backend(self._live(), k, gain_db), "set_native_backend")
+    def set_native_backend(self, kind, double gain_db=0.0):
+        """Select the native backend for process(): a name ("passthrough", "gain" with
+        ``gain_db``, "none"), a ``NativeBackend`` object, or None (no backend)."""
+        cdef NativeBackend nb
+        if isinstance(kind, str):
+            kind = native_backend(kind, gain_db)
+        if kind is not None and not isinstance(kind, NativeBackend):
+            raise ConfigError(f"native backend must be a name or a NativeBackend, got {kind!r}")
+        nb = kind
+        if nb is not None and nb.backend.ops == NULL:
+            raise ConfigError(f"{nb!r} has no ops table")
+        cdef c.vona_step_loop *loop = self._enter()  # not while process() runs the old one
+        try:
+            check(c.vona_step_loop_set_native_backend(loop, &nb.backend if nb is not None else NULL),
+                  "set_native_backend")
+            self.native = nb
+        finally:
+            self.busy = False
+
+    @property
+    def native_backend(self):
+        """The NativeBackend process() runs, or None."""
+        return self.native
 
     def process(self, chunk):
         """Run chunk through the whole native path; return transport-rate samples queued."""
@@ -424,8 +455,11 @@ cdef class StepLoop:
         return False
 
     def __repr__(self):
+        rates = f"{self.transport_rate}->{self.backend_input_rate}"
+        if self.backend_output_rate != self.backend_input_rate:
+            rates += f"->{self.backend_output_rate}"
         return (
-            f"<StepLoop {self.transport_rate}->{self.backend_rate} Hz, frame "
+            f"<StepLoop {rates} Hz, frame "
             f"{self.backend_frame_samples}, channels={self.channels}"
             f"{', closed' if self.loop == NULL else ''}>"
         )

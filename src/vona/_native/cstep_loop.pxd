@@ -1,6 +1,7 @@
 # Declarations for csrc/include/vona/step_loop.h.
 from libc.stdint cimport int16_t, int64_t, uint32_t, uint64_t
 
+from vona._native.cnative_backend cimport vona_native_backend
 from vona._native.cresample cimport vona_resample_quality
 from vona._native.cstatus cimport vona_status
 
@@ -12,14 +13,10 @@ cdef extern from "vona/step_loop.h" nogil:
     unsigned VONA_STEP_LOOP_MAX_RATE
     unsigned VONA_STEP_LOOP_MAX_CHANNELS
 
-    ctypedef enum vona_native_backend:
-        VONA_NATIVE_BACKEND_NONE
-        VONA_NATIVE_BACKEND_PASSTHROUGH
-        VONA_NATIVE_BACKEND_GAIN
-
     ctypedef struct vona_step_loop_config:
         uint32_t transport_rate
-        uint32_t backend_rate
+        uint32_t backend_input_rate
+        uint32_t backend_output_rate
         size_t backend_frame
         unsigned channels
         size_t playout_capacity
@@ -68,8 +65,8 @@ cdef extern from "vona/step_loop.h" nogil:
     vona_status vona_step_loop_advance_clock(vona_step_loop *loop, int64_t ns)
     vona_status vona_step_loop_set_time(vona_step_loop *loop, int64_t ns)
     int64_t vona_step_loop_now(const vona_step_loop *loop)
-    vona_status vona_step_loop_set_native_backend(vona_step_loop *loop, vona_native_backend kind,
-                                                  double gain_db)
+    vona_status vona_step_loop_set_native_backend(vona_step_loop *loop,
+                                                  const vona_native_backend *backend)
     vona_status vona_step_loop_process(vona_step_loop *loop, const int16_t *src, size_t n,
                                        size_t *queued)
     void vona_step_loop_stats_get(const vona_step_loop *loop, vona_step_loop_stats *out)

@@ -41,6 +41,7 @@ class ReplyAudio:
         "emitted",
         "frame_samples",
         "in_rate",
+        "pending",
         "play_end_ns",
         "rate",
         "seq",
@@ -63,6 +64,7 @@ class ReplyAudio:
         self._reframer = Reframer(frame_samples)
         self._frames: deque[Int16Array] = deque()
         self.emitted = 0
+        self.pending = 0  # samples queued and not yet released
         self.seq = 0
         self.play_end_ns = 0  # when what was released ends playing, at real time
 
@@ -70,17 +72,13 @@ class ReplyAudio:
     def paced(self) -> bool:
         return self._lead is not None
 
-    @property
-    def pending(self) -> int:
-        """Samples queued and not yet released."""
-        return len(self._frames) * self.frame_samples + self._reframer.pending
-
     def push(self, audio: Float32Array) -> int:
         """Queue one synthesized sentence (float32 in [-1, 1]); returns its length."""
         pcm = to_int16(np.ascontiguousarray(audio, dtype=np.float32))
         n = int(pcm.shape[0])
         if n:
             self._frames.extend(self._reframer.push(pcm))
+            self.pending += n
         return n
 
     def release(self, n_in: int) -> list[AudioOutputFrame]:
@@ -105,6 +103,7 @@ class ReplyAudio:
             self.seq += 1
         self._credit = credit
         if released:
+            self.pending -= released
             self.emitted += released
             start = max(self._clock(), self.play_end_ns)
             self.play_end_ns = start + released * 1_000_000_000 // self.rate
@@ -131,3 +130,4 @@ class ReplyAudio:
         """Drop what is queued."""
         self._frames.clear()
         self._reframer.reset()
+        self.pending = 0

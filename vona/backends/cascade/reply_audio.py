@@ -1,7 +1,8 @@
 """Reply audio on its way out of the cascade: converted, cut into frames, released per step.
 
-TTS gives one float32 array per sentence; ``vona.dsp.to_int16`` converts it and a
-``vona.dsp.Reframer`` cuts the reply into output frames as one continuous stream (a frame
+TTS gives one float32 array per sentence; ``vona.dsp.to_int16`` converts it (times 32768,
+rounded half to even, saturated: the inverse of the ``to_float32`` STT input goes through)
+and a ``vona.dsp.Reframer`` cuts the reply into output frames as one continuous stream (a frame
 may span two sentences). ``release`` hands a step what may leave: by default everything
 queued, since the session driver's StepLoop paces playout from its ring. With a lead
 (``output_lead_ms``, for drivers without an output ring such as ``drive_audio``), a step

@@ -4,12 +4,11 @@
 turn, a generation task transcribes the utterance, streams the responder's reply, splits it
 into sentences and hands each to a synthesis task, so the first sentence plays while the
 rest is still being produced. STT and TTS run in worker threads; ``step`` never waits for
-them. Reply audio goes out as soon as it is synthesized (the runtime's output ring paces it
-and clears it in O(1) on interruption); with ``output_lead_ms`` set, the backend paces it
-itself against input time (each step releases the input's duration plus that headroom), for
-drivers without an output ring. A barge-in, detected by the VAD while the assistant speaks,
-cancels the generation, drops the pending audio and emits an ``Interruption`` in the same
-step; no reply audio follows it.
+them. Reply audio goes out as soon as it is synthesized (the session driver's StepLoop paces
+it from its output ring and clears it in O(1) on interruption); conversion, framing and the
+optional pacing for drivers without an output ring are ``ReplyAudio``'s. A barge-in, detected
+by the VAD while the assistant speaks, cancels the generation, drops the pending audio and
+emits an ``Interruption`` in the same step; no reply audio follows it.
 
 Tool calls from the responder are emitted as ``ToolCallRequested``; the runtime runs them
 through its ``SkillExecutor`` and injects the result (``ExternalContextEvent.tool_result``),
@@ -24,11 +23,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from vona.backends.cascade.events import TranscriptUpdate
 from vona.backends.cascade.protocols import (
@@ -40,12 +37,14 @@ from vona.backends.cascade.protocols import (
     TextToSpeech,
     ToolCallRequest,
 )
+from vona.backends.cascade.reply_audio import ReplyAudio
 from vona.backends.cascade.sentences import SentenceSplitter
+from vona.backends.cascade.session import CascadeSession, TurnRecord
 from vona.backends.step import BackendCapabilities, BackendStep
 from vona.config import SessionConfig
+from vona.dsp import to_float32
 from vona.errors import AudioFormatError, BackendError, ConfigError
 from vona.events import (
-    ControlEvent,
     ExternalContextEvent,
     Interruption,
     LatencyMark,
@@ -56,85 +55,6 @@ from vona.frames import AudioInputFrame, AudioOutputFrame
 from vona.vad import EnergyVad, VadModel, VadParams, VadSegmenter
 
 __all__ = ["CascadeBackend", "CascadeSession", "TurnRecord"]
-
-
-def _to_int16(audio: Float32Array) -> npt.NDArray[np.int16]:
-    out: npt.NDArray[np.int16] = np.clip(np.rint(audio * 32767.0), -32768, 32767).astype(np.int16)
-    return out
-
-
-@dataclass(slots=True)
-class TurnRecord:
-    """One user turn and the reply: texts, tool calls, and stage times (monotonic ns)."""
-
-    generation_id: int
-    speech_end_ns: int
-    transcript: str = ""
-    reply: str = ""
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    stt_done_ns: int = 0
-    first_text_ns: int = 0
-    first_tts_done_ns: int = 0
-    first_audio_ns: int = 0
-    done_ns: int = 0
-    interrupted: bool = False
-    audio_base: int = 0
-    stage_ms: dict[str, float] = field(default_factory=dict)
-
-    def latencies_ms(self) -> dict[str, float]:
-        """Per-stage latencies from the end of speech, in milliseconds (0: did not happen)."""
-
-        def since(t: int) -> float:
-            return round((t - self.speech_end_ns) / 1e6, 3) if t else 0.0
-
-        return {
-            "stt_ms": since(self.stt_done_ns),
-            "first_text_ms": since(self.first_text_ns),
-            "first_tts_ms": since(self.first_tts_done_ns),
-            "first_audio_ms": since(self.first_audio_ns),
-            **self.stage_ms,
-        }
-
-
-@dataclass(eq=False)
-class CascadeSession:
-    """Per-session state. ``turns`` is the history of turns, for metrics and the CLI."""
-
-    config: SessionConfig
-    segmenter: VadSegmenter
-    messages: list[ChatMessage]
-    preroll: deque[np.ndarray]
-    utterance: list[np.ndarray] = field(default_factory=list)
-    utterance_start: int = 0
-    speech_start: int = 0
-    generation: int = 0
-    task: asyncio.Task[None] | None = None
-    partial_task: asyncio.Task[None] | None = None
-    last_partial_at: int = 0
-    audio: deque[np.ndarray] = field(default_factory=deque)
-    pending_samples: int = 0
-    credit: int = 0
-    out_seq: int = 0
-    events: list[ControlEvent] = field(default_factory=list)
-    tool_waiters: dict[str, asyncio.Future[ExternalContextEvent]] = field(default_factory=dict)
-    turns: list[TurnRecord] = field(default_factory=list)
-    override: str | None = None
-    spoken: list[tuple[int, str]] = field(default_factory=list)
-    emitted_samples: int = 0
-    heard_samples: int = 0
-    play_end_ns: int = 0
-    reply_message: ChatMessage | None = None
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    closed: bool = False
-
-    @property
-    def busy(self) -> bool:
-        """A reply is being produced or still has audio to play."""
-        return (self.task is not None and not self.task.done()) or self.pending_samples > 0
-
-    @property
-    def current_turn(self) -> TurnRecord | None:
-        return self.turns[-1] if self.turns else None
 
 
 class CascadeBackend:
@@ -177,8 +97,7 @@ class CascadeBackend:
         self.vad_params = vad_params or VadParams()
         self.partial_interval = partial_interval_ms * 16
         self._out_rate = tts.sample_rate_hz
-        self._paced = output_lead_ms is not None
-        self._lead = (output_lead_ms or 0) * self._out_rate // 1000
+        self._lead = None if output_lead_ms is None else output_lead_ms * self._out_rate // 1000
         self._out_frame = output_frame_ms * self._out_rate // 1000
         self.tool_timeout_s = tool_timeout_s
         self._max_utterance = int(max_utterance_s * 16_000)
@@ -228,7 +147,7 @@ class CascadeBackend:
             segmenter=VadSegmenter(self._vad_factory(), self.vad_params),
             messages=messages,
             preroll=deque(maxlen=window),
-            credit=self._lead,
+            out=ReplyAudio(self._out_rate, self._out_frame, 16_000, self._lead, self.clock),
         )
 
     async def end_session(self, session: CascadeSession) -> None:
@@ -239,8 +158,7 @@ class CascadeBackend:
         for fut in session.tool_waiters.values():
             fut.cancel()
         session.tool_waiters.clear()
-        session.audio.clear()
-        session.pending_samples = 0
+        session.out.clear()
 
     async def inject_event(self, session: CascadeSession, event: ExternalContextEvent) -> None:
         """Tool results resume the responder; a transcript override replaces what the next
@@ -311,8 +229,7 @@ class CascadeBackend:
         if event is not None and event.kind == "end":
             begin = session.speech_start - session.utterance_start
             end = max(event.sample - session.utterance_start, begin)
-            pcm = np.concatenate(session.utterance)[begin:end]
-            audio = pcm.astype(np.float32) * np.float32(1.0 / 32768.0)
+            audio = to_float32(np.concatenate(session.utterance)[begin:end])
             session.utterance = []
             session.preroll.clear()
             self._start_generation(session, audio, None)
@@ -347,41 +264,8 @@ class CascadeBackend:
         raise BackendError(f"cascade generation failed: {exc!r}", retryable=False) from exc
 
     def _release_audio(self, session: CascadeSession, n_in: int) -> list[AudioOutputFrame]:
-        if session.pending_samples == 0:
-            session.credit = self._lead
-            self._maybe_turn_end(session)
-            return []
-        session.credit += n_in * self._out_rate // 16_000
-        if not self._paced:
-            session.credit = session.pending_samples
-        frames: list[AudioOutputFrame] = []
+        frames = session.out.release(n_in)
         turn = session.current_turn
-        while session.pending_samples and session.credit >= min(
-            self._out_frame, session.pending_samples
-        ):
-            take = min(self._out_frame, session.pending_samples)
-            parts, got = [], 0
-            while got < take:
-                head = session.audio[0]
-                need = take - got
-                if head.shape[0] <= need:
-                    parts.append(session.audio.popleft())
-                    got += head.shape[0]
-                else:
-                    parts.append(head[:need])
-                    session.audio[0] = head[need:]
-                    got += need
-            pcm = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            session.pending_samples -= take
-            session.credit -= take
-            session.emitted_samples += take
-            frames.append(AudioOutputFrame(session.out_seq, self._out_rate, 1, pcm))
-            session.out_seq += 1
-        if frames:
-            now = self.clock()
-            released = sum(f.samples.shape[0] for f in frames)
-            start = max(now, session.play_end_ns)
-            session.play_end_ns = start + released * 1_000_000_000 // self._out_rate
         if frames and turn is not None and not turn.first_audio_ns:
             turn.first_audio_ns = self.clock()
             session.events.append(LatencyMark("first_audio", turn.first_audio_ns))
@@ -404,7 +288,7 @@ class CascadeBackend:
         if session.partial_task is not None and not session.partial_task.done():
             return
         session.last_partial_at = position
-        audio = np.concatenate(session.utterance).astype(np.float32) / 32768.0
+        audio = to_float32(np.concatenate(session.utterance))
         generation = session.generation
 
         async def partial() -> None:
@@ -414,33 +298,20 @@ class CascadeBackend:
 
         session.partial_task = asyncio.get_running_loop().create_task(partial())
 
-    def _unplayed(self, session: CascadeSession) -> int:
-        """Released samples the user has not heard yet, estimated from the session clock
-        (the runtime reports the exact figure through ``on_interrupt``)."""
-        if self._paced:
-            return 0  # the backend released audio at playback pace: all of it was heard
-        left_ns = session.play_end_ns - self.clock()
-        return max(0, left_ns * self._out_rate // 1_000_000_000)
-
     def _speaking(self, session: CascadeSession) -> bool:
         """A reply is being produced, waiting to be released, or still playing."""
-        return session.busy or self._unplayed(session) > 0
+        return session.busy or session.out.unplayed() > 0
 
     def _interrupt(self, session: CascadeSession, reason: str, *, emit: bool = True) -> None:
         if not self._speaking(session):
             return
         turn = session.current_turn
-        unplayed = min(self._unplayed(session), session.emitted_samples)
-        session.heard_samples = session.emitted_samples - unplayed
-        session.play_end_ns = 0
-        dropped = session.pending_samples + unplayed
+        session.heard_samples, dropped = session.out.cut()
         if session.task is not None and not session.task.done():
             session.task.cancel()
         for fut in session.tool_waiters.values():
             fut.cancel()
         session.tool_waiters.clear()
-        session.audio.clear()
-        session.pending_samples = 0
         now = self.clock()
         gen = turn.generation_id if turn else session.generation
         if turn is not None:
@@ -471,7 +342,7 @@ class CascadeBackend:
     ) -> None:
         session.generation += 1
         turn = TurnRecord(session.generation, self.clock())
-        turn.audio_base = session.emitted_samples + session.pending_samples
+        turn.audio_base = session.out.emitted + session.out.pending
         session.turns.append(turn)
         session.spoken = []
         session.reply_message = None
@@ -578,16 +449,15 @@ class CascadeBackend:
     async def _speak(
         self, session: CascadeSession, turn: TurnRecord, sentences: asyncio.Queue[str | None]
     ) -> None:
-        queued = session.emitted_samples + session.pending_samples
+        out = session.out
+        queued = out.emitted + out.pending
         while (text := await sentences.get()) is not None:
             audio = await asyncio.to_thread(self._synthesize, text)
             if not turn.first_tts_done_ns:
                 turn.first_tts_done_ns = self.clock()
-            pcm = _to_int16(audio)
-            if pcm.shape[0] == 0:
+            n = out.push(audio)
+            if n == 0:
                 continue
             session.spoken.append((queued, text))
-            session.audio.append(pcm)
-            session.pending_samples += pcm.shape[0]
-            queued += pcm.shape[0]
+            queued += n
             session.wake.set()

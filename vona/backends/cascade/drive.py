@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vona.backends.cascade.backend import CascadeBackend, CascadeSession
+from vona.dsp import Reframer
 from vona.errors import AudioFormatError, BackendError
 from vona.events import ControlEvent, ExternalContextEvent, Interruption, ToolCallRequested
 from vona.frames import AudioInputFrame, AudioOutputFrame
@@ -71,9 +72,10 @@ async def drive_audio(
         )
     n = backend.capabilities().frame_samples
     frame_s = n / 16_000
-    tail_n = tail_silence_ms * 16
-    tail = np.zeros(tail_n + (-(audio.shape[0] + tail_n)) % n, dtype=np.int16)
-    feed = np.concatenate([audio, tail])
+    reframer = Reframer(n)
+    feed = reframer.push(np.ascontiguousarray(audio))
+    feed += reframer.push(np.zeros(tail_silence_ms * 16, np.int16))
+    feed += reframer.flush(pad=True)  # the tail's last frame, padded with silence
     result = DriveResult()
     start = time.monotonic()
 
@@ -111,9 +113,9 @@ async def drive_audio(
 
     silence = np.zeros(n, dtype=np.int16)
     try:
-        for i in range(0, feed.shape[0], n):
+        for samples in feed:
             t0 = time.monotonic()
-            await one(feed[i : i + n])
+            await one(samples)
             if realtime:
                 await asyncio.sleep(max(0.0, frame_s - (time.monotonic() - t0)))
             else:

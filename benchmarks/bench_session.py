@@ -71,14 +71,23 @@ Batch = Callable[[int], float]  # runs n calls, returns ns per call
 
 
 def bench_python() -> Path | None:
-    """The bench venv's python: $VONA_BENCH_PYTHON, .benchvenv, then /work/benchvenv."""
+    """The bench venv's python: $VONA_BENCH_PYTHON, else the checkout's .benchvenv."""
     env = os.environ.get("VONA_BENCH_PYTHON")
     candidates = [Path(env)] if env else []
-    candidates += [ROOT / ".benchvenv" / "bin" / "python", Path("/work/benchvenv/bin/python")]
+    candidates.append(ROOT / ".benchvenv" / "bin" / "python")
     for path in candidates:
         if path.is_file() and os.access(path, os.X_OK):
             return path
     return None
+
+
+def _shown(path: Path | None) -> str:
+    """``path`` as the results page may name it: relative to the checkout, never a machine
+    path."""
+    if path is None:
+        return "no bench venv"
+    rel = os.path.relpath(os.path.abspath(path), ROOT)
+    return "the venv of $VONA_BENCH_PYTHON" if rel.startswith("..") else rel
 
 
 def pipecat_anchor(runs: int = 5) -> dict[str, float] | None:
@@ -604,7 +613,8 @@ def main() -> None:
     print("\n".join(mem))
     if theirs:
         notes.append(
-            f"pipecat {theirs[0].get('pipecat')} measured in {bench_python()}. Driver rows: "
+            f"pipecat {theirs[0].get('pipecat')} measured in {_shown(bench_python())}. "
+            "Driver rows: "
             f"{DRIVER_ROUNDS} rounds, each a fresh Vona process and a fresh pipecat process "
             "(this VM runs whole processes up to 2x faster or slower), ratio = median of the "
             "per-round ratios."

@@ -11,7 +11,19 @@ See ``StepLoop``'s docstring for the full API.
 
 from __future__ import annotations
 
-from vona._native._native_backend import NativeBackend, NativeGain, NativePassthrough
+from vona._native._native_backend import (
+    NativeBackend,
+    NativeGain,
+    NativePassthrough,
+    native_backend,
+)
 from vona._native._step_loop import PlayoutCut, StepLoop
 
-__all__ = ["NativeBackend", "NativeGain", "NativePassthrough", "PlayoutCut", "StepLoop"]
+__all__ = [
+    "NativeBackend",
+    "NativeGain",
+    "NativePassthrough",
+    "PlayoutCut",
+    "StepLoop",
+    "native_backend",
+]

@@ -12,9 +12,10 @@ from vona import GainStsBackend, NativeSlot, PassthroughStsBackend
 from vona.backends.step import BackendCapabilities, BackendStep
 from vona.driver import SessionDriver
 from vona.dsp import gain_db
-from vona.errors import BackendError
+from vona.errors import BackendError, ConfigError
 from vona.frames import AudioInputFrame, AudioOutputFrame
 from vona.runtime import VonaRuntime
+from vona.step_loop import NativeGain
 from vona.testing import ScriptedTransport, VirtualClock, noise, run_scripted, run_virtual, tone
 
 PYTHON_STEPS = VonaRuntime(native_backends=False)
@@ -177,3 +178,30 @@ def test_a_slot_is_used_when_the_rates_differ(transport_rate: int) -> None:
     assert python_backend.session.steps == python.metrics.backend_frames
     # 16 kHz frames played as 24 kHz audio last 2/3 as long: 1.5 s in, about 1 s out.
     assert abs(out.shape[0] - transport_rate) < transport_rate // 20
+
+
+class ObjectSlotGain(GainStsBackend):
+    """Offers its slot as a NativeBackend object, the way a stage the core does not know
+    (compiled against vona/native_backend.h) would."""
+
+    def native_slot(self) -> NativeSlot | None:
+        return NativeSlot("my-gain", backend=NativeGain(self.gain_db))
+
+
+def test_a_slot_may_carry_any_native_backend_object() -> None:
+    audio = noise(3_000, 16_000, seed=11)
+    native = run_scripted(audio, ObjectSlotGain(-6.0), sample_rate_hz=16_000, seed=2)
+    python = run_scripted(
+        audio, ObjectSlotGain(-6.0), sample_rate_hz=16_000, seed=2, runtime=PYTHON_STEPS
+    )
+    events = [e for e in native.metrics.events if e.kind == "native_backend"]
+    assert [(e.data["used"], e.data["slot"]) for e in events] == [(True, "my-gain")]
+    np.testing.assert_array_equal(native.transport.output_audio(), python.transport.output_audio())
+    assert native.transport.output_audio().size == audio.size
+
+
+def test_a_slot_naming_no_native_backend_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="no-such-stage"):
+        NativeSlot("no-such-stage").native()
+    assert isinstance(NativeSlot("gain", 3.0).native(), NativeGain)
+    assert NativeSlot("gain", 3.0) == NativeSlot("gain", 3.0, backend=NativeGain(3.0))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from vona.config import SessionConfig
+from vona.errors import ConfigError
 from vona.events import ControlEvent, ExternalContextEvent
 from vona.frames import AudioInputFrame, AudioOutputFrame
+
+if TYPE_CHECKING:
+    from vona.step_loop import NativeBackend
 
 __all__ = [
     "BackendCapabilities",
@@ -72,12 +76,29 @@ class SpeechToSpeechBackend(Protocol):
 
 @dataclass(slots=True, frozen=True)
 class NativeSlot:
-    """Per-frame work the native step loop can do by itself: ``"passthrough"`` (output =
-    input) or ``"gain"`` (input times ``gain_db``, rounded and saturated). The loop maps
-    the name to its ``vona.step_loop.NativeBackend`` implementation."""
+    """Per-frame work the native step loop can do by itself.
 
-    kind: Literal["passthrough", "gain"]
+    The core's two: ``NativeSlot("passthrough")`` (output = input) and
+    ``NativeSlot("gain", gain_db)`` (input times ``gain_db``, rounded and saturated).
+    Any other native stage (a model or an echo canceller compiled against
+    ``vona/native_backend.h``) comes as its ``vona.step_loop.NativeBackend`` object:
+    ``NativeSlot(kind, backend=obj)``; ``kind`` then only names it in the event log.
+    """
+
+    kind: Literal["passthrough", "gain"] | str
     gain_db: float = 0.0
+    backend: NativeBackend | None = field(default=None, compare=False)
+
+    def native(self) -> NativeBackend:
+        """The ``NativeBackend`` the loop runs for this slot."""
+        if self.backend is not None:
+            return self.backend
+        from vona.step_loop import native_backend  # the compiled loop, on first use
+
+        made = native_backend(self.kind, self.gain_db)
+        if made is None:
+            raise ConfigError(f"native slot {self.kind!r} names no native backend")
+        return made
 
 
 @runtime_checkable

@@ -13,7 +13,7 @@ from typing import Protocol
 from vona.backends.step import BackendCapabilities
 from vona.errors import ConfigError
 from vona.frames import Int16Array
-from vona.step_loop import StepLoop
+from vona.step_loop import NativeBackend, StepLoop
 
 __all__ = ["AudioLoop", "LoopFactory", "SessionLoop", "make_loop"]
 
@@ -58,7 +58,9 @@ class AudioLoop(Protocol):
 
     def set_clock(self, virtual: bool) -> None: ...
 
-    def set_native_backend(self, kind: str, gain_db: float = 0.0) -> None: ...
+    def set_native_backend(
+        self, kind: str | NativeBackend | None, gain_db: float = 0.0
+    ) -> None: ...
 
     def process(self, chunk: Int16Array) -> int:
         """Transport chunk in, through the native backend, into playout; samples queued."""
@@ -134,17 +136,14 @@ class SessionLoop:
         self._retired_underruns = 0
         self.loop: AudioLoop | None = None
 
-    def use_native(self, kind: str | None, gain_db: float = 0.0) -> bool:
-        """Put ``kind`` into the native backend slot (None empties it); returns whether
+    def use_native(self, backend: NativeBackend | None) -> bool:
+        """Put ``backend`` into the native backend slot (None empties it); returns whether
         the slot is in use."""
         loop = self.loop
         if loop is None:
             return False
-        if kind is None:
-            loop.set_native_backend("none")
-            return False
-        loop.set_native_backend(kind, gain_db)
-        return True
+        loop.set_native_backend(backend)
+        return backend is not None
 
     def configure(self, caps: BackendCapabilities) -> None:
         if caps.channels != self.channels:

@@ -394,8 +394,7 @@ class SessionDriver:
             self._playout.use_loop(loops.loop)
         offered = runner.native
         slot = offered if self.runtime.native_backends else None
-        kind, gain = (slot.kind, slot.gain_db) if slot is not None else (None, 0.0)
-        self._native = loops.use_native(kind, gain)
+        self._native = loops.use_native(slot.native() if slot is not None else None)
         if self._native:
             assert loops.loop is not None
             self._native_base = self.metrics.backend_frames - loops.loop.frames_in

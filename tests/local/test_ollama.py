@@ -1,80 +1,23 @@
-"""OllamaLlm against a loopback fake of /api/chat that replays NDJSON lines."""
+"""OllamaLlm against its loopback fake of /api/chat (vona.adapters.ollama.fake)."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from vona.adapters.ollama import OllamaLlm
+from vona.adapters.ollama.fake import OllamaFake
+from vona.adapters.ollama.fake import chat_line as _line
 from vona.backends.cascade import ChatMessage, TextDelta, ToolCallRequest
 from vona.config import ToolSpec
 from vona.errors import BackendError, ConfigError, ProtocolError
 
 
-def _line(content: str = "", done: bool = False, **extra: Any) -> dict[str, Any]:
-    msg: dict[str, Any] = {"role": "assistant", "content": content}
-    msg.update(extra)
-    out: dict[str, Any] = {"model": "m", "created_at": "2025-01-01T00:00:00Z", "message": msg}
-    out["done"] = done
-    if done:
-        out.update(done_reason="stop", total_duration=1, eval_count=2)
-    return out
-
-
-class FakeOllama:
-    def __init__(self) -> None:
-        self.status = 200
-        self.lines: list[Any] = []
-        self.requests: list[dict[str, Any]] = []
-        self.base = ""
-
-
 @pytest.fixture
-def ollama() -> Iterator[FakeOllama]:
-    state = FakeOllama()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            state.requests.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
-            if state.status != 200:
-                body = json.dumps({"error": "model 'nope' not found"}).encode()
-                self.send_response(state.status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-ndjson")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            for item in state.lines:
-                data = (item if isinstance(item, str) else json.dumps(item)) + "\n"
-                raw = data.encode()
-                self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
-                self.wfile.flush()
-            self.wfile.write(b"0\r\n\r\n")
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+def ollama() -> Iterator[OllamaFake]:
+    with OllamaFake() as fake:
+        yield fake
 
 
 async def _collect(
@@ -85,7 +28,9 @@ async def _collect(
 
 async def test_streams_text_deltas(ollama):
     ollama.lines = [_line("Hel"), _line("lo! "), _line("Bye."), _line(done=True)]
-    llm = OllamaLlm("llama3.2", host=ollama.base, options={"temperature": 0}, system="Be brief.")
+    llm = OllamaLlm(
+        "llama3.2", host=ollama.base_url, options={"temperature": 0}, system="Be brief."
+    )
     events = await _collect(llm, [ChatMessage("user", "Say hello")])
     assert events == [TextDelta("Hel"), TextDelta("lo! "), TextDelta("Bye.")]
     [req] = ollama.requests
@@ -110,7 +55,7 @@ async def test_tool_calls_and_tool_results_round_trip(ollama):
         name="get_weather",
         parameters={"type": "object", "properties": {"city": {"type": "string"}}},
     )
-    llm = OllamaLlm("llama3.2", host=ollama.base)
+    llm = OllamaLlm("llama3.2", host=ollama.base_url)
     events = await _collect(llm, [ChatMessage("user", "Weather in Paris?")], [tool])
     assert events == [ToolCallRequest("call_1", "get_weather", {"city": "Paris"})]
     assert ollama.requests[0]["body"]["tools"][0]["function"]["name"] == "get_weather"
@@ -132,13 +77,13 @@ async def test_tool_calls_and_tool_results_round_trip(ollama):
 async def test_string_arguments_are_decoded_and_ids_generated(ollama):
     call = {"function": {"name": "get_time", "arguments": '{"tz": "UTC"}'}}
     ollama.lines = [_line("", tool_calls=[call]), _line(done=True)]
-    [ev] = await _collect(OllamaLlm("m", host=ollama.base), [ChatMessage("user", "t")])
+    [ev] = await _collect(OllamaLlm("m", host=ollama.base_url), [ChatMessage("user", "t")])
     assert ev == ToolCallRequest("ollama_call_1", "get_time", {"tz": "UTC"})
 
 
 async def test_error_line_after_200_raises(ollama):
     ollama.lines = [_line("Par"), {"error": "model runner has unexpectedly stopped"}]
-    llm = OllamaLlm("m", host=ollama.base)
+    llm = OllamaLlm("m", host=ollama.base_url)
     seen: list[object] = []
 
     async def consume() -> None:
@@ -154,24 +99,24 @@ async def test_error_line_after_200_raises(ollama):
 async def test_http_errors_map_to_backend_errors(ollama):
     ollama.status = 404
     with pytest.raises(BackendError, match="HTTP 404: model 'nope' not found") as info:
-        await _collect(OllamaLlm("nope", host=ollama.base), [ChatMessage("user", "x")])
+        await _collect(OllamaLlm("nope", host=ollama.base_url), [ChatMessage("user", "x")])
     assert not info.value.retryable
     ollama.status = 500
     with pytest.raises(BackendError) as info5:
-        await _collect(OllamaLlm("nope", host=ollama.base), [ChatMessage("user", "x")])
+        await _collect(OllamaLlm("nope", host=ollama.base_url), [ChatMessage("user", "x")])
     assert info5.value.retryable
 
 
 async def test_protocol_violations(ollama):
     ollama.lines = ["not json"]
     with pytest.raises(ProtocolError, match="non-JSON"):
-        await _collect(OllamaLlm("m", host=ollama.base), [ChatMessage("user", "x")])
+        await _collect(OllamaLlm("m", host=ollama.base_url), [ChatMessage("user", "x")])
     ollama.lines = [_line("partial")]
     with pytest.raises(ProtocolError, match="without a done line"):
-        await _collect(OllamaLlm("m", host=ollama.base), [ChatMessage("user", "x")])
+        await _collect(OllamaLlm("m", host=ollama.base_url), [ChatMessage("user", "x")])
     ollama.lines = [_line("", tool_calls=[{"function": {"name": "f", "arguments": "{bad"}}])]
     with pytest.raises(ProtocolError, match="bad arguments"):
-        await _collect(OllamaLlm("m", host=ollama.base), [ChatMessage("user", "x")])
+        await _collect(OllamaLlm("m", host=ollama.base_url), [ChatMessage("user", "x")])
 
 
 async def test_unreachable_server_is_retryable():

@@ -13,6 +13,9 @@ def test_info_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert info["opus_version"].startswith("libopus")
     assert info["simd_path"] in {"avx2", "sse2", "neon", "scalar"}
     assert info["numpy"] != "not installed"
+    assert "passthrough" in info["registered backends"].split(", ")
+    assert "faster-whisper" in info["registered engines"].split(", ")
+    assert "whisper-base" in info["registered models"].split(", ")
 
 
 def test_info_table(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,5 @@
-"""``vona info``: versions, native build flags, libopus/libsoxr versions, SIMD path."""
+"""``vona info``: versions, native build flags, libopus/libsoxr versions, SIMD path, and
+the names the registry knows (read from entry points; nothing is loaded)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ OPTIONAL = ("numpy", "pydantic", "onnxruntime", "websockets", "httpx", "mlx", "r
 def collect() -> dict[str, Any]:
     """Everything ``vona info`` reports, as JSON-ready data."""
     import vona
+    from vona import registry
     from vona._native._build_info import build_info
 
     info: dict[str, Any] = {
@@ -28,6 +30,8 @@ def collect() -> dict[str, Any]:
             info[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             info[dist] = "not installed"
+    for group in (registry.BACKENDS, registry.ENGINES, registry.MODELS):
+        info[f"registered {group.removeprefix('vona.')}"] = ", ".join(registry.names(group))
     return info
 
 

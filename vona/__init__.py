@@ -6,10 +6,10 @@ The contracts live at the top level; audio primitives in ``vona.dsp``, codecs in
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vona import errors
+from vona._lazy import lazy_getattr
 from vona.backends.passthrough import GainStsBackend, PassthroughStsBackend
 from vona.backends.step import (
     BackendCapabilities,
@@ -73,11 +73,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'vona' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

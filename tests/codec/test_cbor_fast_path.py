@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vona._native._cbor import _loads_generic
+from vona._native._cbor_decode import _loads_generic
 from vona.codec import cbor_dumps, cbor_loads
 from vona.errors import CodecError
 

@@ -4,8 +4,7 @@ Encoding is deterministic: shortest-form integer heads, definite lengths, floats
 shortest of half/single/double that keeps the value exactly (NaN as f97e00), and map
 keys sorted bytewise by their encoded form (RFC 8949 section 4.2.1, core deterministic
 encoding). The byte work is in csrc/src/cbor.c and the inline helpers of vona/cbor.h;
-this module walks Python objects. Decoding lives in vona._native._cbor_decode (cbor_loads
-is re-exported here). The sorted-key-order cache belongs to the calling thread (an
+this module walks Python objects. Decoding lives in vona._native._cbor_decode. The sorted-key-order cache belongs to the calling thread (an
 _EncodeState in the thread-state dict): the module keeps no mutable state.
 """
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
@@ -23,14 +22,7 @@ from libc.string cimport memcpy
 cimport vona._native.ccbor as ccbor
 from vona._native.cstatus cimport VONA_E_INVALID_ARG, VONA_E_LIMIT, VONA_E_NOMEM, VONA_OK, vona_status
 
-from vona._native._cbor_decode import (  # re-exported: the decoder's home is _cbor_decode
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_DEPTH,
-    DEFAULT_MAX_ITEMS,
-    MAX_DEPTH_LIMIT,
-    _loads_generic,
-    cbor_loads,
-)
+from vona._native._cbor_decode import DEFAULT_MAX_BYTES
 from vona.errors import CodecError, ConfigError
 
 cdef extern from "Python.h":

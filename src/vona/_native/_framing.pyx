@@ -25,7 +25,7 @@ from vona._native.cstatus cimport (
 )
 
 from vona._native._audio_message import decode_audio_frame
-from vona._native._cbor import DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS
+from vona._native._cbor_decode import DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS
 from vona.errors import CodecError, ConfigError, VonaError
 
 DEFAULT_MAX_FRAME_BYTES = 1024 * 1024

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from vona._native._cbor import _loads_generic
+from vona._native._cbor_decode import _loads_generic
 from vona.codec import cbor_dumps, cbor_loads
 from vona.errors import CodecError
 

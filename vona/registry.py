@@ -7,8 +7,8 @@ metadata, one entry-point group per kind:
   object implements (``"step"``: ``SpeechToSpeechBackend``; ``"realtime"``:
   ``RealtimeVoiceBackend``);
 - ``vona.engines``: an ``EngineEntry`` whose ``kind`` is ``"stt"``, ``"tts"``,
-  ``"responder"`` or ``"vad"`` (a VAD factory returns a zero-argument callable that makes
-  one model per session);
+  ``"responder"``, ``"vad"`` (a VAD factory returns a zero-argument callable that makes
+  one model per session) or ``"turn"`` (an end-of-turn model);
 - ``vona.models``: an ``Artifact`` (sha256, sources) that provisioning can fetch;
 - ``vona.converters``: a ``ConverterEntry`` that turns an installed artifact into another
   engine's format.
@@ -58,10 +58,10 @@ MODELS = "vona.models"
 CONVERTERS = "vona.converters"
 
 Contract = Literal["step", "realtime"]
-EngineKind = Literal["stt", "tts", "responder", "vad"]
+EngineKind = Literal["stt", "tts", "responder", "vad", "turn"]
 
 _CONTRACTS = ("step", "realtime")
-_KINDS = ("stt", "tts", "responder", "vad")
+_KINDS = ("stt", "tts", "responder", "vad", "turn")
 _WHAT = {
     BACKENDS: "backend",
     ENGINES: "engine",

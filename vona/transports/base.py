@@ -24,6 +24,12 @@ class AudioTransport(Protocol):
     pacing, ``send`` is started from a loop timer callback and runs inline until its
     first ``await`` that suspends; a task carries on from there, so code before that
     point must not need ``asyncio.current_task()`` (``asyncio.timeout`` does).
+
+    Optional: ``played_samples() -> int | None`` returns how many output samples per
+    channel (at the transport's rate, counted from the session start) the listener has
+    actually heard, when the transport learns it (a client's playback report, a telephony
+    mark coming back); ``None`` when it cannot tell. The driver then truncates a barge-in
+    by what was heard rather than by what was sent less what ``clear`` dropped.
     """
 
     async def recv(self) -> AudioInputFrame | None: ...

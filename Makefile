@@ -7,6 +7,13 @@ CTEST_DIR := build/ctest
 ASAN_DIR := build/asan
 ASAN_PY_DIR := build/asan-py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# libopus and libsoxr come from third_party/ (static, as wheels ship them); SYSTEM_CODECS=1
+# links the system's instead, found with pkg-config.
+SYSTEM_CODECS ?= 0
+ifeq ($(SYSTEM_CODECS),1)
+CODEC_OPTS := -C cmake.define.VONA_SYSTEM_CODECS=ON
+CMAKE_CODEC_OPTS := -DVONA_SYSTEM_CODECS=ON
+endif
 
 .PHONY: demo test test-py test-c build deps lint typecheck stubtest bench benchenv asan asan-py fuzz fuzz-smoke \
         wheel wheel-test sdist sdist-test gate clean
@@ -22,7 +29,7 @@ test-py: build
 
 # Plain-C tests of csrc/ under ctest (no Python involved).
 test-c: deps
-	$(VENV)/bin/cmake -S . -B $(CTEST_DIR) -G Ninja -DVONA_BUILD_C_TESTS=ON -DVONA_PYTHON_MODULES=OFF \
+	$(VENV)/bin/cmake -S . -B $(CTEST_DIR) -G Ninja -DVONA_BUILD_C_TESTS=ON -DVONA_PYTHON_MODULES=OFF $(CMAKE_CODEC_OPTS) \
 		-DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) >/dev/null
 	$(VENV)/bin/cmake --build $(CTEST_DIR)
 	cd $(CTEST_DIR) && $(abspath $(VENV)/bin/ctest) --output-on-failure
@@ -34,13 +41,13 @@ $(DEPS_STAMP): pyproject.toml scripts/ensure-system-deps.sh
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q "scikit-build-core>=0.10" "cython>=3.0.10" "numpy>=2.0" "cmake>=3.26" ninja setuptools wheel
-	$(VPY) -m pip install -q --no-build-isolation -e ".[dev]"
+	$(VPY) -m pip install -q --no-build-isolation $(CODEC_OPTS) -e ".[dev]"
 	$(VPY) -m pip install -q --no-deps silero-vad==6.2.3 mlx-whisper==0.4.3
 	touch $@
 
 # Incremental rebuild of the native modules into the editable install.
 build: deps
-	$(VPY) -m pip install -q --no-build-isolation --no-deps -e .
+	$(VPY) -m pip install -q --no-build-isolation --no-deps $(CODEC_OPTS) -e .
 
 lint: deps
 	$(VENV)/bin/ruff check vona adapters tests benchmarks fixtures

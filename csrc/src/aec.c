@@ -19,9 +19,12 @@ int vona_aec_rate_supported(uint32_t rate_hz)
 {
     switch (rate_hz) {
     case 8000:
+    case 11025:
     case 16000:
+    case 22050:
     case 24000:
     case 32000:
+    case 44100:
     case 48000:
         return 1;
     default:
@@ -30,17 +33,21 @@ int vona_aec_rate_supported(uint32_t rate_hz)
 }
 
 /* Attach the preprocessor to the echo state: residual echo suppression always,
- * noise suppression only on request (it would colour speech nobody asked to clean). */
+ * noise suppression only on request (it would colour speech nobody asked to clean).
+ * The preprocessor applies its suppression gains only with denoise on, so denoise is
+ * always on and, without the flag, its noise attenuation is 0 dB: echo only. */
 static vona_status configure(vona_aec *a)
 {
     int rate = (int)a->rate;
-    int on = (a->flags & VONA_AEC_NOISE_SUPPRESSION) ? 1 : 0;
-    int off = 0;
+    int on = 1, off = 0;
+    int noise_db = (a->flags & VONA_AEC_NOISE_SUPPRESSION) ? -15 : 0;
     if (speex_echo_ctl(a->echo, SPEEX_ECHO_SET_SAMPLING_RATE, &rate) != 0)
         return VONA_E_CODEC;
     if (speex_preprocess_ctl(a->pre, SPEEX_PREPROCESS_SET_ECHO_STATE, a->echo) != 0)
         return VONA_E_CODEC;
     if (speex_preprocess_ctl(a->pre, SPEEX_PREPROCESS_SET_DENOISE, &on) != 0)
+        return VONA_E_CODEC;
+    if (speex_preprocess_ctl(a->pre, SPEEX_PREPROCESS_SET_NOISE_SUPPRESS, &noise_db) != 0)
         return VONA_E_CODEC;
     /* no automatic gain: the VAD and the STT see the talker's own level */
     if (speex_preprocess_ctl(a->pre, SPEEX_PREPROCESS_SET_AGC, &off) != 0)

@@ -6,7 +6,8 @@
  * Chosen over WebRTC's audio processing by measured echo return loss
  * enhancement on the test echo path (docs/turn-taking.md).
  *
- * Signals: mono int16 at one of 8000, 16000, 24000, 32000 or 48000 Hz.
+ * Signals: mono int16 at 8000, 11025, 16000, 22050, 24000, 32000, 44100 or
+ * 48000 Hz (the resampler's rates, so every transport rate).
  * "near" is what the microphone heard (the user plus the echo); "far" is the
  * reference, exactly what the runtime played for the same span of time (zeros
  * when nothing played). The filter learns the room's delay and reverb up to

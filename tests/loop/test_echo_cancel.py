@@ -256,3 +256,29 @@ def test_echo_of_matches_the_room() -> None:
         ]
     )
     np.testing.assert_array_equal(streamed, echo_of(far, RATE)[: len(streamed)])
+
+
+def test_an_8khz_call_into_a_16khz_backend() -> None:
+    """A telephone-rate transport: the canceller runs at 8 kHz, before the loop resamples
+    the input up to the backend's 16 kHz; the backend's 16 kHz reply is the reference
+    once resampled down and played."""
+    rate = 8000
+    tick = rate // 50
+    loop = StepLoop(rate, RATE, 512, echo_cancel_ms=200)
+    assert loop.echo_cancelling
+    reply = speech(*REPLIES, *REPLIES, rate=RATE)[: 6 * RATE]
+    loop.push_output(reply)
+    room = Room(rate)
+    mic_all, frames = [], []
+    for _ in range(0, 6 * rate, tick):
+        played = loop.pull_playout(tick)
+        played = np.concatenate([played, np.zeros(tick - len(played), np.int16)])
+        mic = room.hear(played, np.zeros(tick, np.int16))
+        mic_all.append(mic)
+        frames += loop.push_input(mic)
+    mic8 = np.concatenate(mic_all).astype(np.float64)
+    out16 = np.concatenate(frames).astype(np.float64)
+    # mean power after the filter has converged, each at its own rate
+    p_in = np.mean(mic8[2 * rate :] ** 2)
+    p_out = np.mean(out16[2 * RATE :] ** 2)
+    assert 10 * np.log10(p_in / (p_out + 1e-9)) > 12.0

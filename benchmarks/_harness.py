@@ -130,8 +130,9 @@ def codec_flags(*libs: str) -> list[str]:
 
     root = RESULTS.parent.parent
     vendored = {
-        "opus": ("third_party/opus/libopus.a", root / "third_party" / "opus" / "include"),
-        "soxr": ("third_party/soxr/src/libsoxr.a", root / "third_party" / "soxr" / "src"),
+        "opus": ("third_party/opus/libopus.a", [root / "third_party" / "opus" / "include"]),
+        "soxr": ("third_party/soxr/src/libsoxr.a", [root / "third_party" / "soxr" / "src"]),
+        "speexdsp": ("third_party/speexdsp/libspeexdsp.a", [root / "third_party/speexdsp/include"]),
     }
     archives = sorted(
         (root / "build").glob("*/third_party/opus/libopus.a"), key=lambda p: p.stat().st_mtime
@@ -144,6 +145,8 @@ def codec_flags(*libs: str) -> list[str]:
     tree = archives[-1].parents[2]
     flags: list[str] = []
     for lib in libs:
-        archive, include = vendored[lib]
-        flags += [f"-I{include}", str(tree / archive)]
+        archive, includes = vendored[lib]
+        if lib == "speexdsp":  # its generated config header lives in the build tree
+            includes = [*includes, tree / "third_party" / "speexdsp" / "include"]
+        flags += [*(f"-I{i}" for i in includes), str(tree / archive)]
     return [*flags, "-lm"]

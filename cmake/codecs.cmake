@@ -1,7 +1,8 @@
-# libopus and libsoxr: built from the vendored sources in third_party/ as static, position-
-# independent libraries linked into the extension modules (what wheels ship: no system
-# library needed at run time), or, with VONA_SYSTEM_CODECS=ON, found with pkg-config (what
-# distributions want). Either way the rest of the build links vona::opus and vona::soxr.
+# libopus, libsoxr and libspeexdsp: built from the vendored sources in third_party/ as
+# static, position-independent libraries linked into the extension modules (what wheels
+# ship: no system library needed at run time), or, with VONA_SYSTEM_CODECS=ON, found with
+# pkg-config (what distributions want). Either way the rest of the build links vona::opus,
+# vona::soxr and vona::speexdsp.
 
 if(VONA_SYSTEM_CODECS)
   find_package(PkgConfig)
@@ -10,7 +11,7 @@ if(VONA_SYSTEM_CODECS)
       "(Debian/Ubuntu: apt-get install pkg-config; macOS: brew install pkg-config), "
       "or build with VONA_SYSTEM_CODECS=OFF to use the vendored sources")
   endif()
-  foreach(pc opus soxr)
+  foreach(pc opus soxr speexdsp)
     string(TOUPPER ${pc} var)
     pkg_check_modules(${var} IMPORTED_TARGET GLOBAL ${pc})
     if(NOT ${var}_FOUND)
@@ -25,8 +26,8 @@ if(VONA_SYSTEM_CODECS)
 endif()
 
 set(VONA_THIRD_PARTY ${CMAKE_SOURCE_DIR}/third_party)
-foreach(dir opus soxr)
-  if(NOT EXISTS ${VONA_THIRD_PARTY}/${dir}/CMakeLists.txt)
+foreach(dir opus/CMakeLists.txt soxr/CMakeLists.txt speexdsp/libspeexdsp/mdf.c)
+  if(NOT EXISTS ${VONA_THIRD_PARTY}/${dir})
     message(FATAL_ERROR "third_party/${dir} is missing from this source tree; restore it "
       "(scripts/vendor-codecs.sh) or build with VONA_SYSTEM_CODECS=ON")
   endif()
@@ -64,4 +65,26 @@ unset(CMAKE_POLICY_VERSION_MINIMUM)
 target_compile_options(soxr PRIVATE -w)
 target_include_directories(soxr INTERFACE ${VONA_THIRD_PARTY}/soxr/src)
 add_library(vona::soxr ALIAS soxr)
+
+# libspeexdsp: only the echo canceller and the preprocessor (its residual-echo suppressor
+# and denoiser), float build with the smallft FFT, as upstream's configure defaults to. It
+# has no CMake of its own; the one generated header it needs is written here.
+set(VONA_SPX ${VONA_THIRD_PARTY}/speexdsp)
+set(VONA_SPX_GEN ${CMAKE_BINARY_DIR}/third_party/speexdsp/include)
+file(WRITE ${VONA_SPX_GEN}/speexdsp_config_types.h
+  "#ifndef __SPEEX_TYPES_H__\n#define __SPEEX_TYPES_H__\n#include <stdint.h>\n"
+  "typedef int16_t spx_int16_t;\ntypedef uint16_t spx_uint16_t;\n"
+  "typedef int32_t spx_int32_t;\ntypedef uint32_t spx_uint32_t;\n#endif\n")
+add_library(vona_speexdsp STATIC
+  ${VONA_SPX}/libspeexdsp/mdf.c ${VONA_SPX}/libspeexdsp/preprocess.c
+  ${VONA_SPX}/libspeexdsp/fftwrap.c ${VONA_SPX}/libspeexdsp/smallft.c
+  ${VONA_SPX}/libspeexdsp/filterbank.c)
+target_include_directories(vona_speexdsp PUBLIC ${VONA_SPX}/include ${VONA_SPX_GEN}
+  PRIVATE ${VONA_SPX}/libspeexdsp)
+target_compile_definitions(vona_speexdsp PRIVATE FLOATING_POINT USE_SMALLFT EXPORT=)
+target_compile_options(vona_speexdsp PRIVATE -O2 -w)
+target_link_libraries(vona_speexdsp PUBLIC m)
+set_target_properties(vona_speexdsp PROPERTIES
+  ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/third_party/speexdsp OUTPUT_NAME speexdsp)
+add_library(vona::speexdsp ALIAS vona_speexdsp)
 set(VONA_CODECS_ORIGIN "vendored")

@@ -67,3 +67,4 @@ def test_vendored_build_needs_no_system_codec_library() -> None:
         for name, libs in linked.items():
             assert "libopus" not in libs, name
             assert "libsoxr" not in libs, name
+            assert "libspeexdsp" not in libs, name

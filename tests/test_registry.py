@@ -26,6 +26,7 @@ REALTIME = {"openai-realtime", "azure-voice-live", "qwen-realtime", "gemini-live
 ENGINES = {
     "energy": "vad",
     "silero-vad": "vad",
+    "smart-turn": "turn",
     "faster-whisper": "stt",
     "mlx-whisper": "stt",
     "hibari": "tts",
@@ -44,7 +45,7 @@ def fresh_registry():
 def test_known_names_of_every_group() -> None:
     assert set(registry.names(registry.BACKENDS)) == STEP | REALTIME
     assert set(registry.names(registry.ENGINES)) == set(ENGINES)
-    assert set(registry.names(registry.MODELS)) == {"whisper-base", "silero-vad"}
+    assert set(registry.names(registry.MODELS)) == {"whisper-base", "silero-vad", "smart-turn"}
     assert registry.names(registry.CONVERTERS) == ("mlx",)
 
 
@@ -141,11 +142,16 @@ def test_import_vona_loads_no_entry_point() -> None:
 def test_default_manifest_is_assembled_from_the_adapters() -> None:
     from vona.adapters.faster_whisper.registration import WHISPER_BASE
     from vona.adapters.silero_vad.registration import SILERO_VAD
+    from vona.adapters.smart_turn.registration import SMART_TURN
     from vona.provisioning import DEFAULT_MANIFEST
 
     manifest = registered_manifest()
     assert DEFAULT_MANIFEST is manifest
-    assert manifest.artifacts == {"whisper-base": WHISPER_BASE, "silero-vad": SILERO_VAD}
+    assert manifest.artifacts == {
+        "whisper-base": WHISPER_BASE,
+        "silero-vad": SILERO_VAD,
+        "smart-turn": SMART_TURN,
+    }
     assert ModelStore("/nonexistent").manifest is manifest
     silero = manifest.get("silero-vad").files[0]
     assert silero.sha256 == "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
@@ -178,7 +184,7 @@ def test_sidecar_builds_registered_step_backends_by_name() -> None:
 # a string.
 _PROVIDERS = re.compile(
     r"openai|gemini|azure|qwen|dashscope|deepgram|elevenlabs|moshi|kyutai|ollama|hibari"
-    r"|whisper|silero|twilio|cartesia",
+    r"|whisper|silero|twilio|cartesia|pipecat|smart.?turn",
     re.I,
 )
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
-from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, make_loop
+from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, echo_setting, make_loop
 from vona.driver.fallback import BackendChain, error_dict
 from vona.driver.input import InputReader
 from vona.driver.playout import Filler, Playout
@@ -450,6 +450,14 @@ class SessionDriver:
             int(rt.playout_capacity_s * self._rate),
             rt.resample_quality,
             self.clock.now_ns if self.clock.virtual else None,
+            echo_setting(
+                rt.echo_cancellation,
+                rt.echo_filter_ms,
+                rt.noise_suppression,
+                self.transport,
+                self._rate,
+                self._channels,
+            ),
         )
         filler = None
         if rt.filler_audio is not None:

@@ -122,7 +122,8 @@ async def drive_audio(
                 await asyncio.sleep(max(0.0, frame_s - (time.monotonic() - t0)))
             else:
                 await asyncio.sleep(0)
-        while session.busy or session.user_active:
+        # In real time the input goes on (silence) until the reply has been heard.
+        while session.busy or session.user_active or (realtime and session.out.unplayed()):
             if time.monotonic() - start > timeout_s:
                 raise BackendError(f"replies not finished after {timeout_s} s", retryable=True)
             if realtime:

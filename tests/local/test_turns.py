@@ -311,3 +311,35 @@ async def test_a_barge_in_needs_words_and_a_false_one_resumes():
     assert kinds == [PlayoutPause, PlayoutResume, PlayoutPause, Interruption]
     assert session.turns[0].interrupted
     assert session.turns[1].transcript == HALF
+
+
+async def test_under_the_driver_a_cough_pauses_the_playout_and_it_resumes_in_full():
+    from vona.driver import run_session
+    from vona.transports.scripted import ScriptedTransport
+
+    stt, tts = LengthStt(half_s=0.65), ToneTts()  # the cough transcribes as nothing
+    barge = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=5000)
+    backend = _backend(stt, tts, barge_in=barge, output_lead_ms=None)
+    seen: list[type] = []
+    step = backend.step
+
+    async def spy(session: Any, frame: Any) -> Any:
+        out = await step(session, frame)
+        seen.extend(type(e) for e in out.control_events)
+        return out
+
+    backend.step = spy  # type: ignore[method-assign]
+    # The question, then the cough 2.2 s after it ended (about 1 s into the reply).
+    audio = np.concatenate([_speech(2.0), _silence(2.2), _noise(0.45), _silence(1.0)])
+    transport = ScriptedTransport(audio, RATE, hold_open_ms=8000)
+    metrics = await run_session(transport, backend, raise_errors=True)
+    assert PlayoutPause in seen and PlayoutResume in seen
+    assert Interruption not in seen
+    assert not transport.clears
+    assert not metrics.to_dict()["interruptions"]
+    played = transport.output_audio()
+    full = 960 * sum(len(s) for s in tts.spoken) * RATE // TTS_RATE
+    assert abs(played.shape[0] - full) <= 640  # resampled from 24 kHz: nothing lost
+    # The pause shows as a hole in the reply's frames, then it played on.
+    times = [f.t_ns for f in transport.sent if not f.frame.is_filler]
+    assert max(b - a for a, b in zip(times, times[1:])) >= 200_000_000

@@ -63,8 +63,9 @@ async def test_a_question_with_a_pause_is_one_turn_answered_in_full(backend, hal
 
 async def test_an_8khz_call_goes_through_the_whole_loop(backend, question_16k):
     audio8k = resample_int16(_pcm(question_16k), 16_000, 8_000)
-    audio8k = np.concatenate([np.zeros(4000, np.int16), audio8k, np.zeros(12_000, np.int16)])
-    transport = ScriptedTransport(audio8k, 8_000, hold_open_ms=12_000)
+    # A call keeps sending audio (silence) while the reply is prepared and played.
+    audio8k = np.concatenate([np.zeros(4000, np.int16), audio8k, np.zeros(80_000, np.int16)])
+    transport = ScriptedTransport(audio8k, 8_000, hold_open_ms=1000)
     skills = demo_skills()
     config = SessionConfig(tools=skills.tool_specs())
     metrics = await run_session(transport, backend, skills=skills, config=config, raise_errors=True)

@@ -27,6 +27,7 @@ from vona.backends.cascade.streaming import (
 from vona.config import SessionConfig, ToolSpec
 from vona.errors import ConfigError
 from vona.events import Interruption, PlayoutPause, PlayoutResume, ToolCallRequested
+from vona.frames import AudioInputFrame
 from vona.skills import SkillRegistry
 from vona.vad import VadParams
 
@@ -345,3 +346,65 @@ async def test_under_the_driver_a_cough_pauses_the_playout_and_it_resumes_in_ful
     # The pause shows as a hole in the reply's frames, then it played on.
     times = [f.t_ns for f in transport.sent if not f.frame.is_filler]
     assert max(b - a for a, b in itertools.pairwise(times)) >= 200_000_000
+
+
+class WordTts:
+    """A streaming TTS with word timings: 100 ms of tone per word, one chunk per delta."""
+
+    sample_rate_hz = TTS_RATE
+
+    async def open(self) -> Any:
+        return WordStream()
+
+
+class WordStream:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.at_ms = 0.0
+
+    async def push_text(self, text: str) -> None:
+        self.queue.put_nowait(text)
+
+    async def flush(self) -> None:
+        self.queue.put_nowait(None)
+
+    async def cancel(self) -> None:
+        self.queue.put_nowait(None)
+
+    async def audio(self) -> Any:
+        from vona.backends.cascade.streaming import TtsAudio, WordTiming
+
+        while (text := await self.queue.get()) is not None:
+            for word in text.split():
+                samples = (3000 * np.sin(np.arange(2400) * 0.1)).astype(np.int16)
+                yield TtsAudio(samples, (WordTiming(word, self.at_ms, self.at_ms + 100),))
+                self.at_ms += 100
+
+
+async def test_history_keeps_the_words_heard_by_their_timings():
+    backend = CascadeBackend(
+        stt=LengthStt(),
+        tts=WordTts(),
+        responder=RuleResponder(),
+        vad_params=PARAMS,
+        output_lead_ms=100,  # paced by input: the reply is still playing below
+    )
+    session = await backend.start_session(SessionConfig())
+    audio = np.concatenate([_speech(2.0), _silence(0.4)])
+    for i in range(0, audio.shape[0] - 511, 512):
+        await backend.step(session, AudioInputFrame(i // 512, RATE, 1, audio[i : i + 512]))
+    for _ in range(200):
+        if session.task is not None and session.task.done():
+            break
+        await backend.step(session, AudioInputFrame(0, RATE, 1, _silence(0.032)))
+        await backend.wait(session, 0.05)
+    [turn] = session.turns
+    words = [w for _, w in session.spoken]
+    assert len(words) > 4
+    assert session.pending_samples > 0
+    # The runtime says 250 ms of the reply were heard: words starting before it stay.
+    played = Interruption("app", turn.generation_id, played_samples=250 * TTS_RATE // 1000)
+    await backend.on_interrupt(session, played)
+    assert turn.interrupted
+    assert turn.reply == " ".join(words[:3])
+    assert session.messages[-1] == ChatMessage("assistant", turn.reply)

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from vona import registry
 from vona.backends.cascade.local import load_responder, load_tts
 from vona.backends.cascade.protocols import Responder
 from vona.backends.cascade.run import answer_timed, build_measured
@@ -36,6 +37,7 @@ __all__ = [
     "DEFAULT_RESPONDER",
     "DEFAULT_STT",
     "DEFAULT_TTS",
+    "DEFAULT_TURN",
     "DEFAULT_VAD",
     "DEMO_QUESTION",
     "offline_demo_main",
@@ -49,6 +51,8 @@ DEFAULT_STT = "faster-whisper"
 DEFAULT_TTS = "hibari"
 DEFAULT_VAD = "silero-vad"
 DEFAULT_RESPONDER = "rules"
+# The end-of-turn model, used when it is installed (registry kind "turn").
+DEFAULT_TURN = "smart-turn"
 
 # the short names the flags have always accepted
 _ALIASES = {"mlx": "mlx-whisper", "silero": "silero-vad"}
@@ -62,11 +66,22 @@ def _responder(args: argparse.Namespace) -> str | Responder:
     return load_responder("ollama", model=args.ollama_model, host=args.ollama_host)
 
 
+def _turn(name: str | None) -> str | None:
+    if name is None:
+        return DEFAULT_TURN if DEFAULT_TURN in registry.names("vona.engines") else None
+    return None if name == "none" else name
+
+
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=None, help="model cache (VONA_CACHE_DIR)")
     p.add_argument("--stt", default=DEFAULT_STT, help="STT engine (faster-whisper, mlx)")
     p.add_argument("--vad", default=DEFAULT_VAD, help="VAD engine (silero, energy)")
     p.add_argument("--responder", default=DEFAULT_RESPONDER, help="rules or ollama")
+    p.add_argument(
+        "--turn",
+        default=None,
+        help=f"end-of-turn model, or 'none' (default: {DEFAULT_TURN} when installed)",
+    )
     p.add_argument("--ollama-model", default=None)
     p.add_argument("--ollama-host", default=None)
 
@@ -77,6 +92,7 @@ def _run(args: argparse.Namespace, pcm: np.ndarray, rate: int, channels: int) ->
         tts=DEFAULT_TTS,
         vad=_ALIASES.get(args.vad, args.vad),
         responder=_responder(args),
+        turn=_turn(args.turn),
         cache_dir=args.cache_dir,
     )
     realtime = bool(getattr(args, "realtime", False))

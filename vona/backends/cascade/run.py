@@ -66,6 +66,7 @@ def build_measured(
     tts: str,
     vad: str,
     responder: str | Responder = "rules",
+    turn: str | None = None,
     cache_dir: str | Path | None = None,
 ) -> Measured:
     """The cascade from registered engine names, warmed up, with load times in ms and the
@@ -86,7 +87,12 @@ def build_measured(
         return model
 
     backend = build_local_cascade(
-        cache_dir=cache_dir, stt=stt_engine, tts=tts_engine, responder=responder, vad=factory
+        cache_dir=cache_dir,
+        stt=stt_engine,
+        tts=tts_engine,
+        responder=responder,
+        vad=factory,
+        turn=turn,
     )
     loads["warmup_ms"] = backend.warmup() * 1e3
     timed.clear()

@@ -135,6 +135,9 @@ async def _latency(cache: Path, idle: str) -> dict[str, Any]:
         tts=tts,
         vad="silero-vad",
         vad_params=VadParams(min_silence_ms=400),
+        # The runtime's share is measured from the VAD's end of turn, as before: the turn
+        # ends at the 400 ms silence (no eager end); bench_turns.py measures turn-taking.
+        confirm_silence_ms=400,
     )
     backend.warmup()
     skills = demo_skills()

@@ -83,6 +83,8 @@ class VonaRuntime:
     - ``tool_timeout_s`` / ``max_concurrent_tools``: defaults for the ``SkillExecutor``.
     - ``interrupt_on_speech``: treat a realtime ``SpeechStarted`` during assistant audio
       as a barge-in (also requires ``TurnDetection.interrupt_response``).
+    - ``interrupt_full_duplex``: do so for a backend declaring ``full_duplex`` too (off:
+      such a backend handles overlapping speech itself; its own ``Interrupted`` still counts).
     - ``resample_quality``: quality preset of the native loop's resamplers.
     - ``native_backends``: run a step backend that offers a ``NativeSlot`` (see
       ``vona.backends.step.NativeSlotBackend``, e.g. ``PassthroughStsBackend``) inside the
@@ -101,6 +103,7 @@ class VonaRuntime:
     tool_timeout_s: float = 10.0
     max_concurrent_tools: int = 4
     interrupt_on_speech: bool = True
+    interrupt_full_duplex: bool = False
     resample_quality: Literal["low", "hq", "vhq"] = "hq"
     native_backends: bool = True
     extra: dict[str, Any] = field(default_factory=dict)

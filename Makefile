@@ -35,7 +35,7 @@ $(DEPS_STAMP): pyproject.toml scripts/ensure-system-deps.sh
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q "scikit-build-core>=0.10" "cython>=3.0.10" "numpy>=2.0" "cmake>=3.26" ninja setuptools wheel
 	$(VPY) -m pip install -q --no-build-isolation -e ".[dev]"
-	$(VPY) -m pip install -q --no-deps silero-vad==6.2.3 mlx-whisper==0.4.3
+	$(VPY) -m pip install -q --no-deps silero-vad==6.2.3 mlx-whisper==0.4.3 mlx-audio==0.6.2
 	touch $@
 
 # Incremental rebuild of the native modules into the editable install.

@@ -30,6 +30,7 @@ ENGINES = {
     "faster-whisper": "stt",
     "mlx-whisper": "stt",
     "hibari": "tts",
+    "qwen3-tts-mlx": "tts",
     "rules": "responder",
     "ollama": "responder",
 }

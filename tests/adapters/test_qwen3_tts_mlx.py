@@ -107,7 +107,7 @@ def test_folders_are_checked_and_never_downloaded(tmp_path: Path) -> None:
     with pytest.raises(ProvisioningError, match=r"lacks config\.json"):
         Qwen3TtsMlx(tmp_path)
     # not registered (no verified digests yet): a name resolves only through a manifest
-    with pytest.raises(ConfigError, match="unknown model artifact 'qwen3-tts-12hz-0.6b-base'"):
+    with pytest.raises(ConfigError, match=r"unknown model artifact 'qwen3-tts-12hz-0\.6b-base'"):
         Qwen3TtsMlx("qwen3-tts-12hz-0.6b-base", cache_dir=tmp_path)
     with pytest.raises(ProvisioningError, match="does not exist"):
         Qwen3TtsMlx(tmp_path / "missing" / "model")

@@ -9,7 +9,8 @@ test against it proves interop with Kyutai's Ogg Opus, not agreement of Vona wit
 Knobs: ``reply`` (text pieces, one per step, starting after ``reply_after_steps`` steps),
 ``rust_handshake`` (``0x00`` + version words), ``close_after_steps`` / ``close_code`` (end
 the connection mid-session), ``refuse_after`` (close new connections at once after that
-many), ``no_handshake``, and ``inject`` (raw frames sent right after the handshake).
+many), ``no_handshake``, ``inject`` (raw frames sent right after the handshake), ``answer``
+(off: listen only) and ``record`` (off: decode and keep nothing, for benchmarks).
 """
 
 from __future__ import annotations
@@ -58,8 +59,10 @@ class MoshiFake(LoopbackFake):
         close_code: int = 1011,
         refuse_after: int | None = None,
         inject: tuple[bytes | str, ...] = (),
+        answer: bool = True,
+        record: bool = True,
     ) -> None:
-        super().__init__(api_key="moshi-has-no-key", compression=None)
+        super().__init__(api_key="moshi-has-no-key", compression=None, record=record)
         self.reply = reply
         self.reply_after_steps = reply_after_steps
         self.rust_handshake = rust_handshake
@@ -68,6 +71,7 @@ class MoshiFake(LoopbackFake):
         self.close_code = close_code
         self.refuse_after = refuse_after
         self.inject = inject
+        self.answer = answer
         self.heard: list[np.ndarray[Any, np.dtype[np.float32]]] = []  # what sphn decoded
         self.spoken: list[np.ndarray[Any, np.dtype[np.float32]]] = []  # what we encoded
         self.audio_messages: list[bytes] = []  # raw 0x01 payloads received
@@ -109,8 +113,10 @@ class MoshiFake(LoopbackFake):
                 if not isinstance(raw, bytes) or raw[:1] != b"\x01":
                     self.record(index, raw)
                     continue
-                self.audio_messages.append(raw[1:])
                 pcm = reader.append_bytes(raw[1:])
+                if not self._record:
+                    continue  # a benchmark's sink: decode, keep nothing, answer nothing
+                self.audio_messages.append(raw[1:])
                 if pcm.shape[0]:
                     self.heard.append(pcm)
                     pending = np.concatenate((pending, pcm))
@@ -130,6 +136,8 @@ class MoshiFake(LoopbackFake):
                 await asyncio.wait_for(ws.close(), 1)
 
     async def _step(self, ws: ServerConnection, writer: Any, step: int) -> None:
+        if not self.answer:
+            return
         pcm = reply_pcm(80, RATE, offset=step * STEP).astype(np.float32) / 32768.0
         self.spoken.append(pcm)
         pages = writer.append_pcm(pcm)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vona.backends.cascade.sentences import SentenceSplitter
-from vona.backends.cascade.streaming import TtsAudio
+from vona.backends.cascade.streaming import Int16Array, TtsAudio
 from vona.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -94,5 +94,6 @@ class Qwen3TtsStream:
             self._loop.call_soon_threadsafe(self._audio.put_nowait, chunk)
 
 
-def _to_int16(audio: np.ndarray) -> np.ndarray:
-    return (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+def _to_int16(audio: np.ndarray) -> Int16Array:
+    out: Int16Array = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+    return out

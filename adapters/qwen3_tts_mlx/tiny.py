@@ -165,7 +165,8 @@ def build_tiny_qwen3_tts(folder: str | Path, *, seed: int = 0) -> Path:
     }
     tokenizer = Qwen3TTSSpeechTokenizer(Qwen3TTSTokenizerConfig(**st_config))
     weights: dict[str, Any] = {}
-    for name, value in tree_flatten(tokenizer.parameters()):
+    flat: Any = tree_flatten(tokenizer.parameters())
+    for name, value in flat:
         if name.endswith(".codebook.embed.weight"):
             # upstream keeps a codebook as usage counts and summed embeddings
             base = name.removesuffix(".codebook.embed.weight")

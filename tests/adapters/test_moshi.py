@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vona import AudioInputFrame, SessionConfig
 from vona.adapters.moshi import MoshiBackend, MoshiSession
@@ -282,3 +284,17 @@ async def test_send_audio_checks_the_format_and_context_is_refused() -> None:
         with pytest.raises(ConfigError, match="context"):
             await session.send_event(ExternalContextEvent(kind="app", payload={"text": "hi"}))
         await session.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600))
+def test_any_server_frame_decodes_to_events_without_raising(raw: bytes) -> None:
+    session = MoshiSession(url="ws://127.0.0.1:9/api/chat")
+    import sphn
+
+    head = sphn.OpusStreamWriter(RATE).append_pcm(tone(STEP).astype(np.float32) / 32768)
+    session.decode(b"\x01" + head)  # a stream in progress, so junk lands mid-stream too
+    for frame in (raw, b"\x01" + raw, b"\x02" + raw, b"\x07" + raw):
+        events = session.decode(frame)
+        assert isinstance(events, list)
+        assert all(not (isinstance(e, RealtimeError) and e.fatal) for e in events)

@@ -47,8 +47,9 @@ _AUDIO_PREFIX = bytes([KIND_AUDIO])
 
 
 class OggOpusUplink:
-    """Mic PCM -> ``0x01`` messages: 40 ms Opus packets, one Ogg page per packet, each
-    flushed at once. ``restart()`` begins a new Ogg stream (a new connection)."""
+    """Mic PCM -> ``0x01`` messages: 40 ms Opus packets (the VoIP application, libopus'
+    default bitrate, as Kyutai's client), one Ogg page per packet, each flushed at once.
+    ``restart()`` begins a new Ogg stream (a new connection)."""
 
     __slots__ = ("_bitrate", "_encoder", "_pending", "_writer")
 
@@ -56,7 +57,7 @@ class OggOpusUplink:
         if bitrate is not None and not 6_000 <= bitrate <= 510_000:
             raise ConfigError(f"moshi: bitrate must be 6000..510000 bit/s, got {bitrate}")
         self._bitrate = bitrate
-        self._encoder = OpusEncoder(SAMPLE_RATE_HZ, 1, "audio", bitrate=bitrate)
+        self._encoder = OpusEncoder(SAMPLE_RATE_HZ, 1, "voip", bitrate=bitrate)
         self._writer = self._new_writer()
         self._pending: Int16Array = np.zeros(0, dtype=np.int16)
 

@@ -46,7 +46,7 @@ $(DEPS_STAMP): pyproject.toml scripts/ensure-system-deps.sh
 	@echo "==> [3/4] Vona (C core, vendored libopus and libsoxr, Cython modules) and its dev extras: a few minutes the first time"
 	$(VPY) -m pip install --progress-bar on --no-build-isolation $(CODEC_OPTS) -e ".[dev]"
 	@echo "==> [4/4] model packages installed without their torch dependency"
-	$(VPY) -m pip install -q --no-deps silero-vad==6.2.3 mlx-whisper==0.4.3 pipecat-ai==1.14.0
+	$(VPY) -m pip install -q --no-deps silero-vad==6.2.3 mlx-whisper==0.4.3 pipecat-ai==1.14.0 mlx-audio==0.6.2
 	touch $@
 
 # Incremental rebuild of the native modules into the editable install.

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 STEP = {"passthrough", "gain", "cascade", "onnx"}
 REALTIME = {"openai-realtime", "azure-voice-live", "qwen-realtime", "gemini-live"}
+DUPLEX = {"moshi"}  # realtime, on a self-hosted server (a URL, no key)
 ENGINES = {
     "energy": "vad",
     "silero-vad": "vad",
@@ -30,6 +31,7 @@ ENGINES = {
     "faster-whisper": "stt",
     "mlx-whisper": "stt",
     "hibari": "tts",
+    "qwen3-tts-mlx": "tts",
     "rules": "responder",
     "ollama": "responder",
 }
@@ -43,7 +45,7 @@ def fresh_registry():
 
 
 def test_known_names_of_every_group() -> None:
-    assert set(registry.names(registry.BACKENDS)) == STEP | REALTIME
+    assert set(registry.names(registry.BACKENDS)) == STEP | REALTIME | DUPLEX
     assert set(registry.names(registry.ENGINES)) == set(ENGINES)
     assert set(registry.names(registry.MODELS)) == {"whisper-base", "silero-vad", "smart-turn"}
     assert registry.names(registry.CONVERTERS) == ("mlx",)
@@ -59,6 +61,10 @@ def test_every_backend_declares_the_contract_it_implements() -> None:
         )
         assert isinstance(built, RealtimeVoiceBackend)
         assert not isinstance(built, SpeechToSpeechBackend)
+    for name in DUPLEX:
+        built = registry.build_backend(name, "realtime", url="ws://127.0.0.1:9/api/chat")
+        assert isinstance(built, RealtimeVoiceBackend)
+        assert built.capabilities().full_duplex
     for built in (
         registry.build_backend("passthrough", "step"),
         registry.build_backend("gain", "step", gain_db=6.0),
@@ -83,7 +89,7 @@ def test_unknown_name_lists_the_known_ones_and_the_extras() -> None:
         registry.build_backend("nope")
     text = str(err.value)
     assert "unknown backend 'nope'" in text
-    assert "known: azure-voice-live, cascade, gain, gemini-live, onnx" in text
+    assert "known: azure-voice-live, cascade, gain, gemini-live, moshi, onnx" in text
     assert "vona[cloud]" in text
     assert "vona[onnx]" in text
     assert "'vona.backends'" in text

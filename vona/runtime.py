@@ -83,6 +83,8 @@ class VonaRuntime:
     - ``tool_timeout_s`` / ``max_concurrent_tools``: defaults for the ``SkillExecutor``.
     - ``interrupt_on_speech``: treat a realtime ``SpeechStarted`` during assistant audio
       as a barge-in (also requires ``TurnDetection.interrupt_response``).
+    - ``interrupt_full_duplex``: do so for a backend declaring ``full_duplex`` too (off:
+      such a backend handles overlapping speech itself; its own ``Interrupted`` still counts).
     - ``resample_quality``: quality preset of the native loop's resamplers.
     - ``echo_cancellation``: cancel the echo of the assistant's audio in the user's
       input, in the native loop (mono; the far end is exactly what was played).
@@ -109,6 +111,7 @@ class VonaRuntime:
     tool_timeout_s: float = 10.0
     max_concurrent_tools: int = 4
     interrupt_on_speech: bool = True
+    interrupt_full_duplex: bool = False
     resample_quality: Literal["low", "hq", "vhq"] = "hq"
     native_backends: bool = True
     echo_cancellation: Literal["auto", "on", "off"] = "auto"

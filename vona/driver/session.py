@@ -343,6 +343,8 @@ class SessionDriver:
     def _make_runner(self, backend: AnyBackend) -> BackendRunner:
         rt = self.runtime
         barge_in = rt.interrupt_on_speech and self.config.turn_detection.interrupt_response
+        if barge_in and not rt.interrupt_full_duplex and backend.capabilities().full_duplex:
+            barge_in = False  # the backend handles the user's speech over its own
         return make_runner(backend, self, self.turns, self.metrics, self.config, barge_in=barge_in)
 
     async def _start_first(self) -> None:

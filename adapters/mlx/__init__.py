@@ -8,6 +8,10 @@ device and version to ``vona info`` (entry-point group ``vona.info``).
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("mlx", "mlx", feature=__name__)
+
 from vona.adapters.mlx.device import (
     DeviceChoice,
     MlxDevice,

@@ -5,6 +5,10 @@ audio side is Kyutai's own ``sphn`` (a test dependency, not one of this adapter)
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("moshi", "websockets", feature=__name__)
+
 from vona.adapters.moshi.backend import MoshiBackend
 from vona.adapters.moshi.session import MoshiSession
 

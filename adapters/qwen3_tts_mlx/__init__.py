@@ -9,6 +9,10 @@ architecture for tests and benchmarks.
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("qwen3tts", "mlx", "mlx_audio", feature=__name__)
+
 from vona.adapters.qwen3_tts_mlx.engine import SAMPLE_RATE_HZ, Qwen3TtsMlx
 from vona.adapters.qwen3_tts_mlx.stream import Qwen3TtsStream
 

@@ -9,6 +9,10 @@ chunk at 16 kHz (32 + 256 at 8 kHz).
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("local", "onnxruntime", feature=__name__)
+
 import importlib.util
 from pathlib import Path
 from typing import Any

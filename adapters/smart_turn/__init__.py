@@ -10,6 +10,10 @@ numpy (``features.py``).
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("local", "onnxruntime", feature=__name__)
+
 import importlib.util
 import threading
 from pathlib import Path

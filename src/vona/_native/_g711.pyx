@@ -45,15 +45,10 @@ cdef object _encode(object samples, bint alaw):
     return out
 
 
-cdef object _decode(object data, object max_samples, bint alaw):
+cdef object _decode(object data, Py_ssize_t limit, bint alaw):
     cdef ByteView v
     cdef cnp.ndarray out
     cdef vona_status st
-    cdef Py_ssize_t limit
-    try:
-        limit = max_samples
-    except (TypeError, OverflowError):
-        raise ConfigError(f"max_samples must be an int, got {max_samples!r}")
     if limit < 0 or <size_t>limit > c.VONA_G711_MAX_SAMPLES:
         raise ConfigError(f"max_samples must be 0..{c.VONA_G711_MAX_SAMPLES}, got {limit}")
     if isinstance(data, str):
@@ -89,11 +84,11 @@ def alaw_encode(samples):
     return _encode(samples, True)
 
 
-def ulaw_decode(data, max_samples=MAX_SAMPLES):
+def ulaw_decode(data, Py_ssize_t max_samples=c.VONA_G711_MAX_SAMPLES):
     """mu-law codes (bytes-like) -> int16 PCM; CodecError above max_samples codes."""
     return _decode(data, max_samples, False)
 
 
-def alaw_decode(data, max_samples=MAX_SAMPLES):
+def alaw_decode(data, Py_ssize_t max_samples=c.VONA_G711_MAX_SAMPLES):
     """A-law codes (bytes-like) -> int16 PCM; CodecError above max_samples codes."""
     return _decode(data, max_samples, True)

@@ -292,7 +292,8 @@ class TwilioMediaStreamTransport:
         if n == 0:
             return
         sid = self.stream_sid
-        payload = base64.b64encode(ulaw_encode(np.ascontiguousarray(frame.samples))).decode()
+        codes = ulaw_encode(np.ascontiguousarray(frame.samples)).tobytes()
+        payload = base64.b64encode(codes).decode()
         async with self._send_lock:  # a media message and its mark stay together
             self._mark_no += 1
             name = f"vona-{self._mark_no}"
@@ -330,7 +331,7 @@ class TwilioMediaStreamTransport:
         """Close the socket (a reason is cut to the 123 bytes a close frame allows)."""
         self.stopped = True
         reason = reason.encode()[:123].decode(errors="ignore")
-        with contextlib.suppress(self._closed_errors):
+        with contextlib.suppress(*self._closed_errors):
             await self._conn.close(code, reason)
 
 

@@ -295,7 +295,7 @@ def _opus_track_class() -> type:
     import av
     from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-    class VonaOpusTrack(MediaStreamTrack):  # type: ignore[misc]
+    class VonaOpusTrack(MediaStreamTrack):
         kind = "audio"
 
         def __init__(self, transport: WebRtcTransport, bitrate: int) -> None:

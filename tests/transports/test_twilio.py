@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from vona.adapters.twilio import TwilioMediaStreamTransport, serve_twilio, twiml
 from vona.backends.passthrough import PassthroughStsBackend
 from vona.driver import run_session
 from vona.errors import AudioFormatError, ConfigError, TransportError
 from vona.frames import AudioOutputFrame
 from vona.metrics import SessionMetrics
 from vona.transports.base import AudioTransport
-from vona.transports.twilio import TwilioMediaStreamTransport, serve_twilio, twiml
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
@@ -165,7 +165,7 @@ async def test_clear_drops_queued_audio_and_played_samples_counts_only_heard(
     ("messages", "reason"),
     [
         (["not json"], "not JSON"),
-        (['{"event": "hangup", "streamSid": "MZ1"}'], "unknown Twilio event 'hangup'"),
+        (['{"event": "hangup", "streamSid": "MZ1"}'], "unknown media stream event 'hangup'"),
         (["[1, 2]"], "no 'event'"),
         (
             ['{"event": "media", "streamSid": "MZ1", "media": {"payload": "@@@"}}'],

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from vona.adapters.twilio import TwilioMediaStreamTransport, serve_twilio
 from vona.backends.cascade.local import build_local_cascade
 from vona.backends.cascade.skills import demo_skills
 from vona.backends.cascade.wer import word_error_rate
@@ -23,7 +24,6 @@ from vona.driver import run_session
 from vona.metrics import SessionMetrics
 from vona.provisioning import DEFAULT_MANIFEST, ModelStore, fetch_artifact
 from vona.transports.base import AudioTransport
-from vona.transports.twilio import TwilioMediaStreamTransport, serve_twilio
 
 pytest.importorskip("websockets")
 soxr = pytest.importorskip("soxr")

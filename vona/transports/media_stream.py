@@ -1,6 +1,8 @@
-"""Twilio Media Streams: a phone call as an ``AudioTransport``.
+"""Telephony media streams: a phone call as an ``AudioTransport``.
 
-Twilio connects a call to a WebSocket (TwiML ``<Connect><Stream url=...>``) and speaks
+This is the JSON media-stream protocol of Twilio Media Streams; the provider-named entry
+points (``TwilioMediaStreamTransport``, ``serve_twilio``, ``twiml``) live in
+``vona.adapters.twilio``. The telephony service connects a call to a WebSocket and speaks
 JSON text messages on it: ``connected``, then ``start`` (the ``streamSid`` and the
 ``mediaFormat``, always ``audio/x-mulaw`` at 8000 Hz mono), ``media`` (base64 mu-law,
 20 ms each), ``dtmf`` (a key press), ``mark`` (a mark we sent has been played) and
@@ -25,7 +27,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
@@ -37,22 +38,21 @@ from vona.metrics import SessionMetrics
 from vona.transports.base import AudioTransport
 
 __all__ = [
-    "TWILIO_SAMPLE_RATE_HZ",
-    "TwilioConnection",
-    "TwilioMediaStreamTransport",
-    "TwilioStart",
-    "serve_twilio",
-    "twiml",
+    "MEDIA_STREAM_RATE_HZ",
+    "MediaStreamConnection",
+    "MediaStreamStart",
+    "MediaStreamTransport",
+    "serve_media_stream",
 ]
 
-TWILIO_SAMPLE_RATE_HZ = 8000
+MEDIA_STREAM_RATE_HZ = 8000
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024  # a 20 ms media message is about 300 bytes
 # RFC 6455 close codes: 1000 normal, 1008 policy violation (the peer broke the protocol).
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008
 
 
-class TwilioConnection(Protocol):
+class MediaStreamConnection(Protocol):
     """The WebSocket as the transport needs it: a ``websockets`` server connection, or
     any object whose ``recv`` returns ``None`` (or raises ``ConnectionError``) at the end."""
 
@@ -64,7 +64,7 @@ class TwilioConnection(Protocol):
 
 
 @dataclass(slots=True, frozen=True)
-class TwilioStart:
+class MediaStreamStart:
     """What the ``start`` event said about the stream."""
 
     stream_sid: str
@@ -72,16 +72,6 @@ class TwilioStart:
     account_sid: str = ""
     tracks: tuple[str, ...] = ()
     custom_parameters: dict[str, Any] = field(default_factory=dict)
-
-
-def twiml(stream_url: str) -> str:
-    """The TwiML that connects a call to the Media Stream at ``stream_url`` (ws:// or wss://)."""
-    if not isinstance(stream_url, str) or not stream_url.startswith(("wss://", "ws://")):
-        raise ConfigError(f"stream_url must be a ws:// or wss:// URL, got {stream_url!r}")
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f"<Response><Connect><Stream url={quoteattr(stream_url)}/></Connect></Response>"
-    )
 
 
 def _closed_errors() -> tuple[type[BaseException], ...]:
@@ -96,23 +86,23 @@ def _closed_errors() -> tuple[type[BaseException], ...]:
 def _field(obj: dict[str, Any], key: str, kind: type, where: str) -> Any:
     value = obj.get(key)
     if not isinstance(value, kind):
-        raise ProtocolError(f"Twilio {where}.{key} must be a {kind.__name__}, got {value!r}")
+        raise ProtocolError(f"media stream {where}.{key} must be a {kind.__name__}, got {value!r}")
     return value
 
 
-class TwilioMediaStreamTransport:
+class MediaStreamTransport:
     """One Media Stream (one call). ``await start()`` reads up to the ``start`` event;
     then ``recv`` yields the caller's audio (8 kHz int16) until ``stop`` or the socket
     closes, and ``send`` plays replies. ``dtmf`` lists the keys pressed so far, and
     ``on_dtmf`` (if given) is called with each one."""
 
-    sample_rate_hz = TWILIO_SAMPLE_RATE_HZ
+    sample_rate_hz = MEDIA_STREAM_RATE_HZ
     channels = 1
     paces_output = True
 
     def __init__(
         self,
-        connection: TwilioConnection,
+        connection: MediaStreamConnection,
         *,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         on_dtmf: Callable[[str], None] | None = None,
@@ -125,7 +115,7 @@ class TwilioMediaStreamTransport:
         self.max_message_bytes = max_message_bytes
         self.on_dtmf = on_dtmf
         self._clock = clock
-        self.info: TwilioStart | None = None
+        self.info: MediaStreamStart | None = None
         self.dtmf: list[str] = []
         self.stopped = False  # Twilio sent stop, or the socket closed
         self._seq = 0
@@ -139,7 +129,7 @@ class TwilioMediaStreamTransport:
     @property
     def stream_sid(self) -> str:
         if self.info is None:
-            raise TransportError("the Twilio stream has not started (await start() first)")
+            raise TransportError("the media stream has not started (await start() first)")
         return self.info.stream_sid
 
     @property
@@ -161,17 +151,17 @@ class TwilioMediaStreamTransport:
             return None
         if len(raw) > self.max_message_bytes:
             raise ProtocolError(
-                f"Twilio message of {len(raw)} bytes exceeds max_message_bytes="
+                f"media stream message of {len(raw)} bytes exceeds max_message_bytes="
                 f"{self.max_message_bytes}"
             )
         if isinstance(raw, bytes):
-            raise ProtocolError("Twilio sends JSON text messages, got a binary message")
+            raise ProtocolError("media streams carry JSON text messages, got a binary message")
         try:
             event = json.loads(raw)
         except ValueError:
-            raise ProtocolError(f"Twilio message is not JSON: {raw[:80]!r}") from None
+            raise ProtocolError(f"media stream message is not JSON: {raw[:80]!r}") from None
         if not isinstance(event, dict) or not isinstance(event.get("event"), str):
-            raise ProtocolError(f"Twilio message has no 'event' name: {raw[:80]!r}")
+            raise ProtocolError(f"media stream message has no 'event' name: {raw[:80]!r}")
         return event
 
     async def _send_json(self, message: dict[str, Any]) -> bool:
@@ -185,7 +175,7 @@ class TwilioMediaStreamTransport:
             return False
         return True
 
-    async def start(self) -> TwilioStart | None:
+    async def start(self) -> MediaStreamStart | None:
         """Read ``connected`` and ``start``; None if the socket closed before ``start``."""
         while self.info is None:
             event = await self._message()
@@ -195,26 +185,26 @@ class TwilioMediaStreamTransport:
             if name == "connected":
                 continue
             if name != "start":
-                raise ProtocolError(f"Twilio sent {name!r} before 'start'")
+                raise ProtocolError(f"media stream sent {name!r} before 'start'")
             self.info = self._parse_start(event)
         return self.info
 
     @staticmethod
-    def _parse_start(event: dict[str, Any]) -> TwilioStart:
+    def _parse_start(event: dict[str, Any]) -> MediaStreamStart:
         start = _field(event, "start", dict, "start")
         sid = event.get("streamSid") or start.get("streamSid")
         if not isinstance(sid, str) or not sid:
-            raise ProtocolError("Twilio start event carries no streamSid")
+            raise ProtocolError("media stream start event carries no streamSid")
         fmt = _field(start, "mediaFormat", dict, "start")
         encoding, rate = fmt.get("encoding"), fmt.get("sampleRate")
         channels = fmt.get("channels", 1)
-        if encoding != "audio/x-mulaw" or rate != TWILIO_SAMPLE_RATE_HZ or channels != 1:
+        if encoding != "audio/x-mulaw" or rate != MEDIA_STREAM_RATE_HZ or channels != 1:
             raise ProtocolError(
-                "Twilio mediaFormat must be audio/x-mulaw at 8000 Hz mono, got "
+                "media stream mediaFormat must be audio/x-mulaw at 8000 Hz mono, got "
                 f"{encoding!r} at {rate!r} Hz x{channels!r}"
             )
         params = start.get("customParameters") or {}
-        return TwilioStart(
+        return MediaStreamStart(
             stream_sid=sid,
             call_sid=str(start.get("callSid", "")),
             account_sid=str(start.get("accountSid", "")),
@@ -244,9 +234,9 @@ class TwilioMediaStreamTransport:
                 self.stopped = True
                 return None
             elif name in ("connected", "start"):
-                raise ProtocolError(f"Twilio sent a second {name!r} event")
+                raise ProtocolError(f"media stream sent a second {name!r} event")
             else:
-                raise ProtocolError(f"unknown Twilio event {name!r}")
+                raise ProtocolError(f"unknown media stream event {name!r}")
         return None
 
     def _media(self, event: dict[str, Any]) -> AudioInputFrame | None:
@@ -257,12 +247,12 @@ class TwilioMediaStreamTransport:
         try:
             codes = base64.b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
-            raise ProtocolError("Twilio media.payload is not valid base64") from None
+            raise ProtocolError("media stream media.payload is not valid base64") from None
         if not codes:
             return None
         self._seq += 1
         pcm = ulaw_decode(codes)
-        return AudioInputFrame(self._seq, TWILIO_SAMPLE_RATE_HZ, 1, pcm, self.clock.now_ns())
+        return AudioInputFrame(self._seq, MEDIA_STREAM_RATE_HZ, 1, pcm, self.clock.now_ns())
 
     def _mark_played(self, event: dict[str, Any]) -> None:
         mark = _field(event, "mark", dict, "mark")
@@ -283,9 +273,9 @@ class TwilioMediaStreamTransport:
             self.on_dtmf(digit)
 
     async def send(self, frame: AudioOutputFrame) -> None:
-        if frame.sample_rate_hz != TWILIO_SAMPLE_RATE_HZ or frame.channels != 1:
+        if frame.sample_rate_hz != MEDIA_STREAM_RATE_HZ or frame.channels != 1:
             raise AudioFormatError(
-                f"Twilio plays 8000 Hz mono; got a {frame.sample_rate_hz} Hz "
+                f"a media stream plays 8000 Hz mono; got a {frame.sample_rate_hz} Hz "
                 f"x{frame.channels} frame"
             )
         n = frame.samples_per_channel
@@ -335,13 +325,17 @@ class TwilioMediaStreamTransport:
             await self._conn.close(code, reason)
 
 
-async def serve_twilio(
-    connection: TwilioConnection, run: Callable[[AudioTransport], Awaitable[SessionMetrics]]
+async def serve_media_stream(
+    connection: MediaStreamConnection,
+    run: Callable[[AudioTransport], Awaitable[SessionMetrics]],
+    *,
+    make_transport: Callable[[MediaStreamConnection], MediaStreamTransport] | None = None,
 ) -> None:
-    """Serve one Media Stream WebSocket (the route ``/telephony/twilio``): wait for
-    ``start``, run the session, close the socket. A protocol error closes it with 1008
-    and the error's text; a call that ends mid-reply ends the session cleanly."""
-    transport = TwilioMediaStreamTransport(connection)
+    """Serve one media-stream WebSocket: wait for ``start``, run the session, close the
+    socket. A protocol error closes it with 1008 and the error's text; a call that ends
+    mid-reply ends the session cleanly. ``make_transport`` builds the transport
+    (default ``MediaStreamTransport(connection)``)."""
+    transport = (make_transport or MediaStreamTransport)(connection)
     try:
         if await transport.start() is None:
             return

@@ -118,7 +118,8 @@ class Client:
     """An aiortc peer: a tone in its microphone, what it hears, and the channel's events."""
 
     def __init__(self, hz: float = 500.0, seconds: float = 1.0) -> None:
-        self.pc = aiortc.RTCPeerConnection()
+        # no STUN server: the test stays on loopback
+        self.pc = aiortc.RTCPeerConnection(aiortc.RTCConfiguration(iceServers=[]))
         self.channel = self.pc.createDataChannel("vona")
         self.events: list[dict[str, Any]] = []
         self.heard: list[np.ndarray] = []

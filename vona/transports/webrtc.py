@@ -24,7 +24,7 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -342,16 +342,22 @@ async def answer_offer(
     *,
     sample_rate_hz: int = 16_000,
     connect_timeout_s: float = 30.0,
+    ice_servers: Sequence[str] = (),
 ) -> dict[str, str]:
     """Answer a WebRTC ``offer`` and start a session on it in the background.
 
     The offer needs an audio section that can carry Opus; the answer sends Opus only.
     The session's transport is a ``WebRtcTransport``; it ends when the peer closes or
     fails, or when no audio arrives within ``connect_timeout_s``; then the data channel
-    gets the ``metrics`` event and the peer connection is closed."""
+    gets the ``metrics`` event and the peer connection is closed.
+
+    ``ice_servers`` are STUN/TURN URLs for the server's own candidates; none by default
+    (aiortc would otherwise ask a public STUN server), which suits a server reachable at
+    its host address."""
     sdp = _check_offer(offer)
     aiortc = _aiortc()
-    pc = aiortc.RTCPeerConnection()
+    config = aiortc.RTCConfiguration(iceServers=[aiortc.RTCIceServer(urls=u) for u in ice_servers])
+    pc = aiortc.RTCPeerConnection(configuration=config)
     transport = WebRtcTransport(sample_rate_hz)
     got_track = asyncio.Event()
 

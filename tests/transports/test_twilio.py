@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import importlib.util
 import json
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from vona.adapters.twilio import TwilioMediaStreamTransport, serve_twilio, twiml
+from vona.adapters.twilio.fake import FakeTwilio
 from vona.backends.passthrough import PassthroughStsBackend
 from vona.driver import run_session
 from vona.errors import AudioFormatError, ConfigError, TransportError
@@ -27,23 +25,6 @@ from vona.transports.base import AudioTransport
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
 from websockets.asyncio.server import serve  # noqa: E402
-
-
-def _client_module() -> Any:
-    name = "_vona_test_twilio_client"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("twilio_client.py")
-        )
-        assert spec
-        assert spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-FakeTwilio = _client_module().FakeTwilio
 
 
 class Server:

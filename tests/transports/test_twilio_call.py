@@ -6,16 +6,14 @@ responder with a tool, Hibari) answers, and the answer it hears, decoded from mu
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from vona.adapters.twilio import TwilioMediaStreamTransport, serve_twilio
+from vona.adapters.twilio.fake import FakeTwilio
 from vona.backends.cascade.local import build_local_cascade
 from vona.backends.cascade.skills import demo_skills
 from vona.backends.cascade.wer import word_error_rate
@@ -32,23 +30,6 @@ from websockets.asyncio.server import serve  # noqa: E402
 
 QUESTION = "What is the weather in Paris today?"
 ANSWER = "Right now in Paris it is sunny and 21 degrees."
-
-
-def _client_module() -> Any:
-    name = "_vona_test_twilio_client"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("twilio_client.py")
-        )
-        assert spec
-        assert spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-FakeTwilio = _client_module().FakeTwilio
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
-"""The Twilio side of a Media Stream, written from Twilio's WebSocket message reference:
-it sends ``connected``, ``start``, 20 ms ``media`` and ``stop``, plays what it is sent in
-real time, sends each ``mark`` back once the audio before it has played, and on
+"""``FakeTwilio``: the Twilio side of a Media Stream, for tests of a deployment.
+
+Written from Twilio's WebSocket message reference: over a ``websockets`` client
+connection it sends ``connected``, ``start``, 20 ms ``media`` and ``stop``, plays what it
+is sent in real time, sends each ``mark`` back once the audio before it has played, and on
 ``clear`` drops its queue and returns the marks it still held (as Twilio does)."""
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from typing import Any
 import numpy as np
 
 from vona.codec import ulaw_decode, ulaw_encode
+from vona.errors import ProtocolError
+
+__all__ = ["FakeTwilio"]
 
 FRAME = 160  # 20 ms at 8 kHz
 
 
 class FakeTwilio:
+    """One call. ``begin()``, ``speak(pcm8k)``, ``stop()``, then ``done()``; ``heard()``
+    is what its speaker played, ``received`` every event the server sent."""
+
     def __init__(self, ws: Any, stream_sid: str = "MZ0123456789abcdef") -> None:
         self.ws = ws
         self.sid = stream_sid
@@ -65,7 +73,7 @@ class FakeTwilio:
         t0 = loop.time()
         for i in range(0, len(pcm8k), FRAME):
             chunk = pcm8k[i : i + FRAME]
-            payload = base64.b64encode(ulaw_encode(np.ascontiguousarray(chunk))).decode()
+            payload = base64.b64encode(ulaw_encode(np.ascontiguousarray(chunk)).tobytes()).decode()
             await self.send(
                 {
                     "event": "media",
@@ -92,7 +100,8 @@ class FakeTwilio:
                 event = json.loads(raw)
                 self.received.append(event)
                 name = event["event"]
-                assert event["streamSid"] == self.sid, event
+                if event.get("streamSid") != self.sid:
+                    raise ProtocolError(f"event for another stream: {event}")
                 if name == "media":
                     self.queue.append(ulaw_decode(base64.b64decode(event["media"]["payload"])))
                 elif name == "mark":

@@ -24,12 +24,20 @@ class TwilioMediaStreamTransport(MediaStreamTransport):
 
 
 async def serve_twilio(
-    connection: MediaStreamConnection, run: Callable[[AudioTransport], Awaitable[SessionMetrics]]
+    connection: MediaStreamConnection,
+    run: Callable[[AudioTransport], Awaitable[SessionMetrics]],
+    *,
+    start_timeout_s: float = 30.0,
 ) -> None:
     """Serve one Twilio Media Stream WebSocket (``/telephony/twilio``): wait for
-    ``start``, run ``run(transport)``, close the socket (1008 with the reason on a
-    protocol error, 1000 otherwise)."""
-    await serve_media_stream(connection, run, make_transport=TwilioMediaStreamTransport)
+    ``start`` (up to ``start_timeout_s``), run ``run(transport)``, close the socket (1008
+    with the reason on a protocol error or a missing start, 1000 otherwise)."""
+    await serve_media_stream(
+        connection,
+        run,
+        make_transport=TwilioMediaStreamTransport,
+        start_timeout_s=start_timeout_s,
+    )
 
 
 def twiml(stream_url: str) -> str:

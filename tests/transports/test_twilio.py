@@ -329,3 +329,24 @@ async def test_late_marks_of_cleared_audio_do_not_count_and_sends_after_hangup_a
     await t.close()
     await t.send(AudioOutputFrame(0, 8000, 1, np.zeros(160, np.int16)))
     assert t.discarded_samples == 160
+
+
+async def test_a_socket_that_never_starts_is_closed() -> None:
+    ran: list[AudioTransport] = []
+
+    async def run(transport: AudioTransport) -> SessionMetrics:
+        ran.append(transport)
+        return SessionMetrics(session_id="never")
+
+    async def handler(ws: Any) -> None:
+        await serve_twilio(ws, run, start_timeout_s=0.3)
+
+    async with serve(handler, "127.0.0.1", 0) as ws_server:
+        port = next(iter(ws_server.sockets)).getsockname()[1]
+        async with connect(f"ws://127.0.0.1:{port}/telephony/twilio") as ws:
+            await ws.send(json.dumps({"event": "connected", "protocol": "Call"}))
+            with pytest.raises(websockets.exceptions.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+            assert ws.close_code == 1008
+            assert "no 'start' event within 0.3 s" in (ws.close_reason or "")
+    assert ran == []

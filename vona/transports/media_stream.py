@@ -330,17 +330,22 @@ async def serve_media_stream(
     run: Callable[[AudioTransport], Awaitable[SessionMetrics]],
     *,
     make_transport: Callable[[MediaStreamConnection], MediaStreamTransport] | None = None,
+    start_timeout_s: float = 30.0,
 ) -> None:
     """Serve one media-stream WebSocket: wait for ``start``, run the session, close the
     socket. A protocol error closes it with 1008 and the error's text; a call that ends
-    mid-reply ends the session cleanly. ``make_transport`` builds the transport
-    (default ``MediaStreamTransport(connection)``)."""
+    mid-reply ends the session cleanly, and so does a socket with no ``start`` within
+    ``start_timeout_s``. ``make_transport`` builds the transport (default
+    ``MediaStreamTransport(connection)``)."""
     transport = (make_transport or MediaStreamTransport)(connection)
     try:
-        if await transport.start() is None:
+        if await asyncio.wait_for(transport.start(), start_timeout_s) is None:
             return
     except ProtocolError as exc:
         await transport.close(CLOSE_POLICY, str(exc))
+        return
+    except asyncio.TimeoutError:
+        await transport.close(CLOSE_POLICY, f"no 'start' event within {start_timeout_s:g} s")
         return
     metrics = await run(transport)
     error = metrics.error

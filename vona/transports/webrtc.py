@@ -379,7 +379,7 @@ async def answer_offer(
     try:
         try:
             await pc.setRemoteDescription(aiortc.RTCSessionDescription(sdp=sdp, type="offer"))
-        except (ValueError, KeyError, IndexError) as exc:
+        except (ValueError, KeyError, IndexError, aiortc.exceptions.InvalidAccessError) as exc:
             raise ConfigError(f"offer.sdp could not be parsed: {exc}") from None
         audio = [t for t in pc.getTransceivers() if t.kind == "audio"]
         if not audio:

@@ -72,6 +72,7 @@ def test_harnesses_exist() -> None:
         "fuzz_cbor_loads",
         "fuzz_frame_reader",
         "fuzz_audio_frame",
+        "fuzz_g711",
     } <= names
 
 

@@ -87,4 +87,4 @@ def client() -> Any:
     """The protocol client helpers (test modules cannot import this conftest)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(Collected=Collected, collect=collect, pcm16=pcm16)
+    return SimpleNamespace(Collected=Collected, collect=collect, pcm16=pcm16, to_16k=to_16k)

@@ -78,7 +78,8 @@ class VonaServer:
 
     ``runtime_factory`` makes the ``VonaRuntime`` of each session (default policy),
     ``skills_factory`` its skills (none by default); ``max_message_bytes`` bounds one
-    incoming WebSocket message.
+    incoming WebSocket message; ``transport_class`` makes the ``/ws`` transports (a
+    ``WebSocketTransport`` subclass, for instance one that measures).
     """
 
     def __init__(
@@ -88,11 +89,13 @@ class VonaServer:
         runtime_factory: Callable[[], VonaRuntime] = VonaRuntime,
         skills_factory: Callable[[], SkillRegistry] | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        transport_class: type[WebSocketTransport] = WebSocketTransport,
     ) -> None:
         self.backend = backend
         self.runtime_factory = runtime_factory
         self.skills_factory = skills_factory
         self.max_message_bytes = max_message_bytes
+        self.transport_class = transport_class
         self.sessions = 0  # sessions running now
         self.finished: list[SessionMetrics] = []
         self._ws_routes: dict[str, WebSocketHandler] = {"/ws": self._audio_socket}
@@ -215,7 +218,9 @@ class VonaServer:
             transport = WebSocketTransport(connection, max_message_bytes=self.max_message_bytes)
             await transport.fail(str(exc), CLOSE_POLICY)
             return
-        transport = WebSocketTransport(connection, rate, max_message_bytes=self.max_message_bytes)
+        transport = self.transport_class(
+            connection, rate, max_message_bytes=self.max_message_bytes
+        )
         metrics = await self.run(transport)
         if connection.error is not None and transport.error is None:
             # The server refused a message before the transport saw it (too big).

@@ -11,8 +11,9 @@ const LOUD = 0.01; // frame RMS above this counts as speech, for the latency dis
 // Everything the page knows, readable by tests and the console.
 const vona = (window.vona = {
   mode: MODE, rate: RATE, state: "idle", transcript: [], turns: [], clears: 0,
-  droppedSamples: 0, playedSamples: 0, framesSent: 0, bytesReceived: 0, metrics: null,
-  error: null, lastLoudT: 0, lastStartT: 0,
+  droppedSamples: 0, playedSamples: 0, cleared: [], framesSent: 0, bytesReceived: 0, metrics: null,
+  error: null, lastLoudT: 0, lastStartT: 0, muted: false,
+  now: () => (ctx ? ctx.currentTime : 0),
 });
 
 const $ = (id) => document.getElementById(id);
@@ -98,12 +99,16 @@ async function audioGraph() {
   player.port.onmessage = (e) => {
     const d = e.data;
     if (d.type === "start") onTurnStart(d.t);
-    else if (d.type === "cleared") vona.droppedSamples += d.dropped;
+    else if (d.type === "cleared") {
+      vona.droppedSamples += d.dropped;
+      vona.cleared.push({ dropped: d.dropped, played: d.played });
+    }
     else if (d.type === "played") {
       vona.playedSamples = d.played;
       const now = performance.now();
       if (ws && ws.readyState === WebSocket.OPEN && now - lastReport >= 100) {
         lastReport = now;
+        renderStats();
         ws.send(JSON.stringify({ type: "playback", played_ms: Math.floor((d.played * 1000) / RATE) }));
       }
     }
@@ -124,14 +129,16 @@ async function startWebSocket() {
     else { vona.bytesReceived += e.data.byteLength; player.port.postMessage(e.data, [e.data]); }
   };
   capture.port.onmessage = (e) => {
-    if (e.data.rms > LOUD) vona.lastLoudT = e.data.t;
-    if (ws.readyState === WebSocket.OPEN) { ws.send(e.data.pcm); vona.framesSent++; }
+    // Muted: the stream goes on (the server's turn detection hears silence).
+    const pcm = vona.muted ? new ArrayBuffer(e.data.pcm.byteLength) : e.data.pcm;
+    if (!vona.muted && e.data.rms > LOUD) vona.lastLoudT = e.data.t;
+    if (ws.readyState === WebSocket.OPEN) { ws.send(pcm); vona.framesSent++; }
   };
 }
 
 async function startWebRTC() {
   const capture = await audioGraph(); // the same worklet measures speech for the latencies
-  capture.port.onmessage = (e) => { if (e.data.rms > LOUD) vona.lastLoudT = e.data.t; };
+  capture.port.onmessage = (e) => { if (!vona.muted && e.data.rms > LOUD) vona.lastLoudT = e.data.t; };
   pc = new RTCPeerConnection();
   stream.getTracks().forEach((track) => pc.addTrack(track, stream));
   channel = pc.createDataChannel("events");
@@ -180,4 +187,9 @@ function stop() {
 
 $("mode").textContent = MODE === "webrtc" ? "WebRTC" : "WebSocket";
 $("talk").addEventListener("click", () => (ctx ? stop() : start()));
+$("mute").addEventListener("click", () => {
+  vona.muted = !vona.muted;
+  $("mute").textContent = vona.muted ? "Unmute" : "Mute";
+  if (stream) stream.getAudioTracks().forEach((t) => { t.enabled = !vona.muted; });
+});
 renderStats();

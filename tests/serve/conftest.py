@@ -19,7 +19,8 @@ from vona.serve import VonaServer
 def _local_conftest() -> Any:
     path = Path(__file__).resolve().parents[1] / "local" / "conftest.py"
     spec = importlib.util.spec_from_file_location("vona_tests_local_models", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -56,7 +56,8 @@ async def test_frames_both_ways_and_end(pair):
     samples = np.arange(-160, 160, dtype=np.int16)
     await client.send(samples.astype("<i2").tobytes())
     frame = await transport.recv()
-    assert frame is not None and frame.sample_rate_hz == 16000 and frame.channels == 1
+    assert frame is not None
+    assert (frame.sample_rate_hz, frame.channels) == (16000, 1)
     assert np.array_equal(frame.samples, samples)
     await transport.send(AudioOutputFrame(1, 16000, 1, samples[::-1].copy()))
     assert np.frombuffer(await client.recv(), "<i2").tolist() == samples[::-1].tolist()
@@ -90,7 +91,7 @@ async def test_playback_reports_are_played_samples_and_clear_uses_them(pair):
 
 
 async def test_clear_without_reports_assumes_real_time_playback(pair):
-    transport, client = pair
+    transport, _ = pair
     for i in range(50):
         await transport.send(AudioOutputFrame(i, 16000, 1, np.zeros(320, np.int16)))
     await asyncio.sleep(0.2)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +73,12 @@ def run(args: argparse.Namespace) -> int:
     host, port = parse_bind(args.bind)
     backend, skills = build_backend(args)
     server = VonaServer(backend, skills_factory=skills)
-    print(f"vona serve: http://{host}:{port}/ (backend {args.backend}); Ctrl-C stops", flush=True)
-    try:
-        asyncio.run(serve_forever(server, host, port))
-    except KeyboardInterrupt:
-        pass
+
+    def ready(bound: int) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        print(f"vona serve: http://{shown}:{bound}/ (backend {args.backend}); Ctrl-C stops")
+        sys.stdout.flush()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(server, host, port, ready))
     return 0

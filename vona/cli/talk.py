@@ -62,7 +62,9 @@ async def _talk(args: argparse.Namespace, console: Any) -> Any:
         console.print(f"[{style}]{'you' if role == 'user' else 'vona'}:[/] {text}")
 
     transport = DeviceTransport(
-        args.rate, input_device=_device(args.input_device), output_device=_device(args.output_device)
+        args.rate,
+        input_device=_device(args.input_device),
+        output_device=_device(args.output_device),
     )
     console.print("[dim]listening; speak now (Ctrl-C ends)[/]")
     async with transport:

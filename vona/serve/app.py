@@ -79,7 +79,8 @@ class VonaServer:
     ``runtime_factory`` makes the ``VonaRuntime`` of each session (default policy),
     ``skills_factory`` its skills (none by default); ``max_message_bytes`` bounds one
     incoming WebSocket message; ``transport_class`` makes the ``/ws`` transports (a
-    ``WebSocketTransport`` subclass, for instance one that measures).
+    ``WebSocketTransport`` subclass, for instance one that measures); ``paces_output``:
+    send reply audio as it is made and let clients pace it (default: the driver paces).
     """
 
     def __init__(
@@ -90,12 +91,14 @@ class VonaServer:
         skills_factory: Callable[[], SkillRegistry] | None = None,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         transport_class: type[WebSocketTransport] = WebSocketTransport,
+        paces_output: bool = False,
     ) -> None:
         self.backend = backend
         self.runtime_factory = runtime_factory
         self.skills_factory = skills_factory
         self.max_message_bytes = max_message_bytes
         self.transport_class = transport_class
+        self.paces_output = paces_output
         self.sessions = 0  # sessions running now
         self.finished: list[SessionMetrics] = []
         self._ws_routes: dict[str, WebSocketHandler] = {"/ws": self._audio_socket}
@@ -219,7 +222,10 @@ class VonaServer:
             await transport.fail(str(exc), CLOSE_POLICY)
             return
         transport = self.transport_class(
-            connection, rate, max_message_bytes=self.max_message_bytes
+            connection,
+            rate,
+            max_message_bytes=self.max_message_bytes,
+            paces_output=self.paces_output,
         )
         metrics = await self.run(transport)
         if connection.error is not None and transport.error is None:
@@ -255,9 +261,13 @@ class VonaServer:
         return web.Response(text=text, content_type=content_type)
 
 
-async def serve_forever(server: VonaServer, host: str, port: int) -> None:
-    """Start ``server`` and run until cancelled."""
-    await server.start(host, port)
+async def serve_forever(
+    server: VonaServer, host: str, port: int, on_ready: Callable[[int], None] | None = None
+) -> None:
+    """Start ``server``, call ``on_ready(port)``, and run until cancelled."""
+    bound = await server.start(host, port)
+    if on_ready is not None:
+        on_ready(bound)
     try:
         await asyncio.Event().wait()
     finally:

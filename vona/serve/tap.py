@@ -87,5 +87,5 @@ def tap_transcripts(backend: AnyBackend, on_transcript: OnTranscript) -> AnyBack
     """``backend`` seen through a tap that awaits ``on_transcript(role, text, final)``
     for every transcript it produces (one tap per session; the backend stays shared)."""
     if is_realtime_backend(backend):
-        return _RealtimeTap(backend, on_transcript)  # type: ignore[return-value]
-    return _StepTap(backend, on_transcript)  # type: ignore[return-value]
+        return _RealtimeTap(backend, on_transcript)
+    return _StepTap(backend, on_transcript)

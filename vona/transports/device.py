@@ -25,7 +25,7 @@ __all__ = ["DeviceTransport", "load_sounddevice"]
 
 def load_sounddevice() -> Any:
     try:
-        import sounddevice
+        import sounddevice  # type: ignore[import-untyped]
     except ImportError:
         raise ConfigError("device audio needs the 'talk' extra: pip install 'vona[talk]'") from None
     except OSError as exc:  # the wheel is there but the PortAudio library is not

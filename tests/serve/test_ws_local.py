@@ -100,8 +100,8 @@ async def test_spoken_barge_in_clears_playback(server, hibari, client):
     # the first clear came while the answer was playing, after some of it was received
     first_clear = next(at for kind, at in got.order if kind == "clear")
     assert first_clear >= 16000
-    # The assistant's final transcript is what was spoken: the full reply, cut short.
+    # The assistant's final transcript ends up as what was spoken: the reply, cut short
+    # (a final sent when the reply was complete is corrected by a later one).
     assistant = [e["text"] for e in got.of("transcript") if e["role"] == "assistant" and e["final"]]
-    assert assistant
-    assert FULL_REPLY.startswith(assistant[0][:20]), assistant
-    assert len(assistant[0]) < len(FULL_REPLY), assistant
+    cut = [t for t in assistant if t and len(t) < len(FULL_REPLY) and FULL_REPLY.startswith(t)]
+    assert cut, assistant

@@ -38,8 +38,9 @@ from _harness import Row, print_table, render, write_section
 ROOT = Path(__file__).resolve().parent.parent
 FRAME = 320  # 20 ms at 16 kHz
 FRAMES = 500  # 10 s per measured session
-SWEEP = (25, 50, 100, 150, 200)
+SWEEP = (10, 20, 30, 40, 60, 80, 120)
 SWEEP_FRAMES = 150
+CLIENT_PROCS = 2
 
 
 def bench_python() -> Path | None:
@@ -156,27 +157,48 @@ def cpu_per_frame(server: Server, frames: int = FRAMES) -> float:
     return (c1 - c0) / frames * 1e9
 
 
+def client_child(url: str, sessions: int, frames: int) -> None:
+    """Child: ``sessions`` echo sessions at once; prints their round trips (s) as JSON."""
+    rtts: list[float] = []
+
+    async def many() -> None:
+        await asyncio.gather(*(echo_session(url, frames, rtts) for _ in range(sessions)))
+
+    asyncio.run(many())
+    print(json.dumps(rtts))
+
+
+def load(url: str, sessions: int) -> list[float]:
+    """``sessions`` echo sessions from CLIENT_PROCS client processes (one would be the
+    bottleneck before the server)."""
+    procs = []
+    for i in range(CLIENT_PROCS):
+        n = sessions // CLIENT_PROCS + (i < sessions % CLIENT_PROCS)
+        cmd = [sys.executable, __file__, "--client", url, str(n), str(SWEEP_FRAMES)]
+        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT))
+    rtts: list[float] = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        rtts += json.loads(out.strip().splitlines()[-1])
+    return rtts
+
+
 def sweep(paces: bool) -> list[dict[str, Any]]:
     rows = []
     server = vona_server(paces)
     try:
         asyncio.run(echo_session(server.url, 20, None))
         for k in SWEEP:
-            rtts: list[float] = []
-
-            async def many(n: int = k, out: list[float] = rtts) -> None:
-                await asyncio.gather(
-                    *(echo_session(server.url, SWEEP_FRAMES, out) for _ in range(n))
-                )
-
             c0, t0 = server.cpu(), time.perf_counter()
-            asyncio.run(many())
+            rtts = load(server.url, k)
             share = (server.cpu() - c0) / (time.perf_counter() - t0)
             p99 = float(np.percentile(rtts, 99)) * 1e3 if rtts else float("inf")
             p50 = statistics.median(rtts) * 1e3 if rtts else float("inf")
-            rows.append({"sessions": k, "p50_ms": p50, "p99_ms": p99, "cpu_share": share})
+            us = share / (k * 50) * 1e6  # server CPU per frame at this load
+            rows.append({"sessions": k, "p50_ms": p50, "p99_ms": p99, "cpu_share": share, "us": us})
             print(
-                f"  {k:4d} sessions: p50 {p50:6.2f} ms, p99 {p99:6.2f} ms, server CPU {share:.0%}"
+                f"  {k:4d} sessions: p50 {p50:6.2f} ms, p99 {p99:6.2f} ms, "
+                f"server CPU {share:.0%} ({us:.0f} us per frame)"
             )
             if p99 >= 20:
                 break
@@ -230,9 +252,16 @@ def main() -> None:
     if rows:
         print_table(title, rows)
     body = render(rows) if rows else "pipecat anchor unavailable."
-    lines = ["", "| sessions | p50 ms | p99 ms | server CPU |", "|---:|---:|---:|---:|"]
-    lines += [f"| {r['sessions']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['cpu_share']:.0%} |"
-              for r in table]  # fmt: skip
+    lines = [
+        "",
+        "| sessions | p50 ms | p99 ms | server CPU | us per frame |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['sessions']} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['cpu_share']:.0%} "
+        f"| {r['us']:.0f} |"
+        for r in table
+    ]
     if best is not None:
         per_core = best["sessions"] / max(best["cpu_share"], 1e-9)
         summary = (f"\n{best['sessions']} echo sessions with p99 {best['p99_ms']:.1f} ms on one "
@@ -245,7 +274,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
+    if sys.argv[1:2] == ["--client"]:
+        client_child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1:2] == ["--child"]:
         serve_child(False)
     elif sys.argv[1:2] == ["--child-paced"]:
         serve_child(True)

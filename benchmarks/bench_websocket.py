@@ -71,6 +71,37 @@ def serve_child(paces: bool) -> None:
     asyncio.run(main())
 
 
+def bare_child() -> None:
+    """Child: a bare aiohttp WebSocket echo (no Vona): the floor of socket work per frame."""
+    from aiohttp import WSMsgType, web
+
+    async def echo(request: Any) -> Any:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for msg in ws:
+            if msg.type == WSMsgType.BINARY:
+                await ws.send_bytes(msg.data)
+        return ws
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/ws", echo)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        assert site._server is not None
+        print(site._server.sockets[0].getsockname()[1], flush=True)
+        loop = asyncio.get_running_loop()
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
+            if line.strip() == "cpu":
+                r = resource.getrusage(resource.RUSAGE_SELF)
+                print(f"{r.ru_utime + r.ru_stime:.6f}", flush=True)
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
 class Server:
     def __init__(self, cmd: list[str], path: str) -> None:
         self.proc = subprocess.Popen(
@@ -217,6 +248,12 @@ def main() -> None:
         finally:
             server.close()
         print(f"vona ({name}): {results[name] / 1e3:.1f} us of server CPU per frame")
+    bare = Server([sys.executable, __file__, "--child-bare"], "/ws")
+    try:
+        floor = cpu_per_frame(bare)
+    finally:
+        bare.close()
+    print(f"bare aiohttp echo (no Vona): {floor / 1e3:.1f} us of server CPU per frame")
     py = bench_python()
     anchor = None
     if py is None:
@@ -269,8 +306,14 @@ def main() -> None:
                    "sessions per core at that cost per session.")  # fmt: skip
         print(summary.strip())
         lines.append(summary)
+    floor_line = (
+        f"\nA bare aiohttp WebSocket echo (no Vona, same client) costs {floor / 1e3:.0f} us "
+        "of server CPU per frame on this machine: the socket floor both servers pay."
+    )
+    lines.append(floor_line)
     write_section("websocket", title, body + "\n" + "\n".join(lines))
-    print(json.dumps({"cpu_per_frame_ns": results, "pipecat_ns": anchor, "sweep": table}))
+    out = {"cpu_per_frame_ns": results, "bare_ns": floor, "pipecat_ns": anchor, "sweep": table}
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
@@ -278,6 +321,8 @@ if __name__ == "__main__":
         client_child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1:2] == ["--child"]:
         serve_child(False)
+    elif sys.argv[1:2] == ["--child-bare"]:
+        bare_child()
     elif sys.argv[1:2] == ["--child-paced"]:
         serve_child(True)
     else:

@@ -231,7 +231,7 @@ def sweep(paces: bool) -> list[dict[str, Any]]:
                 f"  {k:4d} sessions: p50 {p50:6.2f} ms, p99 {p99:6.2f} ms, "
                 f"server CPU {share:.0%} ({us:.0f} us per frame)"
             )
-            if p99 >= 20:
+            if p99 >= 100:  # far past the bar (a shared machine is noisy: go on until then)
                 break
     finally:
         server.close()

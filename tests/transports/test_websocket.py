@@ -109,3 +109,40 @@ async def test_client_gone_send_is_dropped_and_recv_ends(pair):
     await transport.send(AudioOutputFrame(1, 16000, 1, np.zeros(320, np.int16)))
     await transport.event({"type": "clear"})  # nothing raised: the session just ends
     assert transport.closed
+
+
+class _Pipe:
+    """One side of an in-memory message connection (for the virtual-clock tests)."""
+
+    def __init__(self, inbox: asyncio.Queue[Any], outbox: asyncio.Queue[Any]) -> None:
+        self.inbox, self.outbox = inbox, outbox
+
+    async def recv(self) -> str | bytes | None:
+        message: str | bytes | None = await self.inbox.get()
+        return message
+
+    async def send(self, message: str | bytes) -> None:
+        await self.outbox.put(message)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self.outbox.put(None)
+
+
+def test_real_time_playback_estimate_on_a_virtual_clock(vona_run, virtual_clock):
+    async def scenario() -> tuple[int, int, list[Any]]:
+        to_client: asyncio.Queue[Any] = asyncio.Queue()
+        transport = WebSocketTransport(_Pipe(asyncio.Queue(), to_client), 16000)
+        for i in range(50):  # one second of reply at once
+            await transport.send(AudioOutputFrame(i, 16000, 1, np.zeros(320, np.int16)))
+        await asyncio.sleep(0.25)
+        first = await transport.clear()  # 0.25 s played, 0.75 s dropped
+        for i in range(10):  # 0.2 s more, then 0.1 s later a clear again
+            await transport.send(AudioOutputFrame(i, 16000, 1, np.zeros(320, np.int16)))
+        await asyncio.sleep(0.1)
+        second = await transport.clear()
+        return first, second, [to_client.get_nowait() for _ in range(to_client.qsize())]
+
+    first, second, sent = vona_run(scenario())
+    assert first == 12000
+    assert second == 1600
+    assert [m for m in sent if isinstance(m, str)] == ['{"type":"clear"}'] * 2

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import numpy as np
 
+from vona.clock import Clock, default_clock
 from vona.errors import ConfigError, ProtocolError
 from vona.frames import AudioInputFrame, AudioOutputFrame
 
@@ -79,7 +79,8 @@ class WebSocketTransport:
     enforce it too, before reading the message). ``paces_output=False`` (default): the
     driver sends one frame per period, so the client's queue stays a jitter buffer;
     True sends reply audio as soon as it exists and relies on ``clear`` and the client's
-    playback reports.
+    playback reports. ``clock`` (default: the running loop's) times the real-time
+    playback estimate used before the client reports.
     """
 
     channels = 1
@@ -91,6 +92,7 @@ class WebSocketTransport:
         *,
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         paces_output: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         if sample_rate_hz not in RATES:
             raise ConfigError(f"sample_rate_hz must be one of {RATES}, got {sample_rate_hz}")
@@ -107,7 +109,8 @@ class WebSocketTransport:
         self._sent = 0  # samples sent since the session started
         self._dropped = 0  # samples the client was told to drop (estimated)
         self._reported: int | None = None  # samples the client says it played
-        self._mark = time.monotonic()  # when _modeled was last advanced
+        self._clock = clock
+        self._mark: int | None = None  # clock ns when _modeled was last advanced
         self._modeled = 0  # samples a real-time player would have played by _mark
 
     # -- AudioTransport --------------------------------------------------------------
@@ -224,8 +227,12 @@ class WebSocketTransport:
         """Samples played: the client's last report, else real-time drain of what was
         sent (never more than was sent and not dropped)."""
         live = self._sent - self._dropped
-        now = time.monotonic()
-        self._modeled = min(self._modeled + int((now - self._mark) * self.sample_rate_hz), live)
+        if self._clock is None:
+            self._clock = default_clock()
+        now = self._clock.now_ns()
+        if self._mark is not None:
+            advance = (now - self._mark) * self.sample_rate_hz // 1_000_000_000
+            self._modeled = min(self._modeled + advance, live)
         self._mark = now
         if self._reported is not None:
             return min(self._reported, live)

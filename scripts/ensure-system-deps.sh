@@ -14,6 +14,8 @@ command -v ogginfo >/dev/null 2>&1 || missing=1
 # real peers for the transport and scale-out tests: a browser, a load balancer, a sound server
 if [ "$(uname -s)" = Linux ]; then
     for cmd in chromium haproxy pulseaudio pactl; do command -v "$cmd" >/dev/null 2>&1 || missing=1; done
+    # PortAudio for sounddevice (vona talk)
+    ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || missing=1
 fi
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing=1
 [ "$missing" = 0 ] && exit 0
@@ -28,7 +30,7 @@ Linux)
     [ "$(id -u)" = 0 ] || SUDO="sudo"
     pyver=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     pkgs="pkg-config libopus-dev libsoxr-dev libspeexdsp-dev libsndfile1-dev espeak-ng sox opus-tools vorbis-tools"
-    pkgs="$pkgs chromium haproxy pulseaudio pulseaudio-utils"
+    pkgs="$pkgs chromium haproxy pulseaudio pulseaudio-utils libportaudio2"
     if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
         pkgs="$pkgs python3-venv python${pyver}-venv"
     fi

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 import vona
 
 # Each module defines add_parser(subparsers) and sets ``func(args) -> int`` as the default.
-COMMANDS = ("vona.cli.info", "vona.cli.bench", "vona.cli.demo")
+COMMANDS = ("vona.cli.info", "vona.cli.bench", "vona.cli.demo", "vona.cli.serve", "vona.cli.talk")
 
 # Commands that own their argument parsing: name -> (module, function, help).
 # The function takes the arguments after the command name and returns an exit code.

@@ -199,9 +199,22 @@ async def test_connection_limit(server: tuple[HttpServer, int]) -> None:
     for r, w in conns:
         w.write(_req("GET", "/ok"))
         assert (await _read_response(r))[0] == 200
+    # Issue 13: at the cap a new connection sheds the oldest idle one instead of being
+    # refused (idle keep-alive connections must not starve new clients).
     reader, writer = await _open(port)
-    assert (await _read_response(reader))[0] == 503
-    for _, w in [*conns, (reader, writer)]:
+    writer.write(_req("GET", "/ok"))
+    assert (await _read_response(reader))[0] == 200
+    assert await _closed(conns[0][0])
+    # With every connection in the middle of a request none can be shed: a newcomer is
+    # admitted for the probe paths only.
+    live = [*conns[1:], (reader, writer)]
+    for _, w in live:
+        w.write(b"GET /ok HTTP/1.1\r\n")
+    await asyncio.sleep(0.05)
+    r9, w9 = await _open(port)
+    w9.write(_req("GET", "/ok"))
+    assert (await _read_response(r9))[0] == 503
+    for _, w in [*conns, (reader, writer), (r9, w9)]:
         w.close()
 
 

@@ -7,8 +7,16 @@ matters (docs/architecture.md has the measurement against uvicorn). What it acce
 - ``HTTP/1.1`` and ``HTTP/1.0`` requests with a body only through ``Content-Length``
   (``Transfer-Encoding`` is refused with 501), request heads up to ``max_header_bytes``,
   bodies up to ``max_body_bytes`` (413), pipelined requests answered in order;
-- a whole request must arrive within ``request_timeout_s`` once started (408), and an
-  idle keep-alive connection is closed after ``keepalive_timeout_s``.
+- a whole request must arrive within ``request_timeout_s`` once started (408), a new
+  connection must send its first request within the same time, and an idle keep-alive
+  connection is closed after ``keepalive_timeout_s``;
+- header values with a bare CR, LF or NUL, and a ``Content-Length`` that is not ASCII
+  digits, are refused (400): a proxy in front must never see another request boundary;
+- at ``max_connections`` a new connection sheds the oldest idle one; when none is idle,
+  up to ``probe_connections`` more are admitted for probe paths only, so health checks
+  always answer;
+- one connection runs at most ``_TURN`` pipelined requests per event-loop turn, so a
+  pipelining client cannot delay the steps of others.
 
 Any malformed request gets a JSON error body and the connection is closed; other
 connections never notice.
@@ -64,6 +72,7 @@ class Request:
     query: str
     headers: dict[str, str]
     body: bytes
+    peer: str = ""  # the client's address (host only)
 
 
 @dataclass(slots=True)
@@ -97,6 +106,8 @@ class HttpLimits:
     request_timeout_s: float = 10.0
     keepalive_timeout_s: float = 75.0
     max_connections: int = 1024
+    probe_connections: int = 16
+    probe_paths: frozenset[str] = frozenset({"/healthz", "/readyz", "/metrics"})
 
     def __post_init__(self) -> None:
         for name in ("max_header_bytes", "max_headers", "max_body_bytes", "max_connections"):
@@ -104,6 +115,9 @@ class HttpLimits:
                 raise ConfigError(f"HttpLimits.{name} must be at least 1")
         if self.request_timeout_s <= 0 or self.keepalive_timeout_s <= 0:
             raise ConfigError("HttpLimits timeouts must be positive")
+
+
+_TURN = 4  # pipelined requests one connection may run per event-loop turn
 
 
 class _BadRequest(Exception):
@@ -128,20 +142,32 @@ class _Connection(asyncio.Protocol):
         self._deadline: float | None = None
         self._in_request = False  # the request timeout runs from a request's first byte
         self._task: asyncio.Task[None] | None = None
+        self._deferred = False  # a call_soon will go on with the pipelined requests
+        self._probe_only = False
+        self.peer = ""
 
     # -- asyncio.Protocol -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
-        if len(self._server._conns) >= self._limits.max_connections:
-            self._fail(503, "too many connections")
-            return
-        self._server._conns.add(self)
-        self._arm(self._limits.keepalive_timeout_s)
+        peer = transport.get_extra_info("peername")
+        self.peer = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        server = self._server
+        limits = self._limits
+        if len(server._conns) >= limits.max_connections and not server._shed_idle():
+            if len(server._conns) >= limits.max_connections + limits.probe_connections:
+                self._fail(503, "too many connections")
+                return
+            self._probe_only = True
+        server._conns.add(self)
+        server._idle_conns[self] = None
+        # The first request is due within the request timeout, not the keep-alive one.
+        self._arm(limits.request_timeout_s)
 
     def data_received(self, data: bytes) -> None:
         self._buf += data
-        if self._busy:
+        self._server._idle_conns.pop(self, None)
+        if self._busy or self._deferred:
             # Pipelined bytes while a handler runs: stop reading past one more request.
             limit = self._limits.max_header_bytes + self._limits.max_body_bytes
             if len(self._buf) > limit and self._transport is not None:
@@ -157,6 +183,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server._conns.discard(self)
+        self._server._idle_conns.pop(self, None)
         self._closing = True
         if self._timer is not None:
             self._timer.cancel()
@@ -167,10 +194,17 @@ class _Connection(asyncio.Protocol):
 
     # -- request cycle ----------------------------------------------------------------
     def _process(self) -> None:
+        served = 0
         while not self._busy and not self._closing:
             if not self._buf:
+                self._server._idle_conns[self] = None
                 self._arm(self._limits.keepalive_timeout_s)
                 return
+            if served == _TURN:  # let other connections' requests run first
+                self._deferred = True
+                self._loop.call_soon(self._go_on)
+                return
+            served += 1
             try:
                 req, keep_alive = self._parse()
             except _BadRequest as exc:
@@ -190,7 +224,19 @@ class _Connection(asyncio.Protocol):
             if self._task is not None:
                 return  # _serve goes on with the next request when it is done
 
+    def _go_on(self) -> None:
+        self._deferred = False
+        if not self._busy:
+            self._process()
+
     async def _serve(self, req: Request, keep_alive: bool) -> None:
+        if self._probe_only:
+            keep_alive = False
+            if req.path not in self._limits.probe_paths:
+                self._write(error_response(503, "too many connections"), False)
+                self._busy = False
+                self._close()
+                return
         try:
             resp = await self._server.handler(req)
         except asyncio.CancelledError:
@@ -222,7 +268,13 @@ class _Connection(asyncio.Protocol):
             return None, False
         if end > self._limits.max_header_bytes:
             raise _BadRequest(431, f"request head exceeds {self._limits.max_header_bytes} bytes")
-        lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+        head = bytes(buf[:end])
+        lines = head.decode("latin-1").split("\r\n")
+        # Every CR and LF must belong to a CRLF line end, and no NUL anywhere: a bare one
+        # is where a proxy and this parser could disagree on the request's boundaries.
+        n = len(lines) - 1
+        if head.count(b"\n") != n or head.count(b"\r") != n or b"\0" in head:
+            raise _BadRequest(400, "bare CR, LF or NUL in the request head")
         parts = lines[0].split(" ")
         if len(parts) != 3 or not parts[0].isalpha() or not parts[1].startswith("/"):
             raise _BadRequest(400, "malformed request line")
@@ -244,7 +296,7 @@ class _Connection(asyncio.Protocol):
         if "transfer-encoding" in headers:
             raise _BadRequest(501, "Transfer-Encoding is not supported; send Content-Length")
         length_text = headers.get("content-length", "0")
-        if not length_text.isdigit() or len(length_text) > 18:
+        if not (length_text.isascii() and length_text.isdigit()) or len(length_text) > 18:
             raise _BadRequest(400, "malformed Content-Length")
         length = int(length_text)
         if length > self._limits.max_body_bytes:
@@ -262,7 +314,7 @@ class _Connection(asyncio.Protocol):
         conn = headers.get("connection", "").lower()
         keep_alive = conn != "close" if version == "HTTP/1.1" else conn == "keep-alive"
         path, _, query = target.partition("?")
-        return Request(method, path, query, headers, body), keep_alive
+        return Request(method, path, query, headers, body, self.peer), keep_alive
 
     # -- output and lifetime ----------------------------------------------------------
     def _write(self, resp: Response, keep_alive: bool) -> None:
@@ -340,6 +392,7 @@ class HttpServer:
         self.limits = limits or HttpLimits()
         self._server: asyncio.Server | None = None
         self._conns: set[_Connection] = set()
+        self._idle_conns: dict[_Connection, None] = {}  # idle connections, oldest first
         self._stopping = False
         self._idle = asyncio.Event()
 
@@ -351,6 +404,19 @@ class HttpServer:
         )
         sock = self._server.sockets[0].getsockname()
         return str(sock[0]), int(sock[1])
+
+    def _shed_idle(self) -> bool:
+        """Close the oldest idle connection to make room; False if none is idle."""
+        for conn in self._idle_conns:
+            del self._idle_conns[conn]
+            conn._close()
+            self._conns.discard(conn)
+            return True
+        return False
+
+    @property
+    def connections(self) -> int:
+        return len(self._conns)
 
     def _maybe_idle(self) -> None:
         if self._stopping and not any(c.busy for c in self._conns):

@@ -54,7 +54,7 @@ class _Order:
 
     def session_started(self, session_id: str) -> None: ...
 
-    def step_done(self, session_id: str, step: BackendStep, seconds: float) -> None:
+    def step_done(self, session_id: str, step: BackendStep) -> None:
         self.steps.append(session_id)
 
     def samples_refused(self, samples: int, reason: str) -> None: ...

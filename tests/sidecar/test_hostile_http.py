@@ -138,10 +138,10 @@ async def test_session_creation_rate_per_client() -> None:
         (
             b"POST /v1/sessions HTTP/1.1\r\nHost: x\r\nX: a\nTransfer-Encoding: chunked\r\n"
             b"Content-Length: 0\r\n\r\n",
-            "bare CR, LF or NUL",
+            "header value",
         ),
-        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", "bare CR, LF or NUL"),
-        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", "bare CR, LF or NUL"),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", "header value"),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", "header value"),
     ],
 )
 async def test_smuggling_shapes_are_refused(small: Sidecar, raw: bytes, why: str) -> None:

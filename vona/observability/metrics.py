@@ -1,7 +1,7 @@
 """Prometheus metrics of a sidecar (``GET /metrics``); needs ``prometheus-client``.
 
 A ``SessionObserver`` of the ``SessionHost`` plus the event-loop lag: active sessions,
-sessions started and ended (by reason), steps and their server time, first-audio latency
+sessions started and ended (by reason), steps, first-audio latency
 (session start to its first output audio), per-turn latency (a ``TurnEnd`` of the user's
 turn to the reply's first audio), input samples the server refused (by reason) and
 event-loop lag and stalls. Every instance has its own registry, so several sidecars can
@@ -21,16 +21,31 @@ from vona.events import TurnEnd
 __all__ = ["SidecarMetrics"]
 
 _LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
-_STEP_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0)
 _LAG_BUCKETS = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 def _prometheus() -> Any:
     try:
         import prometheus_client
+        import prometheus_client.core  # CounterMetricFamily, for _Count
     except ImportError:
         raise ConfigError("metrics need prometheus-client: pip install 'vona[sidecar]'") from None
     return prometheus_client
+
+
+class _Count:
+    """A counter read from a callable at scrape time (a custom collector)."""
+
+    def __init__(self, name: str, doc: str, read: Callable[[], int], prom: Any) -> None:
+        self._name, self._doc, self._read, self._prom = name, doc, read, prom
+
+    def collect(self) -> Any:
+        family = self._prom.core.CounterMetricFamily(self._name, self._doc)
+        family.add_metric([], self._read())
+        yield family
+
+    def describe(self) -> Any:
+        return self.collect()
 
 
 class SidecarMetrics:
@@ -56,10 +71,8 @@ class SidecarMetrics:
         self.ended = prom.Counter(
             "vona_sessions_ended", "Sessions ended, by reason", ["reason"], registry=reg
         )
-        self.steps = prom.Counter("vona_steps", "Steps served", registry=reg)
-        self.step_seconds = prom.Histogram(
-            "vona_step_seconds", "Server time per step", buckets=_STEP_BUCKETS, registry=reg
-        )
+        self.steps = 0  # a plain int on the hot path, read at scrape time
+        reg.register(_Count("vona_steps", "Steps served", lambda: self.steps, prom))
         self.first_audio = prom.Histogram(
             "vona_first_audio_seconds",
             "Session start to its first output audio",
@@ -97,10 +110,14 @@ class SidecarMetrics:
         self.started.inc()
         self._waiting_first[session_id] = self._clock()
 
-    def step_done(self, session_id: str, step: BackendStep, seconds: float) -> None:
-        self.steps.inc()
-        self.step_seconds.observe(seconds)
-        if step.output_audio and any(f.samples.size for f in step.output_audio):
+    def step_done(self, session_id: str, step: BackendStep) -> None:
+        self.steps += 1
+        # The common step (no audio waited for, no events) costs two falsy checks.
+        if (
+            step.output_audio
+            and (self._waiting_first or self._waiting_turn)
+            and any(f.samples.size for f in step.output_audio)
+        ):
             now = self._clock()
             t0 = self._waiting_first.pop(session_id, None)
             if t0 is not None:
@@ -108,9 +125,10 @@ class SidecarMetrics:
             t1 = self._waiting_turn.pop(session_id, None)
             if t1 is not None:
                 self.turn_latency.observe(now - t1)
-        for event in step.control_events:
-            if isinstance(event, TurnEnd) and event.role == "user":
-                self._waiting_turn[session_id] = self._clock()
+        if step.control_events:
+            for event in step.control_events:
+                if isinstance(event, TurnEnd) and event.role == "user":
+                    self._waiting_turn[session_id] = self._clock()
 
     def samples_refused(self, samples: int, reason: str) -> None:
         self.dropped.labels(reason).inc(samples)

@@ -17,12 +17,18 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from types import FrameType
 
 from vona.errors import ConfigError
 
 __all__ = ["StallMonitor"]
 
 log = logging.getLogger("vona.stall")
+
+
+def _waiting(frame: FrameType) -> bool:
+    """Whether the loop thread sits in the selector (not blocked by application code)."""
+    return frame.f_code.co_filename.endswith("selectors.py")
 
 
 class StallMonitor:
@@ -74,8 +80,8 @@ class StallMonitor:
             since = time.monotonic() - self._beat
             if since >= self.threshold_s and not stack:
                 frame = sys._current_frames().get(self._loop_thread)
-                if frame is None:
-                    continue
+                if frame is None or _waiting(frame):
+                    continue  # the loop waits for I/O: the OS, not the app, held it up
                 stack = "".join(traceback.format_stack(frame, limit=30))
                 started = self._beat
                 self._log.warning(

@@ -41,7 +41,7 @@ class SessionTracer:
         span = self._tracer.start_span("vona.session", attributes={"vona.session_id": session_id})
         self._sessions[session_id] = span
 
-    def step_done(self, session_id: str, step: BackendStep, seconds: float) -> None:
+    def step_done(self, session_id: str, step: BackendStep) -> None:
         turn = self._turns.get(session_id)
         if turn is not None and not turn[1] and step.output_audio:
             turn[0].add_event("first_audio")

@@ -72,7 +72,7 @@ class SessionObserver(Protocol):
 
     def session_started(self, session_id: str) -> None: ...
 
-    def step_done(self, session_id: str, step: BackendStep, seconds: float) -> None: ...
+    def step_done(self, session_id: str, step: BackendStep) -> None: ...
 
     def samples_refused(self, samples: int, reason: str) -> None: ...
 
@@ -271,16 +271,15 @@ class SessionHost:
             async with hosted.lock:
                 if self._sessions.get(session_id) is not hosted:
                     raise UnknownSessionError(session_id)
-                t0 = hosted.last_used = self._clock()
+                hosted.last_used = self._clock()
                 step = await _guard(self.backend.step(hosted.session, frame), "step")
         except VonaError as exc:
             reason = getattr(exc, "reason", None) or _refusal(exc)
             for obs in observers:
                 obs.samples_refused(int(frame.samples.size), reason)
             raise
-        seconds = self._clock() - t0
         for obs in observers:
-            obs.step_done(session_id, step, seconds)
+            obs.step_done(session_id, step)
         return step
 
     async def inject(

@@ -69,6 +69,7 @@ JSON = "application/json"
 _PREFIX = "/v1/sessions/"
 _BAD_INPUT = (ProtocolError, ConfigError, AudioFormatError, CodecError)
 KEY_HEADER = "x-vona-session-key"
+_PREFIX_LEN = len(_PREFIX)
 
 
 class _UnsupportedMedia(ProtocolError):
@@ -135,6 +136,11 @@ class SidecarApp:
 
     async def _route(self, req: Request) -> Response:
         path, method = req.path, req.method
+        # The hot path first: a step (every 20 ms per session).
+        if method == "POST" and path.endswith("/step") and path.startswith(_PREFIX):
+            sid = path[_PREFIX_LEN:-5]
+            if sid and "/" not in sid and self._authorised(req):
+                return await self._step(sid, req.headers.get(KEY_HEADER, ""), req)
         if path in ("/healthz", "/readyz"):
             if method != "GET":
                 return error_response(405, f"{path} takes GET")

@@ -16,7 +16,9 @@ class LoopLag:
     """Measure event-loop lag with a timer re-armed every ``interval_s``.
 
     ``lag_s`` is the lateness of the last tick (a tick that is still overdue counts as
-    late as it is now), ``max_lag_s`` the worst since the last ``take_max()``.
+    late as it is now); ``recent_s`` the worst of the last ``window_s`` (what admission
+    control should look at: one late tick is followed by punctual ones);
+    ``take_max()`` the worst since its previous call.
     ``on_tick(lag_s)`` (optional) receives every measurement, e.g. a histogram.
     """
 
@@ -24,12 +26,15 @@ class LoopLag:
         self,
         interval_s: float = 0.05,
         *,
+        window_s: float = 1.0,
         on_tick: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if interval_s <= 0:
             raise ConfigError(f"interval_s must be positive, got {interval_s}")
         self.interval_s = interval_s
+        self.window_s = window_s
+        self._peak = (0.0, 0.0)  # (when, lag) of the worst tick in the window
         self._on_tick = on_tick
         self._clock = clock
         self._last = 0.0
@@ -43,6 +48,12 @@ class LoopLag:
             return self._last
         overdue = self._clock() - self._due  # a tick that has not run yet
         return max(self._last, overdue)
+
+    @property
+    def recent_s(self) -> float:
+        when, worst = self._peak
+        now = self.lag_s
+        return max(worst, now) if self._clock() - when <= self.window_s else now
 
     def take_max(self) -> float:
         """The worst lag since the previous call (then reset)."""
@@ -62,6 +73,9 @@ class LoopLag:
             lag = max(0.0, now - self._due)
             self._last = lag
             self._max = max(self._max, lag)
+            when, worst = self._peak
+            if lag >= worst or now - when > self.window_s:
+                self._peak = (now, lag)
             self._due = now + self.interval_s
             if self._on_tick is not None:
                 self._on_tick(lag)

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -62,7 +63,8 @@ class SessionEndedError(UnknownSessionError):
         self.args = (f"session {session_id[:64]!r} was ended by the server: {reason}",)
 
 
-_RETRYABLE_ENDS = frozenset({"drain", "drain_timeout"})
+_RETRYABLE_ENDS = frozenset({"drain", "drain_timeout", "node_lost"})
+_NODE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _RECENT_ENDS = 4096  # how many server-ended session ids keep their reason
 
 
@@ -121,7 +123,9 @@ class SessionHost:
     ``max_sessions_per_client`` (default: all of them) and ``max_creates_per_s`` (a
     token bucket per client, burst of the same size; 0 disables) bound each client;
     ``admit`` (if given) is asked before each creation and may raise
-    ``SessionLimitError`` (e.g. while the event loop lags).
+    ``SessionLimitError`` (e.g. while the event loop lags). With a ``node_id`` every
+    session id starts with ``node_id.``, so a load balancer can route a session's calls
+    to its node (and a node that gets another's session says it was lost, retryably).
     """
 
     def __init__(
@@ -134,6 +138,7 @@ class SessionHost:
         max_creates_per_s: float = 0.0,
         admit: Callable[[], None] | None = None,
         observers: tuple[SessionObserver, ...] = (),
+        node_id: str = "",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_sessions < 1:
@@ -145,7 +150,11 @@ class SessionHost:
             raise ConfigError(f"max_sessions_per_client must be at least 1, got {per_client}")
         if max_creates_per_s < 0:
             raise ConfigError(f"max_creates_per_s must be >= 0, got {max_creates_per_s}")
+        if node_id and not _NODE_ID.fullmatch(node_id):
+            raise ConfigError(f"node_id {node_id[:40]!r} must be 1-32 of A-Z a-z 0-9 _ -")
         self.backend = backend
+        self.node_id = node_id
+        self._prefix = f"{node_id}." if node_id else ""
         self.max_sessions = max_sessions
         self.idle_timeout_s = idle_timeout_s
         self.max_sessions_per_client = per_client
@@ -229,7 +238,7 @@ class SessionHost:
             raise
         finally:
             self._reserved -= 1
-        sid = secrets.token_urlsafe(12)
+        sid = self._prefix + secrets.token_urlsafe(12)
         self._sessions[sid] = _Hosted(session, owner, client, self._clock())
         self._empty.clear()
         for obs in self.observers:
@@ -249,6 +258,10 @@ class SessionHost:
             reason = self._recent_ends.get(session_id)
             if hosted is None and reason is not None:
                 raise SessionEndedError(session_id, reason)
+            node, dot, _ = session_id.partition(".")
+            if hosted is None and dot and self._prefix and node != self.node_id:
+                # A balancer sent another node's session here: that node is gone.
+                raise SessionEndedError(session_id, "node_lost")
             raise UnknownSessionError(session_id)
         return hosted
 

@@ -83,6 +83,7 @@ class Sidecar:
             max_creates_per_s=settings.max_creates_per_s,
             admit=self._admit,
             observers=(self.metrics, *observers),
+            node_id=settings.node_id,
         )
         limits = HttpLimits(
             max_body_bytes=settings.max_body_bytes, max_connections=settings.max_connections
@@ -108,12 +109,12 @@ class Sidecar:
 
     def _lagging(self) -> bool:
         limit = self.settings.max_loop_lag_s
-        return bool(limit) and self.lag.lag_s > limit
+        return bool(limit) and self.lag.recent_s > limit
 
     def _admit(self) -> None:
         if self._lagging():
             raise SessionLimitError(
-                f"event loop lags {self.lag.lag_s * 1e3:.0f} ms "
+                f"event loop lags {self.lag.recent_s * 1e3:.0f} ms "
                 f"(over {self.settings.max_loop_lag_s * 1e3:.0f} ms); try another node"
             )
 

@@ -64,7 +64,7 @@ class SessionEndedError(UnknownSessionError):
 
 
 _RETRYABLE_ENDS = frozenset({"drain", "drain_timeout", "node_lost"})
-_NODE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_NODE_ID = re.compile(r"[A-Za-z0-9_-]{1,63}")
 _RECENT_ENDS = 4096  # how many server-ended session ids keep their reason
 
 
@@ -151,7 +151,7 @@ class SessionHost:
         if max_creates_per_s < 0:
             raise ConfigError(f"max_creates_per_s must be >= 0, got {max_creates_per_s}")
         if node_id and not _NODE_ID.fullmatch(node_id):
-            raise ConfigError(f"node_id {node_id[:40]!r} must be 1-32 of A-Z a-z 0-9 _ -")
+            raise ConfigError(f"node_id {node_id[:40]!r} must be 1-63 of A-Z a-z 0-9 _ -")
         self.backend = backend
         self.node_id = node_id
         self._prefix = f"{node_id}." if node_id else ""

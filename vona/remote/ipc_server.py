@@ -172,8 +172,9 @@ class _ServerConnection(asyncio.Protocol):
     def _hello_ok(self, msg: dict[Any, Any]) -> bool:
         token = msg.get("token")
         want = self._server.token
-        ok = msg.get("op") == "hello" and isinstance(token, str) and want is not None
-        if ok and hmac.compare_digest(token.encode(), want.encode()):
+        if msg.get("op") != "hello" or not isinstance(token, str) or want is None:
+            return False
+        if hmac.compare_digest(token.encode(), want.encode()):
             self._authed = True
             return True
         return False

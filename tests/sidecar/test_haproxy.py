@@ -127,9 +127,10 @@ async def fleet() -> AsyncIterator[tuple[str, dict[str, asyncio.subprocess.Proce
 async def _until_all_up(url: str) -> None:
     """Wait until the balancer sends new sessions to every node (health checks passed)."""
     seen: set[str] = set()
-    async with HttpStsBackend(url, timeout_s=5) as probe:
-        for _ in range(200):
-            try:
+    probe = HttpStsBackend(url, timeout_s=5)
+    try:
+        for _ in range(300):
+            try:  # refused until HAProxy listens, 503 until its health checks pass
                 s = await probe.start_session(SessionConfig())
             except BackendError:
                 await asyncio.sleep(0.1)
@@ -139,6 +140,8 @@ async def _until_all_up(url: str) -> None:
             if seen == set(NODES):
                 return
             await asyncio.sleep(0.05)
+    finally:
+        await probe.close()
     raise AssertionError(f"the balancer never reached every node: {seen}")
 
 

@@ -46,7 +46,7 @@ class StallMonitor:
         if threshold_s <= 0:
             raise ConfigError(f"threshold_s must be positive, got {threshold_s}")
         self.threshold_s = threshold_s
-        self.interval_s = threshold_s / 4
+        self.interval_s = threshold_s / 2
         self.stalls = 0
         self._on_stall = on_stall
         self._log = logger

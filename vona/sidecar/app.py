@@ -233,12 +233,15 @@ class SidecarApp:
         raise _UnsupportedMedia(ctype)
 
     async def _step(self, sid: str, key: str, req: Request) -> Response:
-        ctype = _media(req.headers.get("content-type", ""))
+        headers = req.headers
+        ctype = headers.get("content-type", "")
+        if ctype != CBOR:  # the common case needs no parsing of parameters
+            ctype = _media(ctype)
         frame = input_frame_from_msg(self._decode(req, ctype))
         step = await self.host.step(sid, frame, owner=key)
         out = step_to_msg(step)
-        accept = req.headers.get("accept")
-        accept = _media(accept) if accept else ""
+        accept = headers.get("accept")
+        accept = _media(accept) if accept and accept != "*/*" else ""
         as_json = accept == JSON or (accept != CBOR and ctype == JSON)
         if as_json:
             out["audio"] = [pcm_to_base64(a) for a in out["audio"]]

@@ -173,6 +173,7 @@ class _Connection(asyncio.Protocol):
         self._body: list[bytes] = []
         self._head_spill = 0  # bytes of an unfinished head seen by earlier reads
         self._consumed = 0  # bytes of this read that callbacks accounted for
+        self._feed_len = 0  # bytes of this read
 
     # -- asyncio.Protocol -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -197,6 +198,7 @@ class _Connection(asyncio.Protocol):
         if self._failed:
             return
         self._consumed = 0
+        self._feed_len = len(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserCallbackError as exc:
@@ -260,10 +262,12 @@ class _Connection(asyncio.Protocol):
         limits = self._limits
         if len(raw) > limits.max_headers:
             raise _BadRequest(431, f"more than {limits.max_headers} header fields")
-        head_len = len(self._url) + 16 + sum(len(n) + len(v) + 4 for n, v in raw)
-        if head_len > limits.max_header_bytes:
-            raise _head_too_large(limits)
-        self._consumed += head_len - self._head_spill
+        if self._head_spill + self._feed_len > limits.max_header_bytes:
+            # Only a head spread over reads or a big read can be too large: count it.
+            head_len = len(self._url) + 16 + sum(len(n) + len(v) + 4 for n, v in raw)
+            if head_len > limits.max_header_bytes:
+                raise _head_too_large(limits)
+            self._consumed += head_len - self._head_spill
         self._headers = headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
         if "transfer-encoding" in headers:
             raise _BadRequest(501, "Transfer-Encoding is not supported; send Content-Length")

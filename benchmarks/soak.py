@@ -94,6 +94,17 @@ class _Stats:
         self.sent = 0
         self.ok = 0
         self.lost: list[str] = []
+        self.stalls = -1.0
+
+
+async def _stalls(port: int) -> float:
+    """The server's count of event-loop stalls over 50 ms, from its /metrics."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /metrics HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n")
+    text = (await reader.read()).decode("latin-1")
+    writer.close()
+    m = re.search(r"^vona_event_loop_stalls_total (\S+)$", text, re.MULTILINE)
+    return float(m.group(1)) if m else -1.0
 
 
 async def _run_session(port: int, stats: _Stats, until: float) -> None:
@@ -173,6 +184,7 @@ async def _soak(seconds: float, sessions: int) -> tuple[_Stats, list[tuple[float
         "--max-loop-lag",
         "0",
         stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,  # its stall log; the count comes from /metrics
     )
     assert proc.stdout is not None
     line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
@@ -195,6 +207,7 @@ async def _soak(seconds: float, sessions: int) -> tuple[_Stats, list[tuple[float
                 flush=True,
             )
         await asyncio.gather(*tasks)
+        stats.stalls = await _stalls(port)
     finally:
         proc.terminate()
         await proc.wait()
@@ -222,15 +235,17 @@ def main() -> None:
         f"(slope {rss_slope:+.3f} MiB/min after warm-up), open fds {first[2]} -> {last[2]} "
         f"(slope {fd_slope:+.3f}/min)"
     )
+    print(f"soak: {stats.stalls:.0f} event-loop stalls over 50 ms in the server")
     for problem in stats.lost[:5]:
         print("  lost:", problem)
     body = (
         "| sessions | duration s | frames sent | echoed correctly | lost | steps/s "
         "| server RSS MiB (start -> end) | RSS slope MiB/min | open fds (start -> end) "
-        "| fd slope /min |\n|---:|---:|---:|---:|---:|---:|---|---:|---|---:|\n"
+        "| fd slope /min | loop stalls > 50 ms |\n"
+        "|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|\n"
         f"| {args.sessions} | {args.seconds:.0f} | {stats.sent} | {stats.ok} | "
         f"{len(stats.lost)} | {rate:.0f} | {first[1] / 1024:.1f} -> {last[1] / 1024:.1f} | "
-        f"{rss_slope:+.3f} | {first[2]} -> {last[2]} | {fd_slope:+.3f} |\n\n"
+        f"{rss_slope:+.3f} | {first[2]} -> {last[2]} | {fd_slope:+.3f} | {stats.stalls:.0f} |\n\n"
         "A `vona sidecar` process (passthrough backend) on loopback; each session on its own "
         "keep-alive HTTP connection steps a 20 ms frame every 20 ms (closed loop: a late reply "
         "delays the next frame). Every reply is compared byte for byte with its expected echo. "

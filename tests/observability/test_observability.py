@@ -125,3 +125,11 @@ async def test_otel_spans_per_session_and_turn() -> None:
     assert [e.name for e in turn.events] == ["first_audio"]
     assert session.attributes is not None
     assert session.attributes["vona.end_reason"] == "client"
+
+
+async def test_otel_flag_adds_the_tracer() -> None:
+    from vona.observability.tracing import SessionTracer
+
+    settings = SidecarSettings.from_args(["--bind", "127.0.0.1:0", "--otel"], environ={})
+    sidecar = Sidecar(PassthroughStsBackend(), settings)
+    assert any(isinstance(o, SessionTracer) for o in sidecar.host.observers)

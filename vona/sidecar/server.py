@@ -72,6 +72,10 @@ class Sidecar:
         self.metrics = SidecarMetrics(lambda: len(self.host), connections=self._connections)
         self.lag = LoopLag(on_tick=self.metrics.loop_tick)
         self.stalls = StallMonitor(on_stall=self.metrics.stall)
+        if settings.otel:
+            from vona.observability.tracing import SessionTracer
+
+            observers = (*observers, SessionTracer())
         per_client = settings.max_sessions_per_client
         self.host = SessionHost(
             backend,

@@ -114,6 +114,7 @@ class SidecarSettings:
     max_connections: int = 1024
     max_loop_lag_s: float = 0.25
     node_id: str = ""
+    otel: bool = False
     onnx_model_path: str | None = None
     onnx_input_name: str = "input"
     onnx_output_name: str = "output"
@@ -182,6 +183,7 @@ class SidecarSettings:
             max_connections=args.max_connections if args.max_connections is not None else 1024,
             max_loop_lag_s=args.max_loop_lag if args.max_loop_lag is not None else 0.25,
             node_id=args.node_id or env.get("VONA_STS_SIDECAR_NODE_ID") or "",
+            otel=args.otel,
             max_sessions=(
                 args.max_sessions
                 if args.max_sessions is not None
@@ -240,6 +242,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--node-id",
         help="prefix of session ids, for routing behind a balancer (env VONA_STS_SIDECAR_NODE_ID)",
+    )
+    p.add_argument(
+        "--otel",
+        action="store_true",
+        help="OpenTelemetry spans per session and turn (the otel extra; configure the SDK)",
     )
     p.add_argument("--onnx-model", help="ONNX model path (env VONA_STS_ONNX_MODEL_PATH)")
     return p

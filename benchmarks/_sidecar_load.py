@@ -111,19 +111,29 @@ class RawHttp(asyncio.Protocol):
 
 
 def http_request(
-    method: str, path: str, body: bytes = b"", ctype: str = "application/cbor"
+    method: str, path: str, body: bytes = b"", ctype: str = "application/cbor", key: str = ""
 ) -> bytes:
     head = f"{method} {path} HTTP/1.1\r\nHost: b\r\nContent-Type: {ctype}\r\n"
+    if key:
+        head += f"X-Vona-Session-Key: {key}\r\n"
     return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def session_of(body: bytes) -> tuple[str, str]:
+    """The session id and key of a ``POST /v1/sessions`` reply (the key may be absent)."""
+    sid = body.split(b'"session_id": "')[1].split(b'"')[0].decode()
+    if b"session_key" not in body:
+        return sid, ""
+    return sid, body.split(b'"session_key": "')[1].split(b'"')[0].decode()
 
 
 async def http_session(port: int) -> tuple[RawHttp, bytes]:
     """A new session on its own connection, and the bytes of one step request for it."""
     conn = await RawHttp.open(port)
     body = await conn.request(http_request("POST", "/v1/sessions", b"{}", "application/json"))
-    sid = body.split(b'"session_id": "')[1].split(b'"')[0].decode()
+    sid, key = session_of(body)
     step = cbor2.dumps({"seq": 1, "rate": 16000, "ch": 1, "pcm": FRAME_PCM})
-    return conn, http_request("POST", f"/v1/sessions/{sid}/step", step)
+    return conn, http_request("POST", f"/v1/sessions/{sid}/step", step, key=key)
 
 
 def percentiles(ns: list[float]) -> tuple[float, float]:

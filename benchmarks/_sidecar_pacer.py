@@ -22,7 +22,7 @@ import time
 from collections import deque
 
 import cbor2
-from _sidecar_load import FRAME_PCM, LoadResult, http_request, percentiles
+from _sidecar_load import FRAME_PCM, LoadResult, http_request, percentiles, session_of
 
 from vona.codec import FrameReader, FrameWriter
 
@@ -220,8 +220,8 @@ async def http_capacity_load(port: int, sessions: int, seconds: float) -> LoadRe
             c.http_session = k
             body = await c.call(0, http_request("POST", "/v1/sessions", b"{}", "application/json"))
             assert isinstance(body, bytes)
-            sid = body.split(b'"session_id": "')[1].split(b'"')[0].decode()
-            requests.append(http_request("POST", f"/v1/sessions/{sid}/step", step))
+            sid, key = session_of(body)
+            requests.append(http_request("POST", f"/v1/sessions/{sid}/step", step, key=key))
         pacer.load(conns, list(range(sessions)), requests)
         return await pacer.run(50.0, seconds)
     finally:

@@ -96,7 +96,9 @@ async def _baseline(ipc: str | None) -> int:
                     out = cbor2.dumps(await table.step(sid, cbor2.loads(body)))
                     status, ctype = "200 OK", "application/cbor"
                 elif path == "/v1/sessions":
-                    out = b'{"session_id": "%s"}' % (await table.start()).encode()
+                    # A key like the sidecar's, so both get the same step requests.
+                    sid = (await table.start()).encode()
+                    out = b'{"session_id": "%s", "session_key": "%s"}' % (sid, sid * 2)
                     status = "201 Created"
                 elif path == "/v1/capabilities":
                     import json
@@ -122,7 +124,9 @@ async def _baseline(ipc: str | None) -> int:
 async def _vona(ipc: str | None) -> tuple[int, Any]:
     from vona.sidecar import Sidecar, SidecarSettings
 
-    settings = SidecarSettings(port=0, ipc_path=ipc, max_sessions=4096, idle_timeout_s=0)
+    settings = SidecarSettings(
+        port=0, ipc_path=ipc, max_sessions=4096, idle_timeout_s=0, max_creates_per_s=0
+    )
     sidecar = Sidecar(PassthroughStsBackend(), settings)
     await sidecar.start()
     assert sidecar.address is not None

@@ -21,6 +21,12 @@ def ipc_path() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def sidecar(ipc_path: str) -> AsyncIterator[Sidecar]:
-    settings = SidecarSettings(port=0, ipc_path=ipc_path, max_sessions=4, max_body_bytes=64 * 1024)
+    settings = SidecarSettings(
+        port=0,
+        ipc_path=ipc_path,
+        max_sessions=4,
+        max_sessions_per_client=4,
+        max_body_bytes=64 * 1024,
+    )
     async with Sidecar(PassthroughStsBackend(), settings) as sc:
         yield sc

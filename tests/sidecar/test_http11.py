@@ -126,8 +126,11 @@ async def test_trickled_request_still_times_out(server: tuple[HttpServer, int]) 
     reader, writer = await _open(port)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
-    for _ in range(20):  # one byte every 50 ms: the 0.3 s deadline must not move
-        writer.write(b"G")
+    # One byte every 50 ms of a valid request line (httptools refuses "GG..." at once as
+    # a bad method): the 0.3 s deadline must not move.
+    trickle = b"GET /" + b"a" * 20
+    for i in range(20):
+        writer.write(trickle[i : i + 1])
         await asyncio.sleep(0.05)
         if reader.at_eof() or reader._buffer:  # type: ignore[attr-defined]
             break
@@ -199,9 +202,22 @@ async def test_connection_limit(server: tuple[HttpServer, int]) -> None:
     for r, w in conns:
         w.write(_req("GET", "/ok"))
         assert (await _read_response(r))[0] == 200
+    # Issue 13: at the cap a new connection sheds the oldest idle one instead of being
+    # refused (idle keep-alive connections must not starve new clients).
     reader, writer = await _open(port)
-    assert (await _read_response(reader))[0] == 503
-    for _, w in [*conns, (reader, writer)]:
+    writer.write(_req("GET", "/ok"))
+    assert (await _read_response(reader))[0] == 200
+    assert await _closed(conns[0][0])
+    # With every connection in the middle of a request none can be shed: a newcomer is
+    # admitted for the probe paths only.
+    live = [*conns[1:], (reader, writer)]
+    for _, w in live:
+        w.write(b"GET /ok HTTP/1.1\r\n")
+    await asyncio.sleep(0.05)
+    r9, w9 = await _open(port)
+    w9.write(_req("GET", "/ok"))
+    assert (await _read_response(r9))[0] == 503
+    for _, w in [*conns, (reader, writer), (r9, w9)]:
         w.close()
 
 

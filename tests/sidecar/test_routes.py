@@ -27,6 +27,8 @@ async def _session(client: httpx.AsyncClient) -> str:
     assert resp.status_code == 201
     sid = resp.json()["session_id"]
     assert isinstance(sid, str)
+    # Calls on a session carry its key: this client's later requests act on this session.
+    client.headers["X-Vona-Session-Key"] = resp.json()["session_key"]
     return sid
 
 
@@ -38,7 +40,7 @@ async def test_probes_and_capabilities(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json()["status"] == "ok"
     ready = await client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "sessions": 0, "max_sessions": 4}
+    assert ready.json() == {"status": "ready", "free_slots": 4, "sessions": 0, "max_sessions": 4}
     caps = (await client.get("/v1/capabilities")).json()
     assert caps["name"] == "passthrough"
     assert caps["input_sample_rate_hz"] == 16_000
@@ -156,7 +158,7 @@ async def test_session_limit_and_readiness(sidecar: Sidecar, client: httpx.Async
     assert resp.status_code == 503
     assert resp.json()["error"]["retryable"] is True
     assert (await client.get("/readyz")).json()["status"] == "full"
-    await client.delete(f"/v1/sessions/{ids[0]}")
+    await client.delete(f"/v1/sessions/{ids[-1]}")
     assert (await client.post("/v1/sessions")).status_code == 201  # empty body: defaults
     sidecar.host.begin_drain()
     ready = await client.get("/readyz")

@@ -73,7 +73,9 @@ def test_refusals(argv: list[str], env: dict[str, str], match: str) -> None:
 
 
 def test_non_loopback_with_token_is_allowed() -> None:
-    s = SidecarSettings.from_args(["--bind", "0.0.0.0:9090"], {"VONA_SIDECAR_TOKEN": "x"})
+    # Issue 13: a one-character token is refused for a public bind; a strong one passes.
+    env = {"VONA_SIDECAR_TOKEN": "x" * 16}
+    s = SidecarSettings.from_args(["--bind", "0.0.0.0:9090"], env)
     assert s.host == "0.0.0.0"
 
 

@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 __all__ = ["HttpStsBackend"]
 
 _CBOR = "application/cbor"
+_KEY = "X-Vona-Session-Key"  # the session's secret from start_session
 
 
 class HttpStsBackend:
@@ -77,8 +78,11 @@ class HttpStsBackend:
         *,
         content: bytes | None = None,
         content_type: str | None = None,
+        session: RemoteSession | None = None,
     ) -> httpx.Response:
-        headers = {"Content-Type": content_type} if content_type else None
+        headers = {"Content-Type": content_type} if content_type else {}
+        if session is not None and session.key:
+            headers[_KEY] = session.key
         try:
             resp = await self._client.request(method, url, content=content, headers=headers)
         except httpx.TimeoutException as exc:
@@ -110,17 +114,20 @@ class HttpStsBackend:
             "POST", "/v1/sessions", "start_session", content=body, content_type="application/json"
         )
         try:
-            sid = resp.json()["session_id"]
-        except (ValueError, KeyError, TypeError):
+            reply = resp.json()
+            sid, key = reply["session_id"], reply.get("session_key")
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise BackendError(f"sidecar start_session replied {resp.text[:200]!r}") from None
-        if not isinstance(sid, str):
+        if not isinstance(sid, str) or not isinstance(key, (str, type(None))):
             raise BackendError("sidecar start_session replied a non-string session_id")
-        return RemoteSession(sid)
+        return RemoteSession(sid, key=key)
 
     async def step(self, session: RemoteSession, frame: AudioInputFrame) -> BackendStep:
         body = encode_audio_frame(frame)  # the step body: one CBOR audio message
         url = f"/v1/sessions/{session.session_id}/step"
-        resp = await self._send("POST", url, "step", content=body, content_type=_CBOR)
+        resp = await self._send(
+            "POST", url, "step", content=body, content_type=_CBOR, session=session
+        )
         try:
             return step_from_msg(cbor_loads(resp.content))
         except (CodecError, ProtocolError) as exc:
@@ -129,13 +136,21 @@ class HttpStsBackend:
     async def inject_event(self, session: RemoteSession, event: ExternalContextEvent) -> None:
         body = json.dumps(context_to_msg(event)).encode()
         url = f"/v1/sessions/{session.session_id}/events"
-        await self._send("POST", url, "inject_event", content=body, content_type="application/json")
+        await self._send(
+            "POST",
+            url,
+            "inject_event",
+            content=body,
+            content_type="application/json",
+            session=session,
+        )
 
     async def end_session(self, session: RemoteSession) -> None:
         if session.ended:
             return
         session.ended = True
-        await self._send("DELETE", f"/v1/sessions/{session.session_id}", "end_session")
+        url = f"/v1/sessions/{session.session_id}"
+        await self._send("DELETE", url, "end_session", session=session)
 
     async def close(self) -> None:
         await self._client.aclose()

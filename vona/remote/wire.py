@@ -40,6 +40,7 @@ from vona.frames import AudioInputFrame, AudioOutputFrame
 __all__ = [
     "MAX_CHANNELS",
     "MAX_SAMPLE_RATE_HZ",
+    "MIN_SAMPLE_RATE_HZ",
     "RemoteSession",
     "capabilities_from_msg",
     "capabilities_to_msg",
@@ -57,6 +58,7 @@ __all__ = [
 ]
 
 MAX_SAMPLE_RATE_HZ = 384_000
+MIN_SAMPLE_RATE_HZ = 8_000
 MAX_CHANNELS = 8
 _LITTLE = sys.byteorder == "little"
 
@@ -77,6 +79,7 @@ class RemoteSession:
 
     session_id: str
     ended: bool = False
+    key: str | None = None  # the sidecar's per-session secret (HTTP), sent on every call
 
 
 @functools.cache
@@ -135,8 +138,11 @@ def _audio_from_msg(msg: object, kind: str, what: str) -> Any:
         frame = decode_audio_frame(m)
     except CodecError as exc:
         raise ProtocolError(f"{what}: {exc}") from None
-    if frame.sample_rate_hz > MAX_SAMPLE_RATE_HZ:
-        raise ProtocolError(f"{what} 'rate'={frame.sample_rate_hz} is over {MAX_SAMPLE_RATE_HZ}")
+    rate = frame.sample_rate_hz
+    if rate > MAX_SAMPLE_RATE_HZ:
+        raise ProtocolError(f"{what} 'rate'={rate} is over {MAX_SAMPLE_RATE_HZ}")
+    if rate < MIN_SAMPLE_RATE_HZ:
+        raise ProtocolError(f"{what} 'rate'={rate} is under {MIN_SAMPLE_RATE_HZ}")
     if frame.channels > MAX_CHANNELS:
         raise ProtocolError(f"{what} 'ch'={frame.channels} is over {MAX_CHANNELS}")
     return frame

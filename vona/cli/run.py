@@ -69,10 +69,21 @@ def _responder(args: argparse.Namespace) -> str | Responder:
     return load_responder("ollama", model=args.ollama_model, host=args.ollama_host)
 
 
-def _turn(name: str | None) -> str | None:
-    if name is None:
-        return DEFAULT_TURN if DEFAULT_TURN in registry.names("vona.engines") else None
-    return None if name == "none" else name
+def _turn(name: str | None, cache_dir: Path | None = None) -> str | None:
+    """The end-of-turn model: the one asked for, or by default Smart Turn when it is
+    registered and its model is in the cache (``vona models fetch smart-turn``), else none
+    (the turn then ends on silence alone)."""
+    if name is not None:
+        return None if name == "none" else name
+    if DEFAULT_TURN not in registry.names("vona.engines"):
+        return None
+    from vona.provisioning import DEFAULT_MANIFEST, ModelStore
+
+    try:
+        artifact = DEFAULT_MANIFEST.get(DEFAULT_TURN)
+    except VonaError:
+        return None
+    return DEFAULT_TURN if ModelStore(cache_dir).is_installed(artifact) else None
 
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
@@ -95,7 +106,7 @@ def _run(args: argparse.Namespace, pcm: np.ndarray, rate: int, channels: int) ->
         tts=DEFAULT_TTS,
         vad=_ALIASES.get(args.vad, args.vad),
         responder=_responder(args),
-        turn=_turn(args.turn),
+        turn=_turn(args.turn, args.cache_dir),
         cache_dir=args.cache_dir,
     )
     realtime = bool(getattr(args, "realtime", False))

@@ -175,8 +175,12 @@ def _entry_point_groups() -> set[str]:
     return set(re.findall(r'^\[project\.entry-points\."([^"]+)"\]', text, re.M))
 
 
+# names in the vona namespace that are not Python objects: a logger and tracing spans
+NOT_PYTHON = {"vona.stall", "vona.session", "vona.turn"}
+
+
 def _resolves(dotted: str) -> bool:
-    if dotted in _entry_point_groups():
+    if dotted in _entry_point_groups() or dotted in NOT_PYTHON:
         return True
     parts = dotted.split(".")
     for i in range(len(parts), 0, -1):

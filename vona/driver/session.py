@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
 from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, make_loop
+from vona.driver.deadline import within
 from vona.driver.fallback import BackendChain, error_dict
 from vona.driver.input import InputReader
 from vona.driver.playout import Filler, Playout
@@ -40,7 +41,22 @@ from vona.runtime import AnyBackend, VonaRuntime
 from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
 from vona.transports.base import AudioTransport
 
-__all__ = ["SessionDriver"]
+__all__ = ["SessionDriver", "observe_sessions"]
+
+_observers: list[Callable[[SessionMetrics], None]] = []
+
+
+def observe_sessions(callback: Callable[[SessionMetrics], None]) -> Callable[[], None]:
+    """Call ``callback`` with the ``SessionMetrics`` of every session that ends from now
+    on (the pytest plugin checks their books this way); returns the function that stops
+    it."""
+    _observers.append(callback)
+
+    def remove() -> None:
+        if callback in _observers:
+            _observers.remove(callback)
+
+    return remove
 
 
 class SessionDriver:
@@ -62,6 +78,10 @@ class SessionDriver:
         "_done",
         "_end_reason",
         "_exc",
+        "_input_done",
+        "_input_seen",
+        "_input_task",
+        "_leftover_reason",
         "_loop_factory",
         "_loops",
         "_native",
@@ -69,8 +89,10 @@ class SessionDriver:
         "_playout",
         "_rate",
         "_reader",
+        "_step_timed_out",
         "_switching",
         "_tasks",
+        "_turn_base",
         "config",
         "executor",
         "metrics",
@@ -140,12 +162,18 @@ class SessionDriver:
         self._native = False  # the runner's per-frame work runs in the native loop
         self._native_base = 0
         self._loops: SessionLoop | None = None
-        self._reader = InputReader(transport)
+        self._reader = InputReader(transport, self.runtime.max_read_ahead_frames, self.metrics)
         self._playout: Playout | None = None
         self._done: asyncio.Event | None = None
         self._end_reason: str | None = None
         self._exc: BaseException | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._leftover_reason = "session_end"  # why audio still queued at the end is lost
+        self._step_timed_out = False
+        self._input_task: asyncio.Task[None] | None = None
+        self._input_done = False
+        self._input_seen = (-1, 0)  # (frames_in, when it last changed) for input_timeout_s
+        self._turn_base = 0  # transport position where the open turn's audio begins
 
     # -- public --------------------------------------------------------------------
 
@@ -186,6 +214,8 @@ class SessionDriver:
             self.fail(exc)
         finally:
             await self._cleanup()
+            for observe in list(_observers):
+                observe(self.metrics)
         if self._exc is not None and self.raise_errors:
             raise self._exc
         return self.metrics
@@ -221,12 +251,17 @@ class SessionDriver:
         # A frame still on its way (the transport pushed back) must not arrive after the
         # clear: cancel it; it was pulled, so it counts as dropped, not played.
         unsent_real, unsent = playout.cancel_send() if playout is not None else (0, 0)
-        dropped_transport = int(await self.transport.clear())
+        dropped_transport = await self._clear_transport()
         real_dropped = dropped_transport
         if playout is not None:
             real_dropped = playout.split_transport_drop(dropped_transport)
             playout.transport_cleared()
+        m = self.metrics
+        real_dropped = min(real_dropped, m.played_samples)
+        m.played_samples -= real_dropped
+        m.drop("interruption", int(dropped_ring) + real_dropped + unsent_real)
         heard = max(int(played) - real_dropped - unsent_real, 0)
+        heard = self._heard(heard, int(played))
         dropped_transport += unsent
         rate = self._rate or 1
         # Generation 0 means "unknown" (a backend without generation ids): cancel what is
@@ -245,7 +280,6 @@ class SessionDriver:
             cancelled_calls=[c.call_id for c in cancelled],
         )
         self.metrics.interruptions.append(record)
-        self.metrics.dropped_samples += record.dropped_samples
         self.log(
             "interruption",
             reason=reason,
@@ -270,6 +304,27 @@ class SessionDriver:
             except BackendError as exc:
                 await self.backend_failed(runner, exc)
         return record
+
+    async def _clear_transport(self) -> int:
+        """``transport.clear()``, bounded by ``clear_timeout_s``: a transport that hangs
+        on a barge-in is taken to have dropped nothing (logged)."""
+        timeout = self.runtime.clear_timeout_s
+        try:
+            return int(await within(self.transport.clear(), timeout))
+        except asyncio.TimeoutError:
+            self.log("transport_clear_timeout", timeout_s=timeout)
+            return 0
+
+    def _heard(self, estimate: int, pulled: int) -> int:
+        """What the listener heard of the open turn: the transport's own playback report
+        (``played_samples()``) when it has one, else ``estimate`` (sent less cleared)."""
+        report = getattr(self.transport, "played_samples", None)
+        if not callable(report):
+            return estimate
+        position = report()
+        if not isinstance(position, int) or isinstance(position, bool):
+            return estimate
+        return min(max(position - self._turn_base, 0), pulled)
 
     # -- the RunnerSink and PlayoutHost sides ------------------------------------------
 
@@ -315,11 +370,18 @@ class SessionDriver:
             return
         turns = self.turns
         if not turns.open:
-            turns.begin(out)
+            self._begin_turn(out)
         out.push_output(samples)
         playout = self._playout
         if playout is not None and not self.transport_paced:
             playout.audio_queued()
+
+    def _begin_turn(self, out: AudioLoop, just_queued: int = 0) -> None:
+        playout = self._playout
+        # Audio of an earlier turn still in the ring plays before this turn's.
+        before = out.playout_buffered - just_queued
+        self._turn_base = (playout.position if playout is not None else 0) + before
+        self.turns.begin(out)
 
     async def on_tool_call(self, request: ToolCallRequested) -> None:
         await self.executor.submit(request)
@@ -348,7 +410,13 @@ class SessionDriver:
         self.runner = runner
         self.metrics.backend = runner.name
         self._configure_audio(runner)
-        await runner.start()
+        timeout = self.runtime.start_timeout_s
+        try:
+            await within(runner.start(), timeout)
+        except asyncio.TimeoutError:
+            raise BackendError(
+                f"backend {runner.name} did not start within {timeout:g} s", retryable=True
+            ) from None
         self.log("backend_started", backend=runner.name, realtime=runner.realtime)
 
     async def backend_failed(self, runner: BackendRunner, exc: BackendError) -> None:
@@ -378,11 +446,18 @@ class SessionDriver:
         if self.assistant_active():
             await self.interrupt("backend_switch", notify=False)
         self.executor.cancel_all("backend switched")
+        await self._close_runner(runner)
+        self.turns.close()
+
+    async def _close_runner(self, runner: BackendRunner) -> None:
+        """Close ``runner``, bounded by ``end_timeout_s``; its failure is only logged."""
+        timeout = self.runtime.end_timeout_s
         try:
-            await runner.close()
+            await within(runner.close(), timeout)
+        except asyncio.TimeoutError:
+            self.log("backend_close_timeout", backend=runner.name, timeout_s=timeout)
         except Exception as exc:
             self.log("backend_close_error", backend=runner.name, message=str(exc))
-        self.turns.close()
 
     def _configure_audio(self, runner: BackendRunner) -> None:
         """Fit the native loop to ``runner``'s rates and frame size, and put its per-frame
@@ -416,10 +491,40 @@ class SessionDriver:
         """Called by the playout timer once per period: start reading input ahead if a
         backend step is slow (nothing to do while no step is running)."""
         reader = self._reader
-        if reader.step_since_ns is None:
+        now = self.clock.now_ns()
+        since = reader.step_since_ns
+        if since is None:
+            self._watch_input(now)
+            return
+        if now - since >= int(self.runtime.step_timeout_s * 1e9):
+            self._abort_step()
             return
         assert self._playout is not None
-        reader.check(self.clock.now_ns(), self._playout.period_ns, self._spawn)
+        reader.check(now, self._playout.period_ns, self._spawn)
+
+    def _watch_input(self, now: int) -> None:
+        """End the session when the transport has delivered nothing for
+        ``input_timeout_s`` (a peer that vanished without closing)."""
+        timeout = self.runtime.input_timeout_s
+        if timeout is None or self._input_done:
+            return
+        frames = self.metrics.frames_in
+        seen, since = self._input_seen
+        if frames != seen:
+            self._input_seen = (frames, now)
+        elif now - since >= int(timeout * 1e9):
+            self.log("input_timeout", timeout_s=timeout)
+            self.end("input_timeout")
+
+    def _abort_step(self) -> None:
+        """A step has run past ``step_timeout_s``: cancel it inside the input task, which
+        turns it into a retryable ``BackendError`` (see ``_feed``)."""
+        task = self._input_task
+        self._reader.step_since_ns = None
+        if task is None or task.done() or self._step_timed_out:
+            return
+        self._step_timed_out = True
+        task.cancel()
 
     def _spawn(self, coro: Any) -> None:
         self.track(
@@ -466,13 +571,16 @@ class SessionDriver:
             frame_ms=rt.playout_frame_ms,
             filler=filler,
             transport_paced=self.transport_paced,
+            send_timeout_s=rt.send_timeout_s,
         )
         await self._start_first()
         if self.done:
             return
         loop = asyncio.get_running_loop()
         playout.start()
-        self.track(loop.create_task(self._guard(self._input(first)), name="vona-input"))
+        task = loop.create_task(self._guard(self._input(first)), name="vona-input")
+        self._input_task = task
+        self.track(task)
         if self.runtime.max_session_s is not None:
             self.track(loop.create_task(self._limit(), name="vona-limit"))
         assert self._done is not None
@@ -540,6 +648,10 @@ class SessionDriver:
                     await runner.feed(bf)
                 except BackendError as exc:
                     await self.backend_failed(runner, exc)
+                except asyncio.CancelledError:
+                    if not self._step_timed_out:
+                        raise
+                    await self._step_timeout(runner)
                 finally:
                     reader.step_since_ns = None
                 if paced_out is not None:
@@ -550,18 +662,78 @@ class SessionDriver:
                     reader.ended()
             else:
                 frame = await reader.next()
+        self._input_done = True
         if self.done:
             return
         self.log("input_ended")
+        await self._flush_input()
+        if self.done:
+            return
         await self._drain()
         self.end("input_ended")
 
+    async def _step_timeout(self, runner: BackendRunner) -> None:
+        """The watchdog cancelled a hung step: undo the cancellation and fail over."""
+        self._step_timed_out = False
+        task = asyncio.current_task()
+        uncancel = getattr(task, "uncancel", None)
+        if uncancel is not None:
+            uncancel()
+        timeout = self.runtime.step_timeout_s
+        self.log("step_timeout", backend=runner.name, timeout_s=timeout)
+        await self.backend_failed(
+            runner,
+            BackendError(f"backend {runner.name} step did not return within {timeout:g} s", retryable=True),
+        )
+
+    async def _flush_input(self) -> None:
+        """The input ended: step the resampler's tail and the last partial backend frame
+        (zero padded), so every input sample reaches the backend."""
+        loops = self._loops
+        loop = loops.loop if loops is not None else None
+        runner = self.runner
+        if loop is None or runner is None:
+            return
+        playout = self._playout
+        paced_out = playout if playout is not None and self.transport_paced else None
+        m = self.metrics
+        if self._native:
+            queued = loop.process_flush()
+            if queued:
+                if not self.turns.open:
+                    self._begin_turn(loop, queued)
+                if paced_out is None and playout is not None:
+                    playout.audio_queued()
+            m.backend_frames = self._native_base + loop.frames_in
+            if paced_out is not None:
+                paced_out.flush()
+            return
+        rate, channels = runner.caps.input_sample_rate_hz, self._channels
+        for samples in loop.flush_input():
+            if self.runner is not runner or self.done:
+                return
+            m.backend_frames += 1
+            frame = AudioInputFrame(m.backend_frames, rate, channels, samples, self.clock.now_ns())
+            self._reader.step_since_ns = self.clock.now_ns()
+            try:
+                await runner.feed(frame)
+            except BackendError as exc:
+                await self.backend_failed(runner, exc)
+            except asyncio.CancelledError:
+                if not self._step_timed_out:
+                    raise
+                await self._step_timeout(runner)
+            finally:
+                self._reader.step_since_ns = None
+            if paced_out is not None:
+                paced_out.flush()
+
     def _step_native(self, loop: AudioLoop, chunk: Int16Array, paced_out: Playout | None) -> None:
         """The backend's per-frame work runs inside the loop: one C call per chunk."""
-        if loop.process(chunk):
-            turns = self.turns
-            if not turns.open:
-                turns.begin(loop)
+        queued = loop.process(chunk)
+        if queued:
+            if not self.turns.open:
+                self._begin_turn(loop, queued)
             if paced_out is None and self._playout is not None:
                 self._playout.audio_queued()
         self.metrics.backend_frames = self._native_base + loop.frames_in
@@ -569,23 +741,61 @@ class SessionDriver:
             paced_out.flush()
 
     async def _drain(self) -> None:
+        """Wait for the audio already queued to play (its length is known, so it always
+        gets its time) plus ``drain_timeout_s`` of grace for a backend or tool still
+        busy; log and count what is given up."""
         clock = self.clock
         period = self.runtime.playout_frame_ms * 1_000_000
-        deadline = clock.now_ns() + int(self.runtime.drain_timeout_s * 1e9)
-        while not self.done and clock.now_ns() < deadline:
+        grace = int(self.runtime.drain_timeout_s * 1e9)
+        rate = self._rate or 1
+        deadline = clock.now_ns() + grace
+        last = -1
+        while not self.done:
+            now = clock.now_ns()
             runner = self.runner
             out = self.out_loop
             busy = (runner is not None and runner.busy()) or self.executor.active > 0
             if not busy:
                 self.turns.audio_complete(out)
             playout = self._playout
-            if (
-                not busy
-                and (out is None or out.playout_buffered == 0)
-                and (playout is None or not playout.busy())
-            ):
+            buffered = out.playout_buffered if out is not None else 0
+            sending = playout is not None and playout.busy()
+            if not busy and buffered == 0 and not sending:
+                return
+            if buffered != last:  # playout moves on: the queued audio gets its time
+                last = buffered
+                deadline = max(deadline, now + buffered * 1_000_000_000 // rate + grace)
+            if now >= deadline:
+                self._leftover_reason = "drain_timeout"
+                self.log(
+                    "drain_timeout",
+                    queued_samples=buffered,
+                    backend_busy=runner is not None and runner.busy(),
+                    tools_running=self.executor.active,
+                    send_in_flight=sending,
+                )
                 return
             await clock.sleep(period)
+
+    def _close_books(self) -> None:
+        """Account for the audio still queued or refused when the session ends."""
+        loops = self._loops
+        if loops is None:
+            return
+        m = self.metrics
+        try:
+            produced, overflowed, left = loops.books()
+        except Exception as exc:  # a closed or broken loop: nothing more to count
+            self.log("books_unavailable", message=str(exc))
+            return
+        m.produced_samples = produced
+        m.drop("ring_overflow", overflowed)
+        m.drop("backend_switch", loops.retired_left)
+        m.drop(self._leftover_reason, left)
+        if left or overflowed:
+            self.log(
+                "audio_dropped", reason=self._leftover_reason, queued=left, overflowed=overflowed
+            )
 
     async def _on_tool_result(self, event: ExternalContextEvent) -> None:
         self.log("tool_result", call_id=event.call_id, ok=event.payload.get("ok"))
@@ -611,6 +821,7 @@ class SessionDriver:
             self.end("stopped")
         if self._playout is not None:
             self._playout.stop()
+            self._playout.abandon()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -620,10 +831,8 @@ class SessionDriver:
         await self.executor.aclose()
         runner = self.runner
         if runner is not None:
-            try:
-                await runner.close()
-            except Exception as exc:
-                self.log("backend_close_error", backend=runner.name, message=str(exc))
+            await self._close_runner(runner)
+        self._close_books()
         if self._loops is not None and not self.transport_paced:
             # A transport that paces itself owns its underruns; the ring never runs dry.
             with contextlib.suppress(Exception):

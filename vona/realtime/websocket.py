@@ -212,7 +212,16 @@ class WebSocketSession(ABC):
         except ConnectionClosed:
             # The reader notices the close and reconnects if it was transient.
             ws = await self._wait_connected(stale=ws)
-            await ws.send(text)
+            try:
+                await ws.send(text)
+            except ConnectionClosed as exc:
+                raise self.closed_error(exc, "while sending") from None
+            except OSError as exc:
+                detail = self.redact(f"{type(exc).__name__}: {exc}")
+                raise BackendError(f"{self.provider}: send failed: {detail}", retryable=True) from None
+        except OSError as exc:
+            detail = self.redact(f"{type(exc).__name__}: {exc}")
+            raise BackendError(f"{self.provider}: send failed: {detail}", retryable=True) from None
 
     async def send_json(self, message: Mapping[str, Any]) -> None:
         """Send one JSON object as a text frame."""
@@ -247,11 +256,28 @@ class WebSocketSession(ABC):
         ws = await self._dial()
         try:
             await self.on_open(ws, resumed=resumed)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(ConnectionClosed, OSError):
                 await ws.close()
+            if isinstance(exc, ConnectionClosed):
+                raise self.closed_error(exc, "during setup") from None
+            if isinstance(exc, OSError | TimeoutError):
+                detail = self.redact(f"{type(exc).__name__}: {exc}")
+                raise BackendError(
+                    f"{self.provider}: connection failed during setup: {detail}", retryable=True
+                ) from None
             raise
         return ws
+
+    def closed_error(self, exc: ConnectionClosed, when: str) -> BackendError:
+        """A ``BackendError`` for a websocket the server closed: retryable for a transient
+        close code (or none at all), the close reason redacted, no secret-bearing cause."""
+        frame = exc.rcvd
+        code = frame.code if frame is not None else None
+        reason = self.redact(frame.reason if frame is not None else "")
+        retryable = code is None or code in self._policy.transient_close_codes
+        text = f"{self.provider}: connection closed {when} (close {code}) {reason}".rstrip()
+        return BackendError(text, retryable=retryable)
 
     async def _dial(self) -> ClientConnection:
         name = self.provider

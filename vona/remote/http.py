@@ -42,6 +42,8 @@ class HttpStsBackend:
     capabilities (``start_session`` does it on first use).
     """
 
+    vona_contract = "step"  # a step backend, although it has a connect() method
+
     def __init__(
         self,
         base_url: str,

@@ -302,6 +302,8 @@ class IpcStsBackend:
     side arrive as ``BackendError`` with their retryable flag.
     """
 
+    vona_contract = "step"  # a step backend, although it has a connect() method
+
     def __init__(
         self,
         path: str | os.PathLike[str],

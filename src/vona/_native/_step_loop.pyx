@@ -247,6 +247,54 @@ cdef class StepLoop:
         finally:
             self.busy = False
 
+    def flush_input(self):
+        """The input ended: the input resampler's tail and the last partial frame, zero
+        padded to a whole frame, as backend frames (new arrays; ``[]`` when nothing was
+        pending). The input side then starts a fresh stream."""
+        cdef c.vona_step_loop *loop = self._enter()
+        cdef size_t bound, i, made = 0, queued = 0
+        cdef int16_t **ptrs = NULL
+        cdef vona_status st
+        cdef list frames
+        try:
+            bound = c.vona_step_loop_flush_frames_bound(loop)
+            self._grow_scratch(bound)
+            ptrs = <int16_t **>realloc(NULL, bound * sizeof(int16_t *))
+            if ptrs == NULL:
+                raise MemoryError("StepLoop.flush_input: no memory for the frame list")
+            try:
+                for i in range(bound):
+                    ptrs[i] = self.scratch + i * self.frame_values
+                with nogil:
+                    st = c.vona_step_loop_flush_input(loop, ptrs, bound, &made, &queued)
+                check(st, "StepLoop.flush_input")
+                frames = [None] * made
+                for i in range(made):
+                    arr = ab.new_array(<Py_ssize_t>self.frame_values, cnp.NPY_INT16)
+                    memcpy(cnp.PyArray_DATA(arr), ptrs[i], self.frame_values * sizeof(int16_t))
+                    frames[i] = arr
+                return frames
+            finally:
+                free(ptrs)
+        finally:
+            self.busy = False
+
+    def process_flush(self):
+        """``flush_input`` through the native backend into playout; returns transport-rate
+        samples queued."""
+        cdef c.vona_step_loop *loop = self._enter()
+        cdef size_t made = 0, queued = 0
+        cdef vona_status st
+        try:
+            with nogil:
+                st = c.vona_step_loop_flush_input(loop, NULL, 0, &made, &queued)
+            if st == VONA_E_STATE:
+                raise VonaError("StepLoop.process_flush needs a native backend: call set_native_backend()")
+            check(st, "StepLoop.process_flush")
+        finally:
+            self.busy = False
+        return queued
+
     def push_output(self, samples):
         """Backend-output-rate int16 in -> playout; return transport-rate samples queued."""
         cdef c.vona_step_loop *loop = self._enter()

@@ -1,0 +1,178 @@
+"""The audio books of a session balance: every input sample is stepped and every sample a
+backend produces is played or counted as dropped with its reason (issue 13 numbers)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vona import PassthroughStsBackend
+from vona.backends.step import BackendCapabilities, BackendStep
+from vona.config import SessionConfig
+from vona.driver import run_session
+from vona.errors import TransportError
+from vona.events import ExternalContextEvent
+from vona.frames import AudioInputFrame, AudioOutputFrame
+from vona.metrics import SessionMetrics
+from vona.runtime import VonaRuntime
+from vona.testing import ScriptedTransport, VirtualClock, run_virtual, tone
+
+RATE = 16_000
+
+
+def noise(n: int, seed: int) -> np.ndarray:
+    """``n`` samples of noise without zeros (so padding is told apart from audio)."""
+    values = np.random.default_rng(seed).integers(1, 12_000, n, dtype=np.int16)
+    return values * np.where(np.arange(n) % 2, 1, -1).astype(np.int16)
+
+
+def _run(
+    transport: ScriptedTransport, backend: Any, clock: VirtualClock, **rt: Any
+) -> SessionMetrics:
+    return run_virtual(
+        run_session(transport, backend, runtime=VonaRuntime(**rt), clock=clock), clock=clock
+    )
+
+
+def _fast(audio: np.ndarray, rate: int = RATE, **kw: Any) -> tuple[ScriptedTransport, VirtualClock]:
+    clock = VirtualClock()
+    return ScriptedTransport(audio, rate, realtime=False, clock=clock, **kw), clock
+
+
+def _assert_echo(played: np.ndarray, audio: np.ndarray) -> None:
+    """Passthrough output: the whole input, then at most one frame of zero padding."""
+    assert played.shape[0] >= audio.shape[0]
+    np.testing.assert_array_equal(played[: audio.shape[0]], audio)
+    assert not played[audio.shape[0] :].any()
+    assert played.shape[0] - audio.shape[0] < 320
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_fast_input_plays_out_in_full(native: bool) -> None:
+    # 17.4 s delivered faster than real time: the drain used to stop 5 s after the input.
+    audio = noise(278_231, seed=3)
+    transport, clock = _fast(audio, chunk_samples=(100, 900))
+    m = _run(transport, PassthroughStsBackend(), clock, native_backends=native)
+    assert m.end_reason == "input_ended"
+    _assert_echo(transport.played_audio(), audio)
+    assert m.dropped_samples == 0 and m.books_balance() == 0
+    assert m.played_samples == m.produced_samples == transport.played_audio().shape[0]
+
+
+class LastStepReply:
+    """A step backend that answers the input's last frame with a long reply."""
+
+    vona_contract = "step"
+
+    def __init__(self, total_frames: int, reply: np.ndarray) -> None:
+        self.total_frames = total_frames
+        self.reply = reply
+
+    def capabilities(self) -> BackendCapabilities:
+        return BackendCapabilities("last-step", RATE, RATE, frame_samples=320)
+
+    async def start_session(self, config: SessionConfig) -> list[int]:
+        return [0]
+
+    async def step(self, session: list[int], frame: AudioInputFrame) -> BackendStep:
+        session[0] += 1
+        if session[0] == self.total_frames:
+            out = AudioOutputFrame(session[0], RATE, 1, self.reply)
+            return BackendStep(output_audio=[out])
+        return BackendStep()
+
+    async def inject_event(self, session: list[int], event: ExternalContextEvent) -> None:
+        return None
+
+    async def end_session(self, session: list[int]) -> None:
+        return None
+
+
+def test_long_reply_on_the_last_step_is_not_cut() -> None:
+    reply = tone(10_000, RATE, 300.0)
+    transport, clock = _fast(noise(16_000, seed=1))
+    m = _run(transport, LastStepReply(50, reply), clock)
+    np.testing.assert_array_equal(transport.played_audio(), reply)
+    assert m.dropped_samples == 0 and m.books_balance() == 0
+
+
+def test_ring_overflow_is_counted() -> None:
+    # 130 s in one frame against a 120 s ring: 160,000 samples refused.
+    audio = noise(130 * RATE, seed=5)
+    transport, clock = _fast(audio, chunk_samples=audio.shape[0])
+    m = _run(transport, PassthroughStsBackend(), clock)
+    assert m.dropped_by_reason == {"ring_overflow": 160_000}
+    assert m.dropped_samples == 160_000
+    assert m.played_samples == 120 * RATE
+    assert m.books_balance() == 0
+    np.testing.assert_array_equal(transport.played_audio(), audio[: 120 * RATE])
+
+
+@pytest.mark.parametrize("n", [16_040, 100, 319, 321])
+@pytest.mark.parametrize("native", [True, False])
+def test_last_partial_frame_is_stepped(n: int, native: bool) -> None:
+    audio = noise(n, seed=n)
+    transport, clock = _fast(audio)
+    m = _run(transport, PassthroughStsBackend(), clock, native_backends=native)
+    _assert_echo(transport.played_audio(), audio)
+    assert m.books_balance() == 0
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_resampled_tail_reaches_the_backend_and_the_listener(native: bool) -> None:
+    # 48 kHz in, a 16 kHz backend: the last 40 ms used to be lost (46,080 of 48,000).
+    audio = tone(1000, 48_000, 440.0)
+    transport, clock = _fast(audio, rate=48_000)
+    m = _run(transport, PassthroughStsBackend(), clock, native_backends=native)
+    played = transport.played_audio()
+    assert played.shape[0] >= 48_000
+    last = played[47_000:48_000].astype(np.float64)
+    assert np.sqrt(np.mean(last**2)) > 1000  # the tone is there to the end
+    assert m.books_balance() == 0 and m.dropped_samples == 0
+
+
+class HangingSend(ScriptedTransport):
+    """Plays ``ok_frames`` frames, then ``send`` never returns."""
+
+    def __init__(self, *a: Any, ok_frames: int, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.ok_frames = ok_frames
+
+    async def send(self, frame: AudioOutputFrame) -> None:
+        if len(self.sent) >= self.ok_frames:
+            await asyncio.Event().wait()
+        await super().send(frame)
+
+
+def test_hanging_send_ends_the_session_and_counts_the_loss() -> None:
+    clock = VirtualClock()
+    audio = noise(32_000, seed=2)
+    transport = HangingSend(audio, RATE, clock=clock, ok_frames=10)
+    m = _run(transport, PassthroughStsBackend(), clock, send_timeout_s=1.0)
+    assert m.end_reason == "error"
+    assert m.error is not None and m.error["type"] == "TransportError"
+    assert m.played_samples == 3200 == m.samples_out
+    assert m.dropped_by_reason["transport_failure"] == 320
+    assert m.books_balance() == 0
+    assert m.played_samples + m.dropped_samples == m.produced_samples
+
+
+class RaisingSend(ScriptedTransport):
+    async def send(self, frame: AudioOutputFrame) -> None:
+        if len(self.sent) == 5:
+            raise TransportError("socket closed")
+        await super().send(frame)
+
+
+def test_raising_send_is_not_counted_as_sent() -> None:
+    clock = VirtualClock()
+    transport = RaisingSend(noise(32_000, seed=4), RATE, clock=clock)
+    m = _run(transport, PassthroughStsBackend(), clock)
+    assert m.end_reason == "error"
+    assert m.samples_out == 5 * 320 == transport.sent_samples
+    assert m.frames_out == 5
+    assert m.dropped_by_reason["transport_failure"] == 320
+    assert m.books_balance() == 0

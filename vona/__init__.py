@@ -50,9 +50,9 @@ if TYPE_CHECKING:
     from vona.clock import Clock, MonotonicClock
     from vona.driver import SessionDriver, run_session
     from vona.manager import SessionManager
+    from vona.metrics import SessionMetrics
     from vona.remote.http import HttpStsBackend
     from vona.remote.ipc import IpcStsBackend
-    from vona.metrics import SessionMetrics
     from vona.runtime import InterruptibleBackend, VonaRuntime
     from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
 

@@ -74,7 +74,9 @@ def backend_contract(backend: object) -> BackendContract:
             )
         result: BackendContract = declared
         return result
-    step = all(callable(getattr(backend, m, None)) for m in ("start_session", "step", "end_session"))
+    step = all(
+        callable(getattr(backend, m, None)) for m in ("start_session", "step", "end_session")
+    )
     realtime = callable(getattr(backend, "connect", None))
     if step and not realtime:
         return "step"

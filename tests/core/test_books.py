@@ -58,7 +58,8 @@ def test_fast_input_plays_out_in_full(native: bool) -> None:
     m = _run(transport, PassthroughStsBackend(), clock, native_backends=native)
     assert m.end_reason == "input_ended"
     _assert_echo(transport.played_audio(), audio)
-    assert m.dropped_samples == 0 and m.books_balance() == 0
+    assert m.dropped_samples == 0
+    assert m.books_balance() == 0
     assert m.played_samples == m.produced_samples == transport.played_audio().shape[0]
 
 
@@ -96,7 +97,8 @@ def test_long_reply_on_the_last_step_is_not_cut() -> None:
     transport, clock = _fast(noise(16_000, seed=1))
     m = _run(transport, LastStepReply(50, reply), clock)
     np.testing.assert_array_equal(transport.played_audio(), reply)
-    assert m.dropped_samples == 0 and m.books_balance() == 0
+    assert m.dropped_samples == 0
+    assert m.books_balance() == 0
 
 
 def test_ring_overflow_is_counted() -> None:
@@ -131,7 +133,8 @@ def test_resampled_tail_reaches_the_backend_and_the_listener(native: bool) -> No
     assert played.shape[0] >= 48_000
     last = played[47_000:48_000].astype(np.float64)
     assert np.sqrt(np.mean(last**2)) > 1000  # the tone is there to the end
-    assert m.books_balance() == 0 and m.dropped_samples == 0
+    assert m.books_balance() == 0
+    assert m.dropped_samples == 0
 
 
 class HangingSend(ScriptedTransport):
@@ -153,7 +156,8 @@ def test_hanging_send_ends_the_session_and_counts_the_loss() -> None:
     transport = HangingSend(audio, RATE, clock=clock, ok_frames=10)
     m = _run(transport, PassthroughStsBackend(), clock, send_timeout_s=1.0)
     assert m.end_reason == "error"
-    assert m.error is not None and m.error["type"] == "TransportError"
+    assert m.error is not None
+    assert m.error["type"] == "TransportError"
     assert m.played_samples == 3200 == m.samples_out
     assert m.dropped_by_reason["transport_failure"] == 320
     assert m.books_balance() == 0
@@ -176,3 +180,37 @@ def test_raising_send_is_not_counted_as_sent() -> None:
     assert m.frames_out == 5
     assert m.dropped_by_reason["transport_failure"] == 320
     assert m.books_balance() == 0
+
+
+class LaggingReport(ScriptedTransport):
+    """A transport whose listener is ``lag`` samples behind what it was sent (a client
+    jitter buffer); ``lag=None`` reports nothing (``played_samples()`` -> None)."""
+
+    def __init__(self, *a: Any, lag: int | None, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.lag = lag
+
+    def played_samples(self) -> int | None:  # type: ignore[override]
+        if self.lag is None:
+            return None
+        return max(super().played_samples() - self.lag, 0)
+
+
+def _barge_in(lag: int | None) -> tuple[SessionMetrics, LaggingReport]:
+    from vona.testing import MockBackend, MockTurn
+
+    clock = VirtualClock()
+    transport = LaggingReport(tone(3000, RATE, 200.0), RATE, clock=clock, lag=lag)
+    backend = MockBackend([MockTurn(at_ms=300, reply_ms=2000, interrupt_at_ms=1300)])
+    return _run(transport, backend, clock), transport
+
+
+def test_interruption_uses_the_transports_playback_report() -> None:
+    sent_less_cleared, _ = _barge_in(None)
+    heard, _ = _barge_in(1600)
+    base = sent_less_cleared.interruptions[0].played_samples
+    assert base > 1600
+    record = heard.interruptions[0]
+    assert record.played_samples == base - 1600
+    assert record.played_ms == record.played_samples * 1000 // RATE
+    assert heard.books_balance() == 0 == sent_less_cleared.books_balance()

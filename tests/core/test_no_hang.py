@@ -54,7 +54,9 @@ class Hangs(PassthroughStsBackend):
             await asyncio.Event().wait()
 
 
-def _virtual(transport_audio: np.ndarray, backend: Any, **rt: Any) -> tuple[SessionMetrics, ScriptedTransport]:
+def _virtual(
+    transport_audio: np.ndarray, backend: Any, **rt: Any
+) -> tuple[SessionMetrics, ScriptedTransport]:
     clock = VirtualClock()
     transport = ScriptedTransport(transport_audio, RATE, clock=clock)
     m = run_virtual(
@@ -66,8 +68,11 @@ def _virtual(transport_audio: np.ndarray, backend: Any, **rt: Any) -> tuple[Sess
 @pytest.mark.parametrize("where", ["start", "step"])
 def test_hung_backend_call_fails_over(where: str) -> None:
     audio = tone(2000, RATE, 300.0)
-    m, transport = _virtual(
-        audio, Hangs(where, after_steps=10), fallback=PassthroughStsBackend(), step_timeout_s=1.0,
+    m, _ = _virtual(
+        audio,
+        Hangs(where, after_steps=10),
+        fallback=PassthroughStsBackend(),
+        step_timeout_s=1.0,
         start_timeout_s=1.0,
     )
     assert m.end_reason == "input_ended"
@@ -80,14 +85,16 @@ def test_hung_backend_call_fails_over(where: str) -> None:
 def test_hung_step_without_fallback_ends_with_the_reason() -> None:
     m, _ = _virtual(tone(2000, RATE, 300.0), Hangs("step", after_steps=3), step_timeout_s=0.5)
     assert m.end_reason == "error"
-    assert m.error is not None and m.error["type"] == "BackendError"
+    assert m.error is not None
+    assert m.error["type"] == "BackendError"
     assert m.error["retryable"] is True
 
 
 def test_hung_end_session_is_abandoned() -> None:
     backend = Hangs("end")
     m, _ = _virtual(tone(500, RATE, 300.0), backend, end_timeout_s=0.5)
-    assert m.end_reason == "input_ended" and backend.ended
+    assert m.end_reason == "input_ended"
+    assert backend.ended
     assert "backend_close_timeout" in m.event_kinds()
 
 
@@ -112,7 +119,10 @@ def test_recv_that_never_returns_ends_the_session() -> None:
     transport = SilentPeer(tone(500, RATE, 300.0), RATE, clock=clock)
     m = run_virtual(
         run_session(
-            transport, PassthroughStsBackend(), runtime=VonaRuntime(input_timeout_s=2.0), clock=clock
+            transport,
+            PassthroughStsBackend(),
+            runtime=VonaRuntime(input_timeout_s=2.0),
+            clock=clock,
         ),
         clock=clock,
     )
@@ -175,4 +185,3 @@ def test_hung_step_fails_over_on_the_real_clock() -> None:
     assert [f.to_backend for f in m.fallbacks] == ["passthrough"]
     assert time.monotonic() - started < 30  # ended, not hung (generous: loaded machine)
     assert m.books_balance() == 0
-

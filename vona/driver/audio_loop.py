@@ -8,11 +8,12 @@ input and output rates, and rebuilds it when a fallback changes the backend's au
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from vona.backends.step import BackendCapabilities
 from vona.errors import ConfigError
 from vona.frames import Int16Array
+from vona.metrics import SessionMetrics
 from vona.step_loop import NativeBackend, StepLoop
 
 __all__ = ["AudioLoop", "LoopFactory", "SessionLoop", "make_loop"]
@@ -204,3 +205,19 @@ class SessionLoop:
             overflows += stats["overflows"]
             left = stats["playout_buffered"]
         return produced, overflows, left
+
+    def close_books(self, metrics: SessionMetrics, leftover: str, log: Callable[..., Any]) -> None:
+        """At the session's end: record what the backends produced, and count what the
+        rings refused (``ring_overflow``), what a replaced loop still held
+        (``backend_switch``) and what the current ring still holds (``leftover``)."""
+        try:
+            produced, overflowed, left = self.books()
+        except Exception as exc:  # a closed or broken loop: nothing more to count
+            log("books_unavailable", message=str(exc))
+            return
+        metrics.produced_samples = produced
+        metrics.drop("ring_overflow", overflowed)
+        metrics.drop("backend_switch", self.retired_left)
+        metrics.drop(leftover, left)
+        if left or overflowed:
+            log("audio_dropped", reason=leftover, queued=left, overflowed=overflowed)

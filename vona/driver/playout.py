@@ -86,9 +86,9 @@ class Playout:
     __slots__ = (
         "_deadline_ns",
         "_filler",
-        "_inflight",
         "_filler_pos",
         "_host",
+        "_inflight",
         "_loop",
         "_loop_offset_s",
         "_metrics",
@@ -97,8 +97,8 @@ class Playout:
         "_owed",
         "_queue_end_ns",
         "_recent",
-        "_sending",
         "_send_started_ns",
+        "_sending",
         "_seq",
         "_timer",
         "_transport",
@@ -108,8 +108,8 @@ class Playout:
         "frame_samples",
         "period_ns",
         "position",
-        "send_timeout_ns",
         "rate",
+        "send_timeout_ns",
         "transport_paced",
     )
 

@@ -21,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
@@ -30,9 +32,11 @@ from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, make_loo
 from vona.driver.deadline import within
 from vona.driver.fallback import BackendChain, error_dict
 from vona.driver.input import InputReader
+from vona.driver.observe import notify_session_end, observe_sessions
 from vona.driver.playout import Filler, Playout
 from vona.driver.runners import BackendRunner, make_runner
 from vona.driver.turn import TurnState
+from vona.driver.watchdog import Watchdog
 from vona.errors import AudioFormatError, BackendError, ConfigError, ProtocolError
 from vona.events import ExternalContextEvent, Interruption, ToolCallRequested
 from vona.frames import AudioInputFrame, Int16Array
@@ -42,21 +46,6 @@ from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
 from vona.transports.base import AudioTransport
 
 __all__ = ["SessionDriver", "observe_sessions"]
-
-_observers: list[Callable[[SessionMetrics], None]] = []
-
-
-def observe_sessions(callback: Callable[[SessionMetrics], None]) -> Callable[[], None]:
-    """Call ``callback`` with the ``SessionMetrics`` of every session that ends from now
-    on (the pytest plugin checks their books this way); returns the function that stops
-    it."""
-    _observers.append(callback)
-
-    def remove() -> None:
-        if callback in _observers:
-            _observers.remove(callback)
-
-    return remove
 
 
 class SessionDriver:
@@ -78,9 +67,6 @@ class SessionDriver:
         "_done",
         "_end_reason",
         "_exc",
-        "_input_done",
-        "_input_seen",
-        "_input_task",
         "_leftover_reason",
         "_loop_factory",
         "_loops",
@@ -89,7 +75,6 @@ class SessionDriver:
         "_playout",
         "_rate",
         "_reader",
-        "_step_timed_out",
         "_switching",
         "_tasks",
         "_turn_base",
@@ -102,6 +87,7 @@ class SessionDriver:
         "transport",
         "transport_paced",
         "turns",
+        "watchdog",
     )
 
     def __init__(
@@ -169,10 +155,7 @@ class SessionDriver:
         self._exc: BaseException | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._leftover_reason = "session_end"  # why audio still queued at the end is lost
-        self._step_timed_out = False
-        self._input_task: asyncio.Task[None] | None = None
-        self._input_done = False
-        self._input_seen = (-1, 0)  # (frames_in, when it last changed) for input_timeout_s
+        self.watchdog = Watchdog(self.runtime, self.metrics, self.log, self.end)
         self._turn_base = 0  # transport position where the open turn's audio begins
 
     # -- public --------------------------------------------------------------------
@@ -214,8 +197,7 @@ class SessionDriver:
             self.fail(exc)
         finally:
             await self._cleanup()
-            for observe in list(_observers):
-                observe(self.metrics)
+            notify_session_end(self.metrics)
         if self._exc is not None and self.raise_errors:
             raise self._exc
         return self.metrics
@@ -361,6 +343,11 @@ class SessionDriver:
         out = loops.loop if loops is not None else None
         if runner is None or out is None:
             return
+        if type(samples) is not np.ndarray:
+            raise AudioFormatError(
+                f"backend {runner.name} sent audio whose samples are a "
+                f"{type(samples).__name__}, not a 1-D int16 numpy array"
+            )
         if rate != runner.caps.output_sample_rate_hz or channels != self._channels:
             raise ProtocolError(
                 f"backend {runner.name} sent audio at {rate} Hz x{channels}, but declared "
@@ -492,39 +479,10 @@ class SessionDriver:
         backend step is slow (nothing to do while no step is running)."""
         reader = self._reader
         now = self.clock.now_ns()
-        since = reader.step_since_ns
-        if since is None:
-            self._watch_input(now)
-            return
-        if now - since >= int(self.runtime.step_timeout_s * 1e9):
-            self._abort_step()
+        if self.watchdog.check(now, reader):
             return
         assert self._playout is not None
         reader.check(now, self._playout.period_ns, self._spawn)
-
-    def _watch_input(self, now: int) -> None:
-        """End the session when the transport has delivered nothing for
-        ``input_timeout_s`` (a peer that vanished without closing)."""
-        timeout = self.runtime.input_timeout_s
-        if timeout is None or self._input_done:
-            return
-        frames = self.metrics.frames_in
-        seen, since = self._input_seen
-        if frames != seen:
-            self._input_seen = (frames, now)
-        elif now - since >= int(timeout * 1e9):
-            self.log("input_timeout", timeout_s=timeout)
-            self.end("input_timeout")
-
-    def _abort_step(self) -> None:
-        """A step has run past ``step_timeout_s``: cancel it inside the input task, which
-        turns it into a retryable ``BackendError`` (see ``_feed``)."""
-        task = self._input_task
-        self._reader.step_since_ns = None
-        if task is None or task.done() or self._step_timed_out:
-            return
-        self._step_timed_out = True
-        task.cancel()
 
     def _spawn(self, coro: Any) -> None:
         self.track(
@@ -579,7 +537,7 @@ class SessionDriver:
         loop = asyncio.get_running_loop()
         playout.start()
         task = loop.create_task(self._guard(self._input(first)), name="vona-input")
-        self._input_task = task
+        self.watchdog.task = task
         self.track(task)
         if self.runtime.max_session_s is not None:
             self.track(loop.create_task(self._limit(), name="vona-limit"))
@@ -615,12 +573,17 @@ class SessionDriver:
         # the transport's recv and the backend's step (when they really wait), and, with a
         # transport that paces itself, its send.
         while frame is not None and self._end_reason is None:
+            chunk = frame.samples
+            if type(chunk) is not np.ndarray:
+                raise AudioFormatError(
+                    f"transport frame {frame.sequence}: AudioInputFrame.samples must be a 1-D "
+                    f"int16 numpy array, got {type(chunk).__name__}"
+                )
             if frame.sample_rate_hz != rate or frame.channels != channels:
                 raise AudioFormatError(
                     f"transport frame {frame.sequence} is {frame.sample_rate_hz} Hz "
                     f"x{frame.channels}; the session runs at {rate} Hz x{channels}"
                 )
-            chunk = frame.samples
             m.frames_in += 1
             m.samples_in += chunk.shape[0] // channels
             loop = loops.loop
@@ -649,9 +612,9 @@ class SessionDriver:
                 except BackendError as exc:
                     await self.backend_failed(runner, exc)
                 except asyncio.CancelledError:
-                    if not self._step_timed_out:
+                    if not self.watchdog.pending:
                         raise
-                    await self._step_timeout(runner)
+                    await self.backend_failed(runner, self.watchdog.recover(runner.name))
                 finally:
                     reader.step_since_ns = None
                 if paced_out is not None:
@@ -662,7 +625,7 @@ class SessionDriver:
                     reader.ended()
             else:
                 frame = await reader.next()
-        self._input_done = True
+        self.watchdog.input_done = True
         if self.done:
             return
         self.log("input_ended")
@@ -671,20 +634,6 @@ class SessionDriver:
             return
         await self._drain()
         self.end("input_ended")
-
-    async def _step_timeout(self, runner: BackendRunner) -> None:
-        """The watchdog cancelled a hung step: undo the cancellation and fail over."""
-        self._step_timed_out = False
-        task = asyncio.current_task()
-        uncancel = getattr(task, "uncancel", None)
-        if uncancel is not None:
-            uncancel()
-        timeout = self.runtime.step_timeout_s
-        self.log("step_timeout", backend=runner.name, timeout_s=timeout)
-        await self.backend_failed(
-            runner,
-            BackendError(f"backend {runner.name} step did not return within {timeout:g} s", retryable=True),
-        )
 
     async def _flush_input(self) -> None:
         """The input ended: step the resampler's tail and the last partial backend frame
@@ -720,9 +669,9 @@ class SessionDriver:
             except BackendError as exc:
                 await self.backend_failed(runner, exc)
             except asyncio.CancelledError:
-                if not self._step_timed_out:
+                if not self.watchdog.pending:
                     raise
-                await self._step_timeout(runner)
+                await self.backend_failed(runner, self.watchdog.recover(runner.name))
             finally:
                 self._reader.step_since_ns = None
             if paced_out is not None:
@@ -750,13 +699,20 @@ class SessionDriver:
         rate = self._rate or 1
         deadline = clock.now_ns() + grace
         last = -1
+        tail_flushed = False
         while not self.done:
             now = clock.now_ns()
             runner = self.runner
             out = self.out_loop
             busy = (runner is not None and runner.busy()) or self.executor.active > 0
-            if not busy:
-                self.turns.audio_complete(out)
+            if not busy and out is not None:
+                if self.turns.open:
+                    self.turns.audio_complete(out)
+                elif not tail_flushed:
+                    # Audio too short to leave the output resampler opened no turn: its
+                    # samples are still held there.
+                    out.end_turn()
+                tail_flushed = True
             playout = self._playout
             buffered = out.playout_buffered if out is not None else 0
             sending = playout is not None and playout.busy()
@@ -776,26 +732,6 @@ class SessionDriver:
                 )
                 return
             await clock.sleep(period)
-
-    def _close_books(self) -> None:
-        """Account for the audio still queued or refused when the session ends."""
-        loops = self._loops
-        if loops is None:
-            return
-        m = self.metrics
-        try:
-            produced, overflowed, left = loops.books()
-        except Exception as exc:  # a closed or broken loop: nothing more to count
-            self.log("books_unavailable", message=str(exc))
-            return
-        m.produced_samples = produced
-        m.drop("ring_overflow", overflowed)
-        m.drop("backend_switch", loops.retired_left)
-        m.drop(self._leftover_reason, left)
-        if left or overflowed:
-            self.log(
-                "audio_dropped", reason=self._leftover_reason, queued=left, overflowed=overflowed
-            )
 
     async def _on_tool_result(self, event: ExternalContextEvent) -> None:
         self.log("tool_result", call_id=event.call_id, ok=event.payload.get("ok"))
@@ -832,7 +768,8 @@ class SessionDriver:
         runner = self.runner
         if runner is not None:
             await self._close_runner(runner)
-        self._close_books()
+        if self._loops is not None:
+            self._loops.close_books(self.metrics, self._leftover_reason, self.log)
         if self._loops is not None and not self.transport_paced:
             # A transport that paces itself owns its underruns; the ring never runs dry.
             with contextlib.suppress(Exception):

@@ -218,7 +218,9 @@ class WebSocketSession(ABC):
                 raise self.closed_error(exc, "while sending") from None
             except OSError as exc:
                 detail = self.redact(f"{type(exc).__name__}: {exc}")
-                raise BackendError(f"{self.provider}: send failed: {detail}", retryable=True) from None
+                raise BackendError(
+                    f"{self.provider}: send failed: {detail}", retryable=True
+                ) from None
         except OSError as exc:
             detail = self.redact(f"{type(exc).__name__}: {exc}")
             raise BackendError(f"{self.provider}: send failed: {detail}", retryable=True) from None

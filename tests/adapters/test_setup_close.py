@@ -11,6 +11,7 @@ import pytest
 from vona import PassthroughStsBackend, SessionConfig
 from vona.driver import run_session
 from vona.errors import BackendError
+from vona.realtime import ReconnectPolicy
 from vona.runtime import VonaRuntime
 from vona.testing import ScriptedTransport, tone
 from vona.testing.loopback import FakeScript
@@ -51,4 +52,23 @@ async def test_close_during_setup_falls_back_in_run_session(provider):
     assert [f.to_backend for f in m.fallbacks] == ["passthrough"]
     assert probe.api_key not in m.fallbacks[0].reason
     assert probe.api_key not in m.to_json()
+    assert m.books_balance() == 0
+
+
+async def test_connection_lost_mid_session_falls_back(provider):
+    # No reconnect attempts: the transient close mid-session loses the connection for
+    # good, with a retryable error, and the fallback takes the session over.
+    script = FakeScript(transient_close_after_turns=1, trigger_ms=200)
+    async with provider.fake(script) as fake:
+        cls = type(provider.backend(fake))
+        shape = {"api_shape": "beta"} if provider.name == "openai-beta" else {}
+        never = ReconnectPolicy(max_attempts=0)
+        backend = cls(api_key=fake.api_key, base_url=fake.base_url, reconnect=never, **shape)
+        transport = ScriptedTransport(tone(3000, 16_000, 300.0), 16_000)
+        m = await run_session(
+            transport, backend, runtime=VonaRuntime(fallback=PassthroughStsBackend())
+        )
+    assert m.end_reason == "input_ended", m.error
+    assert [f.to_backend for f in m.fallbacks] == ["passthrough"]
+    assert m.fallbacks[0].retryable
     assert m.books_balance() == 0

@@ -230,6 +230,7 @@ class RealtimeRunner(BackendRunner):
     __slots__ = (
         "_generation_of",
         "_interrupted",
+        "_lost",
         "_pump_task",
         "_response_id",
         "barge_in",
@@ -255,6 +256,7 @@ class RealtimeRunner(BackendRunner):
         self._response_id: str | None = None
         self._interrupted: set[str] = set()
         self._generation_of: dict[str, int] = {}
+        self._lost: dict[str, Any] | None = None  # a fatal connection_closed error event
 
     async def start(self) -> None:
         self.session = await self.backend.connect(self.config)
@@ -271,7 +273,16 @@ class RealtimeRunner(BackendRunner):
                     sink.flush_output()
                 if sink.done or not sink.is_current(self):
                     return
-            if sink.is_current(self):
+            if not sink.is_current(self):
+                return
+            # A session that lost its connection says why (``failure``, optional on the
+            # RealtimeSession contract): a retryable one lets the fallback take over.
+            failure = getattr(session, "failure", None)
+            if isinstance(failure, BackendError):
+                await sink.backend_failed(self, failure)
+            elif self._lost is not None:
+                sink.end("error", self._lost)
+            else:
                 sink.log("backend_closed", backend=self.name)
                 sink.end("backend_closed")
         except BackendError as exc:
@@ -336,7 +347,15 @@ class RealtimeRunner(BackendRunner):
                 sink.log("transcript", role=event.role, text=event.text)
         elif isinstance(event, RealtimeError):
             sink.log("realtime_error", message=event.message, code=event.code, fatal=event.fatal)
-            if event.fatal:
+            if event.fatal and event.code == "connection_closed":
+                # The stream ends next; its end decides between fallback and error.
+                self._lost = {
+                    "type": "RealtimeError",
+                    "message": event.message,
+                    "code": event.code,
+                    "backend": self.name,
+                }
+            elif event.fatal:
                 sink.end(
                     "error",
                     {

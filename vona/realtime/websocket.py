@@ -110,6 +110,7 @@ class WebSocketSession(ABC):
         self._connected = asyncio.Event()
         self._closing = False
         self._failure: BackendError | None = None
+        self._lost: BackendError | None = None  # an abnormal loss (not a normal close)
         self._reconnect_reason: str | None = None
         self._reader: asyncio.Task[None] | None = None
         self._outbox: list[dict[str, Any]] = []
@@ -191,6 +192,12 @@ class WebSocketSession(ABC):
     def request_reconnect(self, reason: str) -> None:
         """Reconnect as soon as the current message is handled (e.g. a "going away" notice)."""
         self._reconnect_reason = reason
+
+    @property
+    def failure(self) -> BackendError | None:
+        """Why the connection was lost for good (redacted; retryable by close code), or
+        None; the session driver fails over on a retryable one when ``events()`` ends."""
+        return None if self._closing else self._lost
 
     @property
     def connected(self) -> bool:
@@ -386,7 +393,7 @@ class WebSocketSession(ABC):
 
     def _fail(self, message: str, *, retryable: bool = False) -> None:
         text = self.redact(f"{self.provider}: {message}")
-        self._failure = BackendError(text, retryable=retryable)
+        self._failure = self._lost = BackendError(text, retryable=retryable)
         self._queue.put_nowait(RealtimeError(message=text, code="connection_closed", fatal=True))
 
     # -- decoding -------------------------------------------------------------------------

@@ -100,3 +100,31 @@ def test_bad_samples_end_the_session_with_an_audio_format_error(samples: Any) ->
     session = run_session(transport, PassthroughStsBackend(), clock=clock, raise_errors=True)
     with pytest.raises(AudioFormatError):
         run_virtual(session, clock=clock)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("playout_frame_ms", "20"),
+        ("drain_timeout_s", None),
+        ("max_session_s", float("nan")),
+        ("send_timeout_s", True),
+        ("input_timeout_s", float("inf")),
+    ],
+)
+def test_runtime_fields_are_checked(field: str, value: Any) -> None:
+    with pytest.raises(ConfigError, match=field):
+        VonaRuntime(**{field: value})
+
+
+def test_remote_clients_check_their_arguments() -> None:
+    from vona import HttpStsBackend, IpcStsBackend
+
+    with pytest.raises(ConfigError, match="base_url"):
+        HttpStsBackend("127.0.0.1:9090")
+    with pytest.raises(ConfigError, match="timeout_s"):
+        HttpStsBackend("http://127.0.0.1:9090", timeout_s="10")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="timeout_s"):
+        IpcStsBackend("/tmp/x.sock", timeout_s=None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="path"):
+        IpcStsBackend(None)  # type: ignore[arg-type]

@@ -98,6 +98,25 @@ def is_realtime_backend(backend: object) -> bool:
     return backend_contract(backend) == "realtime"
 
 
+_NUMBERS = (
+    "filler_after_ms",
+    "max_session_s",
+    "playout_frame_ms",
+    "playout_capacity_s",
+    "drain_timeout_s",
+    "start_timeout_s",
+    "step_timeout_s",
+    "end_timeout_s",
+    "send_timeout_s",
+    "clear_timeout_s",
+    "input_timeout_s",
+    "tool_timeout_s",
+    "max_concurrent_tools",
+    "max_read_ahead_frames",
+)
+_OPTIONAL = ("max_session_s", "input_timeout_s")
+
+
 @dataclass
 class VonaRuntime:
     """Session policy. Every field has a default.
@@ -166,6 +185,14 @@ class VonaRuntime:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name in _NUMBERS:
+            value = getattr(self, name)
+            if value is None and name in _OPTIONAL:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{name} must be a number, got {type(value).__name__}")
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ConfigError(f"{name} must be finite, got {value}")
         if not 1 <= self.playout_frame_ms <= 1000:
             raise ConfigError(f"playout_frame_ms must be 1..1000, got {self.playout_frame_ms}")
         if self.max_session_s is not None and not self.max_session_s > 0:

@@ -35,7 +35,13 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+    WebSocketException,
+)
 
 from vona.errors import BackendError, ConfigError, ProtocolError
 from vona.realtime.events import RealtimeError, RealtimeEvent
@@ -309,7 +315,7 @@ class WebSocketSession(ABC):
             ) from None
         except InvalidURI:
             raise ConfigError(f"{name}: base_url does not make a valid websocket URL") from None
-        except (InvalidHandshake, OSError, TimeoutError) as exc:
+        except (InvalidHandshake, WebSocketException, OSError, TimeoutError, EOFError) as exc:
             detail = self.redact(f"{type(exc).__name__}: {exc}")
             raise BackendError(f"{name}: cannot connect: {detail}", retryable=True) from None
 

@@ -378,16 +378,24 @@ class RealtimeRunner(BackendRunner):
             self._interrupted.add(self._response_id)
 
     async def feed(self, frame: AudioInputFrame) -> None:
-        assert self.session is not None
-        await self.session.send_audio(frame)
+        session = self.session
+        if session is None:
+            # Closed while the session switches to a fallback: the frame is the old
+            # backend's, and the switch is already under way.
+            return
+        await session.send_audio(frame)
 
     async def inject(self, event: ExternalContextEvent) -> None:
-        assert self.session is not None
-        await self.session.send_event(event)
+        await self._live().send_event(event)
 
     async def notify_interrupt(self, interruption: Interruption) -> None:
-        assert self.session is not None
-        await self.session.send_event(interruption)
+        await self._live().send_event(interruption)
+
+    def _live(self) -> RealtimeSession:
+        session = self.session
+        if session is None:
+            raise BackendError(f"backend {self.name}: the session is closed", retryable=True)
+        return session
 
     async def close(self) -> None:
         task, self._pump_task = self._pump_task, None

@@ -214,3 +214,24 @@ def test_interruption_uses_the_transports_playback_report() -> None:
     assert record.played_samples == base - 1600
     assert record.played_ms == record.played_samples * 1000 // RATE
     assert heard.books_balance() == 0 == sent_less_cleared.books_balance()
+
+
+def test_drain_gives_up_on_a_busy_backend_and_says_so() -> None:
+    from vona.testing import MockRealtimeBackend, WaitInput, reply
+
+    # A response that never finishes: its 500 ms of audio play out in full, then the
+    # drain waits drain_timeout_s for the rest and gives up, logging it.
+    backend = MockRealtimeBackend([WaitInput(100), *reply("r1", 500, done=False)])
+    clock = VirtualClock()
+    transport = ScriptedTransport(noise(16_000, seed=9), RATE, clock=clock)
+    m = _run(transport, backend, clock, drain_timeout_s=2.0)
+    assert m.end_reason == "input_ended"
+    assert "drain_timeout" in m.event_kinds()
+    gave_up = next(e for e in m.events if e.kind == "drain_timeout")
+    assert gave_up.data["backend_busy"] is True
+    assert gave_up.data["queued_samples"] == 0
+    # 500 ms at the transport rate: what played, and the resampler's tail, given up
+    assert m.produced_samples == 8000
+    assert m.played_samples + m.dropped_by_reason.get("drain_timeout", 0) == 8000
+    assert m.played_samples > 7500
+    assert m.books_balance() == 0

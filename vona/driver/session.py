@@ -723,6 +723,8 @@ class SessionDriver:
                 deadline = max(deadline, now + buffered * 1_000_000_000 // rate + grace)
             if now >= deadline:
                 self._leftover_reason = "drain_timeout"
+                # What the output resampler still holds enters the books as given up too.
+                self.turns.audio_complete(out)
                 self.log(
                     "drain_timeout",
                     queued_samples=buffered,

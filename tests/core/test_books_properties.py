@@ -138,4 +138,6 @@ def test_books_balance(
         # every input sample came back (a passthrough adds at most padding and a
         # resampler's delay), and none was dropped
         assert m.dropped_samples == 0
-        assert m.played_samples >= n
+        # resampling to a lower backend rate may round a few edge samples away
+        slack = 0 if rate == backend_rate else 3 * max(rate // backend_rate, 1)
+        assert m.played_samples >= n - slack

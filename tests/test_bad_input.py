@@ -128,3 +128,16 @@ def test_remote_clients_check_their_arguments() -> None:
         IpcStsBackend("/tmp/x.sock", timeout_s=None)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="path"):
         IpcStsBackend(None)  # type: ignore[arg-type]
+
+
+def test_run_session_checks_its_arguments() -> None:
+    from vona.driver import SessionDriver
+    from vona.testing import ScriptedTransport
+
+    transport = ScriptedTransport(np.zeros(320, np.int16), 16_000)
+    with pytest.raises(ConfigError, match="transport"):
+        SessionDriver(None, PassthroughStsBackend())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="neither"):
+        SessionDriver(transport, object())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="runtime"):
+        SessionDriver(transport, PassthroughStsBackend(), runtime={})  # type: ignore[arg-type]

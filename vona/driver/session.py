@@ -41,7 +41,7 @@ from vona.errors import AudioFormatError, BackendError, ConfigError, ProtocolErr
 from vona.events import ExternalContextEvent, Interruption, ToolCallRequested
 from vona.frames import AudioInputFrame, Int16Array
 from vona.metrics import InterruptionRecord, SessionMetrics, ToolCallRecord
-from vona.runtime import AnyBackend, VonaRuntime
+from vona.runtime import AnyBackend, VonaRuntime, backend_contract
 from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
 from vona.transports.base import AudioTransport
 
@@ -104,6 +104,15 @@ class SessionDriver:
         loop_factory: LoopFactory | None = None,
         raise_errors: bool = False,
     ) -> None:
+        for method in ("recv", "send", "clear"):
+            if not callable(getattr(transport, method, None)):
+                raise ConfigError(
+                    f"transport must be an AudioTransport (recv, send, clear); "
+                    f"{type(transport).__name__} has no {method}()"
+                )
+        backend_contract(backend)  # a ConfigError naming what the backend lacks
+        if runtime is not None and not isinstance(runtime, VonaRuntime):
+            raise ConfigError(f"runtime must be a VonaRuntime, got {type(runtime).__name__}")
         self.transport = transport
         self.runtime = runtime if runtime is not None else VonaRuntime()
         config = config if config is not None else SessionConfig()

@@ -95,7 +95,7 @@ class SessionMetrics:
     every sample a ``send`` accepted, filler included (``filler_samples_out``).
     ``input_shed_frames``: input frames the bounded read-ahead discarded while a backend
     step was slow. ``end_reason`` is one of ``input_ended``, ``max_duration``,
-    ``backend_closed``, ``error``, ``stopped``, ``cancelled``, ``transport_closed``.
+    ``backend_closed``, ``error``, ``stopped``, ``cancelled``, ``input_timeout``.
     """
 
     session_id: str = ""

@@ -235,3 +235,15 @@ def test_drain_gives_up_on_a_busy_backend_and_says_so() -> None:
     assert m.played_samples + m.dropped_by_reason.get("drain_timeout", 0) == 8000
     assert m.played_samples > 7500
     assert m.books_balance() == 0
+
+
+@pytest.mark.parametrize("transport_rate", [16_000, 48_000])
+def test_flush_input_completes_the_echo_cancellers_frame(transport_rate: int) -> None:
+    from vona.step_loop import StepLoop
+
+    loop = StepLoop(transport_rate, RATE, 320, echo_cancel_ms=100)
+    n = transport_rate // 100 * 3 + 7  # 30 ms and a bit: part of a canceller frame held
+    frames = loop.push_input(np.full(n, 1000, np.int16))
+    frames += loop.flush_input()
+    assert len(frames) * 320 >= n * RATE // transport_rate
+    assert loop.flush_input() == []

@@ -1,11 +1,13 @@
 """``vona run`` (one spoken question in, the spoken reply out) and the offline demo.
 
 ``run_main`` reads a WAV file of any rate, mono or stereo, sends it through the local
-cascade and writes the reply as a WAV; ``--json`` prints transcript, reply, tool calls and
-metrics as one JSON object. ``offline_demo_main`` speaks a fixture question with Hibari (or
-espeak-ng), runs it through VAD, Whisper, the rule responder (which calls a skill) and
-Hibari, and prints what was heard, what was answered and how long each stage took.
-Neither fetches models: run ``vona models fetch`` first (``make demo`` does).
+cascade and writes the reply as a WAV (``--realtime`` feeds it at real time; ``--timeline``
+also writes input and reply side by side on the runtime's clock); ``--json`` prints
+transcript, reply, tool calls and metrics as one JSON object. ``offline_demo_main`` speaks
+a fixture question with Hibari (or espeak-ng), runs it through VAD, Whisper, the rule
+responder (which calls a skill) and Hibari, and prints what was heard, what was answered
+and how long each stage took. Neither fetches models: run ``vona models fetch`` first
+(``make demo`` does).
 
 This is the one place that names the default engines; the cascade takes whatever
 registered names (``vona.registry``) it is given.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from vona import registry
 from vona.backends.cascade.local import load_responder, load_tts
 from vona.backends.cascade.protocols import Responder
-from vona.backends.cascade.run import answer, build_measured
+from vona.backends.cascade.run import answer_timed, build_measured
 from vona.errors import ConfigError, VonaError
 from vona.wavio import read_wav, write_wav
 
@@ -34,8 +38,11 @@ __all__ = [
     "DEFAULT_RESPONDER",
     "DEFAULT_STT",
     "DEFAULT_TTS",
+    "DEFAULT_TURN",
     "DEFAULT_VAD",
     "DEMO_QUESTION",
+    "add_offline_demo_args",
+    "offline_demo",
     "offline_demo_main",
     "run_main",
 ]
@@ -47,6 +54,8 @@ DEFAULT_STT = "faster-whisper"
 DEFAULT_TTS = "hibari"
 DEFAULT_VAD = "silero-vad"
 DEFAULT_RESPONDER = "rules"
+# The end-of-turn model, used when it is installed (registry kind "turn").
+DEFAULT_TURN = "smart-turn"
 
 # the short names the flags have always accepted
 _ALIASES = {"mlx": "mlx-whisper", "silero": "silero-vad"}
@@ -60,11 +69,22 @@ def _responder(args: argparse.Namespace) -> str | Responder:
     return load_responder("ollama", model=args.ollama_model, host=args.ollama_host)
 
 
+def _turn(name: str | None) -> str | None:
+    if name is None:
+        return DEFAULT_TURN if DEFAULT_TURN in registry.names("vona.engines") else None
+    return None if name == "none" else name
+
+
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=None, help="model cache (VONA_CACHE_DIR)")
     p.add_argument("--stt", default=DEFAULT_STT, help="STT engine (faster-whisper, mlx)")
     p.add_argument("--vad", default=DEFAULT_VAD, help="VAD engine (silero, energy)")
     p.add_argument("--responder", default=DEFAULT_RESPONDER, help="rules or ollama")
+    p.add_argument(
+        "--turn",
+        default=None,
+        help=f"end-of-turn model, or 'none' (default: {DEFAULT_TURN} when installed)",
+    )
     p.add_argument("--ollama-model", default=None)
     p.add_argument("--ollama-host", default=None)
 
@@ -75,24 +95,45 @@ def _run(args: argparse.Namespace, pcm: np.ndarray, rate: int, channels: int) ->
         tts=DEFAULT_TTS,
         vad=_ALIASES.get(args.vad, args.vad),
         responder=_responder(args),
+        turn=_turn(args.turn),
         cache_dir=args.cache_dir,
     )
-    report, reply, out_rate = answer(measured, pcm, rate, channels)
+    realtime = bool(getattr(args, "realtime", False))
+    report, reply, out_rate, stereo = answer_timed(measured, pcm, rate, channels, realtime=realtime)
     write_wav(args.output, reply, out_rate)
+    timeline = getattr(args, "timeline", None)
+    if timeline is not None:
+        write_wav(timeline, stereo, out_rate, channels=2)
+        report["timeline"] = {"path": str(timeline), "sample_rate_hz": out_rate, "channels": 2}
     report["input"] = {"path": str(args.input), "sample_rate_hz": rate, "channels": channels}
     report["output"] = {"path": str(args.output), "sample_rate_hz": out_rate}
     return report
 
 
 def run_main(argv: list[str] | None = None) -> int:
-    """``vona run --input question.wav --output reply.wav [--backend cascade] [--json]``."""
+    """``vona run --input q.wav --output a.wav [--realtime] [--timeline t.wav] [--json]``."""
     p = argparse.ArgumentParser(prog="vona run", description="Answer a spoken question offline.")
     p.add_argument("--input", type=Path, required=True, help="WAV file, any rate, mono/stereo")
     p.add_argument("--output", type=Path, required=True, help="reply WAV to write")
     p.add_argument("--backend", choices=("cascade",), default="cascade")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--realtime",
+        action="store_true",
+        help="feed the input at real time, then silence until the reply ends",
+    )
+    p.add_argument(
+        "--timeline",
+        type=Path,
+        default=None,
+        help="write a 2-channel WAV: left the input as received, right the reply as played",
+    )
     _add_engine_args(p)
     args = p.parse_args(argv)
+    problem = _unwritable(args.output)
+    if problem:  # before any model loads: a user error costs no time
+        print(f"vona run: error: {problem}", file=sys.stderr)
+        return 2
     try:
         pcm, rate, channels = read_wav(args.input)
         report = _run(args, pcm, rate, channels)
@@ -107,6 +148,18 @@ def run_main(argv: list[str] | None = None) -> int:
         print("vona run: no speech was detected in the input", file=sys.stderr)
         return 1
     return 0
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be written, or None."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return f"--output {path} is a folder; give a file name"
+    if not folder.is_dir():
+        return f"--output folder {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"--output folder {folder} is not writable"
+    return None
 
 
 def _print_human(report: dict[str, Any]) -> None:
@@ -124,7 +177,8 @@ def _print_human(report: dict[str, Any]) -> None:
         lat = turn["latency_ms"]
         stages = ", ".join(f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in lat.items() if v)
         print(f"turn {i}: from end of speech: {stages}")
-    print(f"reply:   {m['reply_audio_s']:.2f} s of audio -> {report['output']['path']}")
+    where = report["output"]["path"]
+    print(f"reply:   {m['reply_audio_s']:.2f} s of audio" + (f" -> {where}" if where else ""))
 
 
 def _speak_question(text: str, voice: str, path: Path) -> None:
@@ -141,18 +195,40 @@ def _speak_question(text: str, voice: str, path: Path) -> None:
     write_wav(path, np.concatenate([lead, pcm]), tts.sample_rate_hz)
 
 
+def add_offline_demo_args(p: argparse.ArgumentParser) -> None:
+    """The offline demo's flags (``vona demo`` has one parser for both of its modes)."""
+    p.add_argument("--question", default=DEMO_QUESTION, help="what the fixture voice asks")
+    p.add_argument("--voice", choices=(DEFAULT_TTS, "espeak"), default=DEFAULT_TTS)
+    p.add_argument("--input", type=Path, default=None, help="answer this audio file instead")
+    p.add_argument(
+        "--out-dir", type=Path, default=None, help="keep question.wav and reply.wav here"
+    )
+    _add_engine_args(p)
+
+
 def offline_demo_main(argv: list[str] | None = None) -> int:
     """Speak a question, answer it offline, print transcript, reply and stage latencies."""
     p = argparse.ArgumentParser(prog="vona demo", description="The offline voice loop demo.")
-    p.add_argument("--question", default=DEMO_QUESTION, help="what the fixture voice asks")
-    p.add_argument("--voice", choices=(DEFAULT_TTS, "espeak"), default=DEFAULT_TTS)
-    p.add_argument("--input", type=Path, default=None, help="use this WAV instead")
-    p.add_argument("--out-dir", type=Path, default=None, help="where to keep the WAV files")
+    add_offline_demo_args(p)
     p.add_argument("--json", action="store_true")
-    _add_engine_args(p)
-    args = p.parse_args(argv)
-    out_dir = args.out_dir or Path(tempfile.mkdtemp(prefix="vona-demo-"))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return offline_demo(p.parse_args(argv))
+
+
+def offline_demo(args: argparse.Namespace) -> int:
+    """The offline demo on parsed arguments; without ``--out-dir`` its WAV files live in
+    a temporary folder removed at the end."""
+    if args.out_dir is not None:
+        return _offline_demo_in(args, args.out_dir, keep=True)
+    with tempfile.TemporaryDirectory(prefix="vona-demo-") as tmp:
+        return _offline_demo_in(args, Path(tmp), keep=False)
+
+
+def _offline_demo_in(args: argparse.Namespace, out_dir: Path, *, keep: bool) -> int:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"vona demo: error: cannot create {out_dir}: {exc.strerror}", file=sys.stderr)
+        return 2
     question = args.input or out_dir / "question.wav"
     args.output = out_dir / "reply.wav"
     args.input = question
@@ -164,9 +240,13 @@ def offline_demo_main(argv: list[str] | None = None) -> int:
     except (VonaError, subprocess.CalledProcessError) as exc:
         print(f"vona demo: error: {exc}", file=sys.stderr)
         return 2
+    if not keep:
+        report["output"]["path"] = None  # the temporary folder is gone when this returns
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print(f"asked:   {args.question if args.input == out_dir / 'question.wav' else question}")
         _print_human(report)
+        if not keep:
+            print("         (temporary; pass --out-dir DIR to keep question.wav and reply.wav)")
     return 0 if report["transcript"] and report["reply"] else 1

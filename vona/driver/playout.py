@@ -106,6 +106,7 @@ class Playout:
         "_virtual",
         "channels",
         "frame_samples",
+        "paused",
         "period_ns",
         "position",
         "rate",
@@ -156,6 +157,9 @@ class Playout:
         self.send_timeout_ns = int(send_timeout_s * 1e9) if send_timeout_s else 0
         self.position = 0  # samples handed to send so far, filler included
         self._queue_end_ns = 0
+        # A possible barge-in holds the reply where it is (the ring keeps it) until the
+        # backend resumes it or an interruption clears it.
+        self.paused = False
 
     def use_loop(self, loop: AudioLoop | None) -> None:
         """Pull from ``loop``'s playout ring from now on (set when the backend changes)."""
@@ -228,7 +232,7 @@ class Playout:
 
     def _transport_paced_tick(self) -> None:
         out = self._out
-        if out is None:
+        if out is None or self.paused:
             return
         self.flush()  # whole frames are normally gone already, right after their step
         buffered = out.playout_buffered
@@ -258,11 +262,15 @@ class Playout:
         host = self._host
         n = self.frame_samples
         while self._sending is None and out.playout_buffered >= n and not host.done:
+            if self.paused:
+                return
             self._pull_and_send(out, n)
 
     # -- sending -----------------------------------------------------------------------
 
     def _pull(self, out: AudioLoop, n: int) -> Int16Array:
+        if self.paused:
+            return np.zeros(0, dtype=np.int16)
         if self._virtual and self._turns.awaiting_first_audio:  # time matters for first audio
             out.set_time(self._now_ns())
         return out.pull_playout(n)
@@ -385,6 +393,11 @@ class Playout:
             self._recent.pop()
         got, filler = self._inflight
         return (0 if filler else got), got
+
+    @property
+    def queue_end_ns(self) -> int:
+        """When what was sent so far stops playing (0: nothing of ours plays)."""
+        return self._queue_end_ns
 
     def busy(self) -> bool:
         """True while a frame is on its way to the transport (a send in flight or owed)."""

@@ -28,9 +28,10 @@ import numpy as np
 
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
-from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, make_loop
+from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, echo_setting, make_loop
 from vona.driver.deadline import within
 from vona.driver.fallback import BackendChain, error_dict
+from vona.driver.feedback import clear_transport, heard_in_turn
 from vona.driver.input import InputReader
 from vona.driver.observe import notify_session_end, observe_sessions
 from vona.driver.playout import Filler, Playout
@@ -242,17 +243,20 @@ class SessionDriver:
         # A frame still on its way (the transport pushed back) must not arrive after the
         # clear: cancel it; it was pulled, so it counts as dropped, not played.
         unsent_real, unsent = playout.cancel_send() if playout is not None else (0, 0)
-        dropped_transport = await self._clear_transport()
+        dropped_transport = await clear_transport(
+            self.transport, self.runtime.clear_timeout_s, self.log
+        )
         real_dropped = dropped_transport
         if playout is not None:
             real_dropped = playout.split_transport_drop(dropped_transport)
             playout.transport_cleared()
+            playout.paused = False
         m = self.metrics
         real_dropped = min(real_dropped, m.played_samples)
         m.played_samples -= real_dropped
         m.drop("interruption", int(dropped_ring) + real_dropped + unsent_real)
         heard = max(int(played) - real_dropped - unsent_real, 0)
-        heard = self._heard(heard, int(played))
+        heard = heard_in_turn(self.transport, self._turn_base, heard, int(played))
         dropped_transport += unsent
         rate = self._rate or 1
         # Generation 0 means "unknown" (a backend without generation ids): cancel what is
@@ -295,27 +299,6 @@ class SessionDriver:
             except BackendError as exc:
                 await self.backend_failed(runner, exc)
         return record
-
-    async def _clear_transport(self) -> int:
-        """``transport.clear()``, bounded by ``clear_timeout_s``: a transport that hangs
-        on a barge-in is taken to have dropped nothing (logged)."""
-        timeout = self.runtime.clear_timeout_s
-        try:
-            return int(await within(self.transport.clear(), timeout))
-        except asyncio.TimeoutError:
-            self.log("transport_clear_timeout", timeout_s=timeout)
-            return 0
-
-    def _heard(self, estimate: int, pulled: int) -> int:
-        """What the listener heard of the open turn: the transport's own playback report
-        (``played_samples()``) when it has one, else ``estimate`` (sent less cleared)."""
-        report = getattr(self.transport, "played_samples", None)
-        if not callable(report):
-            return estimate
-        position = report()
-        if not isinstance(position, int) or isinstance(position, bool):
-            return estimate
-        return min(max(position - self._turn_base, 0), pulled)
 
     # -- the RunnerSink and PlayoutHost sides ------------------------------------------
 
@@ -385,6 +368,13 @@ class SessionDriver:
     def on_user_speech_end(self) -> None:
         self.turns.user_speech_end(self.out_loop)
 
+    def pause_playout(self, paused: bool) -> None:
+        playout = self._playout
+        if playout is not None:
+            playout.paused = paused
+            if not paused and playout.transport_paced:
+                playout.flush()
+
     def on_assistant_done(self) -> None:
         self.turns.assistant_done(self.out_loop)
 
@@ -393,6 +383,8 @@ class SessionDriver:
     def _make_runner(self, backend: AnyBackend) -> BackendRunner:
         rt = self.runtime
         barge_in = rt.interrupt_on_speech and self.config.turn_detection.interrupt_response
+        if barge_in and not rt.interrupt_full_duplex and backend.capabilities().full_duplex:
+            barge_in = False  # the backend handles the user's speech over its own
         return make_runner(backend, self, self.turns, self.metrics, self.config, barge_in=barge_in)
 
     async def _start_first(self) -> None:
@@ -522,6 +514,14 @@ class SessionDriver:
             int(rt.playout_capacity_s * self._rate),
             rt.resample_quality,
             self.clock.now_ns if self.clock.virtual else None,
+            echo_setting(
+                rt.echo_cancellation,
+                rt.echo_filter_ms,
+                rt.noise_suppression,
+                self.transport,
+                self._rate,
+                self._channels,
+            ),
         )
         filler = None
         if rt.filler_audio is not None:
@@ -729,7 +729,9 @@ class SessionDriver:
                 return
             if buffered != last:  # playout moves on: the queued audio gets its time
                 last = buffered
-                deadline = max(deadline, now + buffered * 1_000_000_000 // rate + grace)
+                # ... after what the transport still plays (transport pacing sends ahead)
+                start = max(now, playout.queue_end_ns) if playout is not None else now
+                deadline = max(deadline, start + buffered * 1_000_000_000 // rate + grace)
             if now >= deadline:
                 self._leftover_reason = "drain_timeout"
                 # What the output resampler still holds enters the books as given up too.

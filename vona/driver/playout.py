@@ -386,6 +386,11 @@ class Playout:
         got, filler = self._inflight
         return (0 if filler else got), got
 
+    @property
+    def queue_end_ns(self) -> int:
+        """When what was sent so far stops playing (0: nothing of ours plays)."""
+        return self._queue_end_ns
+
     def busy(self) -> bool:
         """True while a frame is on its way to the transport (a send in flight or owed)."""
         return self._sending is not None or self._owed > 0

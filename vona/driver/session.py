@@ -729,7 +729,9 @@ class SessionDriver:
                 return
             if buffered != last:  # playout moves on: the queued audio gets its time
                 last = buffered
-                deadline = max(deadline, now + buffered * 1_000_000_000 // rate + grace)
+                # ... after what the transport still plays (transport pacing sends ahead)
+                start = max(now, playout.queue_end_ns) if playout is not None else now
+                deadline = max(deadline, start + buffered * 1_000_000_000 // rate + grace)
             if now >= deadline:
                 self._leftover_reason = "drain_timeout"
                 # What the output resampler still holds enters the books as given up too.

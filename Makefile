@@ -129,7 +129,8 @@ asan: deps
 ASAN_PY_TESTS := tests/dsp tests/codec tests/loop tests/core tests/transports tests/remote tests/native/fuzz \
 	tests/adapters tests/sidecar tests/testing tests/realtime tests/skills \
 	tests/test_build.py tests/test_eager.py tests/test_contracts.py \
-	--ignore=tests/adapters/test_seamless_onnx.py --ignore=tests/sidecar/test_main.py
+	--ignore=tests/adapters/test_seamless_onnx.py --ignore=tests/sidecar/test_main.py \
+	--ignore=tests/remote/test_remote_in_session.py
 # gcc builds it because the runtimes preloaded are gcc's (libasan must come first in the process).
 ASAN_PY_ENV := LD_PRELOAD=$(shell gcc -print-file-name=libasan.so):$(shell gcc -print-file-name=libubsan.so) \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

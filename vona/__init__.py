@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from vona.driver import SessionDriver, run_session
     from vona.manager import SessionManager
     from vona.metrics import SessionMetrics
+    from vona.remote.http import HttpStsBackend
+    from vona.remote.ipc import IpcStsBackend
     from vona.runtime import InterruptibleBackend, VonaRuntime
     from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
 
@@ -65,6 +67,8 @@ _LAZY = {
     "SessionDriver": "vona.driver",
     "run_session": "vona.driver",
     "SessionManager": "vona.manager",
+    "HttpStsBackend": "vona.remote.http",
+    "IpcStsBackend": "vona.remote.ipc",
     "SessionMetrics": "vona.metrics",
     "InterruptibleBackend": "vona.runtime",
     "VonaRuntime": "vona.runtime",
@@ -91,9 +95,11 @@ __all__ = [
     "ExternalContextEvent",
     "FallbackRequested",
     "GainStsBackend",
+    "HttpStsBackend",
     "Interrupted",
     "InterruptibleBackend",
     "Interruption",
+    "IpcStsBackend",
     "LatencyMark",
     "MonotonicClock",
     "NativeSlot",

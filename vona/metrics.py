@@ -81,11 +81,21 @@ class SessionMetrics:
     ``first_audio_latency_ns``: session start to the first non-silent sample handed to the
     transport. ``time_to_first_byte_ns``: session start to the first audio the backend
     produced. ``turn_latencies_ns``: per assistant turn, end of the user's speech to the
-    first non-silent sample played. ``dropped_samples``: transport-rate samples cleared
-    from the playout ring and the transport by interruptions; ``stale_audio_samples``:
-    audio of an interrupted realtime response that arrived afterwards and was discarded.
-    ``end_reason`` is one of ``input_ended``,
-    ``max_duration``, ``backend_closed``, ``error``, ``stopped``.
+    first non-silent sample played. ``stale_audio_samples``: audio of an interrupted
+    realtime response that arrived afterwards and was discarded.
+
+    The books of the assistant's audio, in transport-rate samples per channel:
+    ``produced_samples`` (backend audio after resampling, offered to the playout ring)
+    equals ``played_samples`` (handed to the transport and not cleared from it) plus
+    ``dropped_samples``, which ``dropped_by_reason`` splits into ``interruption``,
+    ``ring_overflow`` (beyond ``playout_capacity_s``), ``drain_timeout`` (still queued
+    when the drain gave up), ``transport_failure`` (a ``send`` that raised or timed out),
+    ``backend_switch`` and ``session_end`` (still queued when the session ended for
+    another reason). ``books_balance()`` is 0 when they agree. ``samples_out`` counts
+    every sample a ``send`` accepted, filler included (``filler_samples_out``).
+    ``input_shed_frames``: input frames the bounded read-ahead discarded while a backend
+    step was slow. ``end_reason`` is one of ``input_ended``, ``max_duration``,
+    ``backend_closed``, ``error``, ``stopped``, ``cancelled``, ``input_timeout``.
     """
 
     session_id: str = ""
@@ -105,8 +115,13 @@ class SessionMetrics:
     frames_out: int = 0
     samples_out: int = 0
     filler_frames_out: int = 0
+    filler_samples_out: int = 0
     backend_frames: int = 0
+    produced_samples: int = 0
+    played_samples: int = 0
     dropped_samples: int = 0
+    dropped_by_reason: dict[str, int] = field(default_factory=dict)
+    input_shed_frames: int = 0
     stale_audio_samples: int = 0
     underruns: int = 0
     input_tokens: int = 0
@@ -116,6 +131,18 @@ class SessionMetrics:
     def log(self, now_ns: int, kind: str, **data: Any) -> None:
         """Append an event at session time ``now_ns`` (absolute; stored relative to start)."""
         self.events.append(MetricsEvent(now_ns - self.started_ns, kind, data))
+
+    def drop(self, reason: str, samples: int) -> None:
+        """Count ``samples`` of assistant audio that will never be heard, and why."""
+        if samples > 0:
+            by = self.dropped_by_reason
+            by[reason] = by.get(reason, 0) + samples
+            self.dropped_samples += samples
+
+    def books_balance(self) -> int:
+        """``produced - played - dropped`` assistant samples: 0 when every sample a
+        backend produced is accounted for."""
+        return self.produced_samples - self.played_samples - self.dropped_samples
 
     def event_kinds(self) -> list[str]:
         """The kinds of the logged events, in order (handy for event-order assertions)."""

@@ -26,7 +26,14 @@ from vona.events import Interruption
 from vona.frames import Int16Array
 from vona.realtime.events import RealtimeVoiceBackend
 
-__all__ = ["AnyBackend", "InterruptibleBackend", "VonaRuntime", "is_realtime_backend"]
+__all__ = [
+    "AnyBackend",
+    "BackendContract",
+    "InterruptibleBackend",
+    "VonaRuntime",
+    "backend_contract",
+    "is_realtime_backend",
+]
 
 AnyBackend: TypeAlias = SpeechToSpeechBackend | RealtimeVoiceBackend
 
@@ -45,16 +52,69 @@ class InterruptibleBackend(Protocol):
     async def on_interrupt(self, session: Any, interruption: Interruption) -> None: ...
 
 
-def is_realtime_backend(backend: object) -> bool:
-    """True for event-stream backends (``connect``), False for step backends (``step``)."""
-    if callable(getattr(backend, "connect", None)):
-        return True
-    if callable(getattr(backend, "step", None)):
-        return False
+BackendContract: TypeAlias = Literal["step", "realtime"]
+
+
+def backend_contract(backend: object) -> BackendContract:
+    """Which contract ``backend`` implements: ``"step"`` (``SpeechToSpeechBackend``) or
+    ``"realtime"`` (``RealtimeVoiceBackend``).
+
+    A backend declares it with a ``vona_contract`` class attribute (every backend in
+    Vona does). An undeclared backend is accepted when its methods fit exactly one
+    contract (``start_session``/``step``/``end_session`` and no ``connect``, or
+    ``connect`` and no ``step``); one that fits both or neither is a ``ConfigError``.
+    A method named ``connect`` alone never makes a step backend realtime.
+    """
+    declared = getattr(backend, "vona_contract", None)
+    name = type(backend).__name__
+    if declared is not None:
+        if declared not in ("step", "realtime"):
+            raise ConfigError(
+                f"{name}.vona_contract must be 'step' or 'realtime', got {declared!r}"
+            )
+        result: BackendContract = declared
+        return result
+    step = all(
+        callable(getattr(backend, m, None)) for m in ("start_session", "step", "end_session")
+    )
+    realtime = callable(getattr(backend, "connect", None))
+    if step and not realtime:
+        return "step"
+    if realtime and not callable(getattr(backend, "step", None)):
+        return "realtime"
+    if step:
+        raise ConfigError(
+            f"{name} has both step and connect methods: declare which contract it implements "
+            "with a class attribute vona_contract = 'step' or 'realtime'"
+        )
     raise ConfigError(
-        f"{type(backend).__name__} is neither a SpeechToSpeechBackend (step) "
+        f"{name} is neither a SpeechToSpeechBackend (start_session/step/end_session) "
         "nor a RealtimeVoiceBackend (connect)"
     )
+
+
+def is_realtime_backend(backend: object) -> bool:
+    """True for realtime (event-stream) backends; see ``backend_contract``."""
+    return backend_contract(backend) == "realtime"
+
+
+_NUMBERS = (
+    "filler_after_ms",
+    "max_session_s",
+    "playout_frame_ms",
+    "playout_capacity_s",
+    "drain_timeout_s",
+    "start_timeout_s",
+    "step_timeout_s",
+    "end_timeout_s",
+    "send_timeout_s",
+    "clear_timeout_s",
+    "input_timeout_s",
+    "tool_timeout_s",
+    "max_concurrent_tools",
+    "max_read_ahead_frames",
+)
+_OPTIONAL = ("max_session_s", "input_timeout_s")
 
 
 @dataclass
@@ -78,8 +138,20 @@ class VonaRuntime:
       what the user did not hear. ``"auto"`` (default): ``"transport"`` when the
       transport has a true ``paces_output`` attribute, else ``"driver"``.
     - ``playout_capacity_s``: playout ring size; audio beyond it is refused and counted.
-    - ``drain_timeout_s``: after the input ends, how long to wait for playout, running
-      tools and an in-flight realtime response to finish.
+    - ``drain_timeout_s``: after the input ends, the audio already queued always plays
+      out (its length is known); this is the extra grace for a backend or tool still
+      busy. What the drain gives up is logged and counted as ``drain_timeout``.
+    - ``start_timeout_s`` / ``step_timeout_s`` / ``end_timeout_s``: bounds on a backend's
+      ``start_session``/``connect``, one ``step``/``send_audio`` and
+      ``end_session``/``close``. A start or step that overruns is a retryable
+      ``BackendError`` (the fallback takes over); a close that overruns is abandoned.
+    - ``send_timeout_s`` / ``clear_timeout_s``: bounds on ``transport.send`` (overrun: the
+      session ends with a ``TransportError``, the frame counted as ``transport_failure``)
+      and ``transport.clear`` on a barge-in (overrun: taken as nothing dropped, logged).
+    - ``input_timeout_s``: no input frame for this long (the peer vanished without
+      closing) ends the session with ``end_reason="input_timeout"``; None: wait forever.
+    - ``max_read_ahead_frames``: input frames buffered while a step is slow; beyond it
+      the oldest are shed and counted in ``SessionMetrics.input_shed_frames``.
     - ``tool_timeout_s`` / ``max_concurrent_tools``: defaults for the ``SkillExecutor``.
     - ``interrupt_on_speech``: treat a realtime ``SpeechStarted`` during assistant audio
       as a barge-in (also requires ``TurnDetection.interrupt_response``).
@@ -108,6 +180,13 @@ class VonaRuntime:
     playout_capacity_s: float = 120.0
     pacing: Literal["auto", "driver", "transport"] = "auto"
     drain_timeout_s: float = 5.0
+    start_timeout_s: float = 15.0
+    step_timeout_s: float = 10.0
+    end_timeout_s: float = 5.0
+    send_timeout_s: float = 5.0
+    clear_timeout_s: float = 2.0
+    input_timeout_s: float | None = 30.0
+    max_read_ahead_frames: int = 500
     tool_timeout_s: float = 10.0
     max_concurrent_tools: int = 4
     interrupt_on_speech: bool = True
@@ -120,6 +199,14 @@ class VonaRuntime:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for name in _NUMBERS:
+            value = getattr(self, name)
+            if value is None and name in _OPTIONAL:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{name} must be a number, got {type(value).__name__}")
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ConfigError(f"{name} must be finite, got {value}")
         if not 1 <= self.playout_frame_ms <= 1000:
             raise ConfigError(f"playout_frame_ms must be 1..1000, got {self.playout_frame_ms}")
         if self.max_session_s is not None and not self.max_session_s > 0:
@@ -138,6 +225,22 @@ class VonaRuntime:
             raise ConfigError(f"playout_capacity_s must be > 0, got {self.playout_capacity_s}")
         if self.drain_timeout_s < 0:
             raise ConfigError(f"drain_timeout_s must be >= 0, got {self.drain_timeout_s}")
+        for name in (
+            "start_timeout_s",
+            "step_timeout_s",
+            "end_timeout_s",
+            "send_timeout_s",
+            "clear_timeout_s",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ConfigError(f"{name} must be a number > 0, got {value!r}")
+        if self.input_timeout_s is not None and not self.input_timeout_s > 0:
+            raise ConfigError(f"input_timeout_s must be > 0 or None, got {self.input_timeout_s}")
+        if not isinstance(self.max_read_ahead_frames, int) or self.max_read_ahead_frames < 1:
+            raise ConfigError(
+                f"max_read_ahead_frames must be an int >= 1, got {self.max_read_ahead_frames!r}"
+            )
         if self.filler_after_ms < 0:
             raise ConfigError(f"filler_after_ms must be >= 0, got {self.filler_after_ms}")
         if self.filler_audio is not None:

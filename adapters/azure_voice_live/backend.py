@@ -95,6 +95,8 @@ class AzureVoiceLiveBackend:
     voice name or an Azure voice (``en-US-Ava:DragonHDLatestNeural``).
     """
 
+    vona_contract = "realtime"
+
     def __init__(
         self,
         *,

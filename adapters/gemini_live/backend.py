@@ -94,6 +94,8 @@ class GeminiLiveBackend:
     may point at a proxy or a loopback fake.
     """
 
+    vona_contract = "realtime"
+
     def __init__(
         self,
         *,

@@ -61,9 +61,6 @@ __all__ = ["GeminiLiveSession"]
 
 log = logging.getLogger("vona.adapters.gemini_live")
 
-# Close codes Gemini uses for requests a retry cannot fix (invalid argument, policy/auth).
-_FATAL_CLOSE = frozenset({1007, 1008})
-
 
 def _key(message: Mapping[str, Any], camel: str, snake: str) -> Any:
     value = message.get(camel)
@@ -138,12 +135,7 @@ class GeminiLiveSession(WebSocketSession):
             except TimeoutError:
                 raise BackendError(f"{self.provider}: no setupComplete", retryable=True) from None
             except ConnectionClosed as exc:
-                code = exc.rcvd.code if exc.rcvd else None
-                reason = self.redact(exc.rcvd.reason if exc.rcvd else "")
-                raise BackendError(
-                    f"{self.provider}: setup rejected (close {code}): {reason}".rstrip(": "),
-                    retryable=code not in _FATAL_CLOSE,
-                ) from None
+                raise self.closed_error(exc, "during setup (setup rejected)") from None
             try:
                 message = json.loads(raw)
             except ValueError:

@@ -103,6 +103,8 @@ class OpenAIRealtimeBackend:
     ``SessionConfig.model``/``voice`` override the backend's ``model``/``voice``.
     """
 
+    vona_contract = "realtime"
+
     def __init__(
         self,
         *,

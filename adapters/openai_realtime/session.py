@@ -22,6 +22,7 @@ Mapping (GA name / beta name -> event):
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from vona.adapters.openai_realtime.models import (
     SpeechStoppedEvent,
     TranscriptEvent,
 )
-from vona.errors import AudioFormatError, ConfigError
+from vona.errors import AudioFormatError, BackendError, ConfigError
 from vona.events import ControlEvent, ExternalContextEvent, Interruption, TurnEnd
 from vona.frames import AudioInputFrame
 from vona.realtime import (
@@ -190,6 +191,15 @@ class OpenAIShapedSession(WebSocketSession):
 
     async def on_open(self, ws: ClientConnection, *, resumed: bool) -> None:
         await ws.send(json.dumps(self._session_update, separators=(",", ":")))
+        # The server greets every connection (``session.created``): wait for it, so a
+        # connection refused or closed during setup fails ``connect()`` itself (and a
+        # fallback can take over) rather than the first read later.
+        try:
+            raw = await asyncio.wait_for(ws.recv(), timeout=self._open_timeout_s)
+        except asyncio.TimeoutError:
+            raise BackendError(f"{self.provider}: no session.created", retryable=True) from None
+        for event in self.decode(raw):
+            self._queue.put_nowait(event)
 
     async def on_close(self, ws: ClientConnection) -> None:
         if self._dialect.goodbye:

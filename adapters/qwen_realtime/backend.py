@@ -74,6 +74,8 @@ class QwenRealtimeBackend:
     the server keeps its own history. Closing sends ``session.finish``.
     """
 
+    vona_contract = "realtime"
+
     def __init__(
         self,
         *,

@@ -314,6 +314,73 @@ vona_status vona_step_loop_push_input(vona_step_loop *l, const int16_t *src, siz
     return input(l, src, n, frames, max_frames, nframes, &queued);
 }
 
+size_t vona_step_loop_flush_frames_bound(const vona_step_loop *l)
+{
+    size_t aec_in = l->aec ? vona_aec_stage_frame(l->aec) : 0; /* silence completing its frame */
+    size_t n = aec_in;
+    if (l->rs_in != NULL)
+        n = vona_resampler_max_output(l->rs_in, aec_in) + vona_resampler_max_output(l->rs_in, 0) + 8;
+    return vona_reframe_frames_after(l->reframe, n) + 2; /* + the zero-padded last frame */
+}
+
+/* The input resampler's tail, then the last partial frame padded with zeros. */
+static vona_status flush_input(vona_step_loop *l, int16_t *const *frames, size_t max_frames,
+                               size_t *made, size_t *queued)
+{
+    if (l->aec != NULL && vona_aec_stage_held(l->aec) > 0) {
+        /* The echo canceller holds part of a frame: complete it with silence. frame_buf
+         * is free here (each piece is consumed before reframing may reuse it). */
+        size_t pad = vona_aec_stage_frame(l->aec) - vona_aec_stage_held(l->aec);
+        while (pad > 0) {
+            size_t piece = pad < l->frame * l->ch ? pad : l->frame * l->ch;
+            if (piece > PIECE) piece = PIECE;
+            memset(l->frame_buf, 0, piece * sizeof(int16_t));
+            size_t got = 0;
+            vona_status st = vona_aec_stage_near(l->aec, l->frame_buf, piece, l->scratch_aec,
+                                                 PIECE + vona_aec_stage_frame(l->aec), &got);
+            if (st == VONA_OK) st = resample_in(l, l->scratch_aec, got, frames, max_frames, made, queued);
+            if (st != VONA_OK) return st;
+            pad -= piece;
+        }
+    }
+    if (l->rs_in != NULL) {
+        if (vona_resampler_max_output(l->rs_in, 0) > l->scratch_in_cap) return VONA_E_LIMIT;
+        size_t got = 0;
+        vona_status st = vona_resampler_flush_i16(l->rs_in, l->scratch_in, l->scratch_in_cap, &got);
+        if (st == VONA_OK) st = reframe_through(l, l->scratch_in, got, frames, max_frames, made, queued);
+        if (st != VONA_OK) return st;
+    }
+    if (vona_reframe_pending(l->reframe) == 0) return VONA_OK;
+    int16_t *dst = l->frame_buf;
+    if (frames != NULL) {
+        if (*made >= max_frames) return VONA_E_FULL; /* unreachable: the caller checked the bound */
+        dst = frames[*made];
+    }
+    size_t samples = 0;
+    vona_status st = vona_reframe_flush(l->reframe, dst, 1, &samples);
+    if (st != VONA_OK || samples == 0) return st;
+    l->frames_in++;
+    if (frames != NULL) {
+        (*made)++;
+        return VONA_OK;
+    }
+    return run_backend(l, dst, queued);
+}
+
+vona_status vona_step_loop_flush_input(vona_step_loop *l, int16_t *const *frames, size_t max_frames,
+                                       size_t *nframes, size_t *queued)
+{
+    if (nframes == NULL || queued == NULL) return VONA_E_INVALID_ARG;
+    *nframes = 0;
+    *queued = 0;
+    if (frames == NULL) {
+        if (l->backend.ops == NULL) return VONA_E_STATE;
+    } else if (max_frames < vona_step_loop_flush_frames_bound(l)) {
+        return VONA_E_FULL;
+    }
+    return flush_input(l, frames, max_frames, nframes, queued);
+}
+
 vona_status vona_step_loop_set_native_backend(vona_step_loop *l, const vona_native_backend *backend)
 {
     if (backend == NULL || backend->ops == NULL) {

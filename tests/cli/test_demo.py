@@ -84,7 +84,7 @@ def test_interruption_accounting(result: demo.DemoResult) -> None:
     t = result.transport
     dropped = sum(c.dropped_samples for c in t.clears)
     assert dropped == cut.dropped_transport_samples
-    assert t.sent_samples == t.played_samples + t.buffered_samples + dropped
+    assert t.sent_samples == t.played_samples() + t.buffered_samples + dropped
 
 
 def test_wav_is_the_conversation(result: demo.DemoResult) -> None:

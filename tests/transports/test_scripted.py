@@ -56,11 +56,11 @@ def test_playback_and_clear_report_unplayed_samples() -> None:
         await tr.send(AudioOutputFrame(1, RATE, 1, audio[:800]))
         await tr.send(AudioOutputFrame(2, RATE, 1, audio[800:1600]))
         await clock.sleep(30_000_000)  # 30 ms: 480 samples played
-        played = tr.played_samples
+        played = tr.played_samples()
         dropped = await tr.clear()
         await tr.send(AudioOutputFrame(3, RATE, 1, audio[:160], is_filler=True))
         await clock.sleep(100_000_000)
-        return played, dropped, tr.played_samples
+        return played, dropped, tr.played_samples()
 
     played, dropped, total_played = run_virtual(main(), clock=clock)
     assert (played, dropped) == (480, 1120)

@@ -30,6 +30,8 @@ class PassthroughStsBackend:
     session driver runs it without Python per frame; ``step`` is what runs otherwise
     (``VonaRuntime(native_backends=False)`` or a direct call)."""
 
+    vona_contract = "step"
+
     def __init__(self, sample_rate_hz: int = 16_000, frame_samples: int = 320) -> None:
         self._caps = BackendCapabilities(
             name="passthrough",

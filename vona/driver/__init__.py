@@ -18,13 +18,20 @@ from __future__ import annotations
 from vona.clock import Clock
 from vona.config import SessionConfig
 from vona.driver.audio_loop import AudioLoop, LoopFactory, make_loop
-from vona.driver.session import SessionDriver
+from vona.driver.session import SessionDriver, observe_sessions
 from vona.metrics import SessionMetrics
 from vona.runtime import AnyBackend, VonaRuntime
 from vona.skills import SkillExecutor, SkillRegistry
 from vona.transports.base import AudioTransport
 
-__all__ = ["AudioLoop", "LoopFactory", "SessionDriver", "make_loop", "run_session"]
+__all__ = [
+    "AudioLoop",
+    "LoopFactory",
+    "SessionDriver",
+    "make_loop",
+    "observe_sessions",
+    "run_session",
+]
 
 
 async def run_session(

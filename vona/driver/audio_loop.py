@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Protocol
 from vona.backends.step import BackendCapabilities
 from vona.errors import ConfigError
 from vona.frames import Int16Array
+from vona.metrics import SessionMetrics
 from vona.step_loop import NativeBackend, StepLoop
 
 __all__ = ["AudioLoop", "EchoSetting", "LoopFactory", "SessionLoop", "echo_setting", "make_loop"]
@@ -30,6 +31,18 @@ class AudioLoop(Protocol):
     """
 
     def push_input(self, chunk: Int16Array) -> list[Int16Array]: ...
+
+    def flush_input(self) -> list[Int16Array]:
+        """Input ended: the resampler's tail and the last partial frame, zero padded."""
+        ...
+
+    def process_flush(self) -> int:
+        """``flush_input`` through the native backend into playout; samples queued."""
+        ...
+
+    def stats(self) -> dict[str, int]:
+        """Counters, among them ``samples_queued`` and ``overflows`` (refused samples)."""
+        ...
 
     def push_output(self, samples: Int16Array) -> int: ...
 
@@ -178,6 +191,9 @@ class SessionLoop:
         self._virtual_now = virtual_now
         self._key: tuple[int, int, int] | None = None
         self._retired_underruns = 0
+        self._retired_produced = 0
+        self._retired_overflows = 0
+        self.retired_left = 0  # audio left in the ring of a loop replaced on a switch
         self.loop: AudioLoop | None = None
 
     def use_native(self, backend: NativeBackend | None) -> bool:
@@ -211,6 +227,12 @@ class SessionLoop:
             loop.set_clock(True)
             loop.set_time(self._virtual_now())
         self._retired_underruns = self.underruns
+        old = self.loop
+        if old is not None:
+            stats = old.stats()
+            self._retired_produced += stats["samples_queued"] + stats["overflows"]
+            self._retired_overflows += stats["overflows"]
+            self.retired_left += stats["playout_buffered"]
         self.loop, self._key = loop, key
 
     @property
@@ -218,3 +240,31 @@ class SessionLoop:
         """Underruns of every loop this session used."""
         current = int(self.loop.underruns) if self.loop is not None else 0
         return self._retired_underruns + current
+
+    def books(self) -> tuple[int, int, int]:
+        """``(produced, overflowed, left in the ring)``: transport-rate samples of backend
+        audio offered to the playout rings of every loop this session used, those refused
+        because a ring was full, and those the current ring still holds."""
+        produced, overflows, left = self._retired_produced, self._retired_overflows, 0
+        if self.loop is not None:
+            stats = self.loop.stats()
+            produced += stats["samples_queued"] + stats["overflows"]
+            overflows += stats["overflows"]
+            left = stats["playout_buffered"]
+        return produced, overflows, left
+
+    def close_books(self, metrics: SessionMetrics, leftover: str, log: Callable[..., Any]) -> None:
+        """At the session's end: record what the backends produced, and count what the
+        rings refused (``ring_overflow``), what a replaced loop still held
+        (``backend_switch``) and what the current ring still holds (``leftover``)."""
+        try:
+            produced, overflowed, left = self.books()
+        except Exception as exc:  # a closed or broken loop: nothing more to count
+            log("books_unavailable", message=str(exc))
+            return
+        metrics.produced_samples = produced
+        metrics.drop("ring_overflow", overflowed)
+        metrics.drop("backend_switch", self.retired_left)
+        metrics.drop(leftover, left)
+        if left or overflowed:
+            log("audio_dropped", reason=leftover, queued=left, overflowed=overflowed)

@@ -7,7 +7,9 @@ than a playout period, ``InputReader.check`` (called from the playout tick, so i
 nothing per frame) starts a read-ahead task that keeps reading the transport into an
 inbox while the step runs; the input task drains the inbox first and the read-ahead
 stops as soon as it has caught up. Input therefore keeps flowing during slow steps as
-well as during tool calls.
+well as during tool calls. The inbox is bounded (``VonaRuntime.max_read_ahead_frames``):
+while a step hangs, the oldest frames are shed and counted in
+``SessionMetrics.input_shed_frames`` rather than growing without limit.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from vona.frames import AudioInputFrame
+from vona.metrics import SessionMetrics
 from vona.transports.base import AudioTransport
 
 __all__ = ["InputReader"]
@@ -30,6 +33,8 @@ class InputReader:
         "_active",
         "_ended",
         "_inbox",
+        "_limit",
+        "_metrics",
         "_stop",
         "_waiter",
         "read_aheads",
@@ -37,8 +42,12 @@ class InputReader:
         "transport",
     )
 
-    def __init__(self, transport: AudioTransport) -> None:
+    def __init__(
+        self, transport: AudioTransport, limit: int = 500, metrics: SessionMetrics | None = None
+    ) -> None:
         self.transport = transport
+        self._limit = max(limit, 1)
+        self._metrics = metrics
         self.step_since_ns: int | None = None
         self.read_aheads = 0
         self._inbox: deque[AudioInputFrame | None] = deque()
@@ -90,7 +99,12 @@ class InputReader:
         try:
             while not self._stop:
                 frame = await self.transport.recv()
-                self._inbox.append(frame)
+                inbox = self._inbox
+                if len(inbox) >= self._limit:
+                    inbox.popleft()  # never the end marker: reading stops right after it
+                    if self._metrics is not None:
+                        self._metrics.input_shed_frames += 1
+                inbox.append(frame)
                 self._wake()
                 if frame is None:
                     self._ended = True

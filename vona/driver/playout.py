@@ -37,6 +37,7 @@ from vona._eager import start_eagerly
 from vona.clock import Clock
 from vona.driver.audio_loop import AudioLoop
 from vona.driver.turn import TurnState
+from vona.errors import TransportError
 from vona.frames import AudioOutputFrame, Int16Array
 from vona.metrics import SessionMetrics
 from vona.transports.base import AudioTransport
@@ -87,6 +88,7 @@ class Playout:
         "_filler",
         "_filler_pos",
         "_host",
+        "_inflight",
         "_loop",
         "_loop_offset_s",
         "_metrics",
@@ -95,6 +97,7 @@ class Playout:
         "_owed",
         "_queue_end_ns",
         "_recent",
+        "_send_started_ns",
         "_sending",
         "_seq",
         "_timer",
@@ -105,7 +108,9 @@ class Playout:
         "frame_samples",
         "paused",
         "period_ns",
+        "position",
         "rate",
+        "send_timeout_ns",
         "transport_paced",
     )
 
@@ -122,6 +127,7 @@ class Playout:
         frame_ms: int,
         filler: Filler | None = None,
         transport_paced: bool = False,
+        send_timeout_s: float | None = None,
     ) -> None:
         self._host = host
         self._transport = transport
@@ -146,6 +152,10 @@ class Playout:
         self._loop_offset_s = 0.0
         self._owed = 0
         self._sending: asyncio.Task[None] | None = None
+        self._inflight = (0, False)  # (samples, is filler) of the send in flight
+        self._send_started_ns = 0
+        self.send_timeout_ns = int(send_timeout_s * 1e9) if send_timeout_s else 0
+        self.position = 0  # samples handed to send so far, filler included
         self._queue_end_ns = 0
         # A possible barge-in holds the reply where it is (the ring keeps it) until the
         # backend resumes it or an interruption clears it.
@@ -199,6 +209,8 @@ class Playout:
         try:
             self._schedule()
             host.tick()
+            if self._sending is not None and self.send_timeout_ns:
+                self._check_send_timeout()
             if self.transport_paced:
                 self._transport_paced_tick()
             else:
@@ -274,6 +286,44 @@ class Playout:
                 turns.record_first_audio(out)
         return got
 
+    def _check_send_timeout(self) -> None:
+        """A ``send`` that has not returned within ``send_timeout_s``: the transport is
+        gone or stuck; end the session rather than wait for it forever."""
+        if self._now_ns() - self._send_started_ns < self.send_timeout_ns:
+            return
+        task, self._sending = self._sending, None
+        assert task is not None
+        task.remove_done_callback(self._sent)
+        task.cancel()
+        got, filler = self._inflight
+        self._lost(got, filler)
+        seconds = self.send_timeout_ns / 1e9
+        self._host.fail(TransportError(f"transport send did not return within {seconds:g} s"))
+
+    def _delivered(self, got: int, filler: bool) -> None:
+        m = self._metrics
+        m.frames_out += 1
+        m.samples_out += got
+        if filler:
+            m.filler_frames_out += 1
+            m.filler_samples_out += got
+        else:
+            m.played_samples += got
+
+    def _lost(self, got: int, filler: bool) -> None:
+        if not filler:
+            self._metrics.drop("transport_failure", got)
+
+    def abandon(self) -> None:
+        """The session ends with a send still in flight: its audio counts as dropped."""
+        task, self._sending = self._sending, None
+        if task is None or task.done():
+            return
+        task.remove_done_callback(self._sent)
+        got, filler = self._inflight
+        if not filler:
+            self._metrics.drop("session_end", got)
+
     def _count(self, got: int, filler: bool) -> None:
         # Where the transport's playback will be once this frame has played, assuming it
         # plays at real time from the moment it gets audio: tells whether the user is
@@ -285,33 +335,42 @@ class Playout:
         if not filler:
             self._turns.speech_end_ns = end
         self._seq += 1
+        self.position += got
         self._recent.append((got, filler))
-        m = self._metrics
-        m.frames_out += 1
-        m.samples_out += got
-        if filler:
-            m.filler_frames_out += 1
 
     def _send_now(self, samples: Int16Array, got: int, filler: bool) -> None:
-        """Send inline until ``send`` suspends, then in a task (one send at a time)."""
+        """Send inline until ``send`` suspends, then in a task (one send at a time). The
+        metrics count a frame once ``send`` returned; one that raised is dropped."""
         self._count(got, filler)
         frame = AudioOutputFrame(self._seq, self.rate, self.channels, samples, filler)
         loop = self._loop
         assert loop is not None
-        task = start_eagerly(self._transport.send(frame), loop)
-        if task is not None:
-            self._sending = task
-            self._host.track(task)
-            task.add_done_callback(self._sent)
+        try:
+            task = start_eagerly(self._transport.send(frame), loop)
+        except Exception:
+            self._lost(got, filler)
+            raise
+        if task is None:
+            self._delivered(got, filler)
+            return
+        self._sending = task
+        self._inflight = (got, filler)
+        self._send_started_ns = self._now_ns()
+        self._host.track(task)
+        task.add_done_callback(self._sent)
 
     def _sent(self, task: asyncio.Task[None]) -> None:
         self._sending = None
+        got, filler = self._inflight
         if task.cancelled():
+            self._lost(got, filler)
             return
         exc = task.exception()
         if exc is not None:
+            self._lost(got, filler)
             self._host.fail(exc)
             return
+        self._delivered(got, filler)
         try:
             if self.transport_paced:
                 self.flush()
@@ -330,13 +389,15 @@ class Playout:
             return 0, 0
         task.remove_done_callback(self._sent)
         task.cancel()
-        got, filler = self._recent.pop() if self._recent else (0, False)
-        m = self._metrics
-        m.frames_out -= 1
-        m.samples_out -= got
-        if filler:
-            m.filler_frames_out -= 1
+        if self._recent:
+            self._recent.pop()
+        got, filler = self._inflight
         return (0 if filler else got), got
+
+    @property
+    def queue_end_ns(self) -> int:
+        """When what was sent so far stops playing (0: nothing of ours plays)."""
+        return self._queue_end_ns
 
     def busy(self) -> bool:
         """True while a frame is on its way to the transport (a send in flight or owed)."""

@@ -238,6 +238,7 @@ class RealtimeRunner(BackendRunner):
     __slots__ = (
         "_generation_of",
         "_interrupted",
+        "_lost",
         "_pump_task",
         "_response_id",
         "barge_in",
@@ -263,6 +264,7 @@ class RealtimeRunner(BackendRunner):
         self._response_id: str | None = None
         self._interrupted: set[str] = set()
         self._generation_of: dict[str, int] = {}
+        self._lost: dict[str, Any] | None = None  # a fatal connection_closed error event
 
     async def start(self) -> None:
         self.session = await self.backend.connect(self.config)
@@ -279,7 +281,16 @@ class RealtimeRunner(BackendRunner):
                     sink.flush_output()
                 if sink.done or not sink.is_current(self):
                     return
-            if sink.is_current(self):
+            if not sink.is_current(self):
+                return
+            # A session that lost its connection says why (``failure``, optional on the
+            # RealtimeSession contract): a retryable one lets the fallback take over.
+            failure = getattr(session, "failure", None)
+            if isinstance(failure, BackendError):
+                await sink.backend_failed(self, failure)
+            elif self._lost is not None:
+                sink.end("error", self._lost)
+            else:
                 sink.log("backend_closed", backend=self.name)
                 sink.end("backend_closed")
         except BackendError as exc:
@@ -344,7 +355,15 @@ class RealtimeRunner(BackendRunner):
                 sink.log("transcript", role=event.role, text=event.text)
         elif isinstance(event, RealtimeError):
             sink.log("realtime_error", message=event.message, code=event.code, fatal=event.fatal)
-            if event.fatal:
+            if event.fatal and event.code == "connection_closed":
+                # The stream ends next; its end decides between fallback and error.
+                self._lost = {
+                    "type": "RealtimeError",
+                    "message": event.message,
+                    "code": event.code,
+                    "backend": self.name,
+                }
+            elif event.fatal:
                 sink.end(
                     "error",
                     {
@@ -367,16 +386,24 @@ class RealtimeRunner(BackendRunner):
             self._interrupted.add(self._response_id)
 
     async def feed(self, frame: AudioInputFrame) -> None:
-        assert self.session is not None
-        await self.session.send_audio(frame)
+        session = self.session
+        if session is None:
+            # Closed while the session switches to a fallback: the frame is the old
+            # backend's, and the switch is already under way.
+            return
+        await session.send_audio(frame)
 
     async def inject(self, event: ExternalContextEvent) -> None:
-        assert self.session is not None
-        await self.session.send_event(event)
+        await self._live().send_event(event)
 
     async def notify_interrupt(self, interruption: Interruption) -> None:
-        assert self.session is not None
-        await self.session.send_event(interruption)
+        await self._live().send_event(interruption)
+
+    def _live(self) -> RealtimeSession:
+        session = self.session
+        if session is None:
+            raise BackendError(f"backend {self.name}: the session is closed", retryable=True)
+        return session
 
     async def close(self) -> None:
         task, self._pump_task = self._pump_task, None

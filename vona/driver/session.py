@@ -24,23 +24,29 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
 from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, echo_setting, make_loop
+from vona.driver.deadline import within
 from vona.driver.fallback import BackendChain, error_dict
+from vona.driver.feedback import clear_transport, heard_in_turn
 from vona.driver.input import InputReader
+from vona.driver.observe import notify_session_end, observe_sessions
 from vona.driver.playout import Filler, Playout
 from vona.driver.runners import BackendRunner, make_runner
 from vona.driver.turn import TurnState
+from vona.driver.watchdog import Watchdog
 from vona.errors import AudioFormatError, BackendError, ConfigError, ProtocolError
 from vona.events import ExternalContextEvent, Interruption, ToolCallRequested
 from vona.frames import AudioInputFrame, Int16Array
 from vona.metrics import InterruptionRecord, SessionMetrics, ToolCallRecord
-from vona.runtime import AnyBackend, VonaRuntime
+from vona.runtime import AnyBackend, VonaRuntime, backend_contract
 from vona.skills import SkillAuditEvent, SkillExecutor, SkillRegistry
 from vona.transports.base import AudioTransport
 
-__all__ = ["SessionDriver"]
+__all__ = ["SessionDriver", "observe_sessions"]
 
 
 class SessionDriver:
@@ -62,6 +68,7 @@ class SessionDriver:
         "_done",
         "_end_reason",
         "_exc",
+        "_leftover_reason",
         "_loop_factory",
         "_loops",
         "_native",
@@ -71,6 +78,7 @@ class SessionDriver:
         "_reader",
         "_switching",
         "_tasks",
+        "_turn_base",
         "config",
         "executor",
         "metrics",
@@ -80,6 +88,7 @@ class SessionDriver:
         "transport",
         "transport_paced",
         "turns",
+        "watchdog",
     )
 
     def __init__(
@@ -96,6 +105,15 @@ class SessionDriver:
         loop_factory: LoopFactory | None = None,
         raise_errors: bool = False,
     ) -> None:
+        for method in ("recv", "send", "clear"):
+            if not callable(getattr(transport, method, None)):
+                raise ConfigError(
+                    f"transport must be an AudioTransport (recv, send, clear); "
+                    f"{type(transport).__name__} has no {method}()"
+                )
+        backend_contract(backend)  # a ConfigError naming what the backend lacks
+        if runtime is not None and not isinstance(runtime, VonaRuntime):
+            raise ConfigError(f"runtime must be a VonaRuntime, got {type(runtime).__name__}")
         self.transport = transport
         self.runtime = runtime if runtime is not None else VonaRuntime()
         config = config if config is not None else SessionConfig()
@@ -140,12 +158,15 @@ class SessionDriver:
         self._native = False  # the runner's per-frame work runs in the native loop
         self._native_base = 0
         self._loops: SessionLoop | None = None
-        self._reader = InputReader(transport)
+        self._reader = InputReader(transport, self.runtime.max_read_ahead_frames, self.metrics)
         self._playout: Playout | None = None
         self._done: asyncio.Event | None = None
         self._end_reason: str | None = None
         self._exc: BaseException | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._leftover_reason = "session_end"  # why audio still queued at the end is lost
+        self.watchdog = Watchdog(self.runtime, self.metrics, self.log, self.end)
+        self._turn_base = 0  # transport position where the open turn's audio begins
 
     # -- public --------------------------------------------------------------------
 
@@ -186,6 +207,7 @@ class SessionDriver:
             self.fail(exc)
         finally:
             await self._cleanup()
+            notify_session_end(self.metrics)
         if self._exc is not None and self.raise_errors:
             raise self._exc
         return self.metrics
@@ -221,13 +243,20 @@ class SessionDriver:
         # A frame still on its way (the transport pushed back) must not arrive after the
         # clear: cancel it; it was pulled, so it counts as dropped, not played.
         unsent_real, unsent = playout.cancel_send() if playout is not None else (0, 0)
-        dropped_transport = int(await self.transport.clear())
+        dropped_transport = await clear_transport(
+            self.transport, self.runtime.clear_timeout_s, self.log
+        )
         real_dropped = dropped_transport
         if playout is not None:
             real_dropped = playout.split_transport_drop(dropped_transport)
             playout.transport_cleared()
             playout.paused = False
+        m = self.metrics
+        real_dropped = min(real_dropped, m.played_samples)
+        m.played_samples -= real_dropped
+        m.drop("interruption", int(dropped_ring) + real_dropped + unsent_real)
         heard = max(int(played) - real_dropped - unsent_real, 0)
+        heard = heard_in_turn(self.transport, self._turn_base, heard, int(played))
         dropped_transport += unsent
         rate = self._rate or 1
         # Generation 0 means "unknown" (a backend without generation ids): cancel what is
@@ -246,7 +275,6 @@ class SessionDriver:
             cancelled_calls=[c.call_id for c in cancelled],
         )
         self.metrics.interruptions.append(record)
-        self.metrics.dropped_samples += record.dropped_samples
         self.log(
             "interruption",
             reason=reason,
@@ -307,6 +335,11 @@ class SessionDriver:
         out = loops.loop if loops is not None else None
         if runner is None or out is None:
             return
+        if type(samples) is not np.ndarray:
+            raise AudioFormatError(
+                f"backend {runner.name} sent audio whose samples are a "
+                f"{type(samples).__name__}, not a 1-D int16 numpy array"
+            )
         if rate != runner.caps.output_sample_rate_hz or channels != self._channels:
             raise ProtocolError(
                 f"backend {runner.name} sent audio at {rate} Hz x{channels}, but declared "
@@ -316,11 +349,18 @@ class SessionDriver:
             return
         turns = self.turns
         if not turns.open:
-            turns.begin(out)
+            self._begin_turn(out)
         out.push_output(samples)
         playout = self._playout
         if playout is not None and not self.transport_paced:
             playout.audio_queued()
+
+    def _begin_turn(self, out: AudioLoop, just_queued: int = 0) -> None:
+        playout = self._playout
+        # Audio of an earlier turn still in the ring plays before this turn's.
+        before = out.playout_buffered - just_queued
+        self._turn_base = (playout.position if playout is not None else 0) + before
+        self.turns.begin(out)
 
     async def on_tool_call(self, request: ToolCallRequested) -> None:
         await self.executor.submit(request)
@@ -358,7 +398,13 @@ class SessionDriver:
         self.runner = runner
         self.metrics.backend = runner.name
         self._configure_audio(runner)
-        await runner.start()
+        timeout = self.runtime.start_timeout_s
+        try:
+            await within(runner.start(), timeout)
+        except asyncio.TimeoutError:
+            raise BackendError(
+                f"backend {runner.name} did not start within {timeout:g} s", retryable=True
+            ) from None
         self.log("backend_started", backend=runner.name, realtime=runner.realtime)
 
     async def backend_failed(self, runner: BackendRunner, exc: BackendError) -> None:
@@ -388,11 +434,18 @@ class SessionDriver:
         if self.assistant_active():
             await self.interrupt("backend_switch", notify=False)
         self.executor.cancel_all("backend switched")
+        await self._close_runner(runner)
+        self.turns.close()
+
+    async def _close_runner(self, runner: BackendRunner) -> None:
+        """Close ``runner``, bounded by ``end_timeout_s``; its failure is only logged."""
+        timeout = self.runtime.end_timeout_s
         try:
-            await runner.close()
+            await within(runner.close(), timeout)
+        except asyncio.TimeoutError:
+            self.log("backend_close_timeout", backend=runner.name, timeout_s=timeout)
         except Exception as exc:
             self.log("backend_close_error", backend=runner.name, message=str(exc))
-        self.turns.close()
 
     def _configure_audio(self, runner: BackendRunner) -> None:
         """Fit the native loop to ``runner``'s rates and frame size, and put its per-frame
@@ -426,10 +479,11 @@ class SessionDriver:
         """Called by the playout timer once per period: start reading input ahead if a
         backend step is slow (nothing to do while no step is running)."""
         reader = self._reader
-        if reader.step_since_ns is None:
+        now = self.clock.now_ns()
+        if self.watchdog.check(now, reader):
             return
         assert self._playout is not None
-        reader.check(self.clock.now_ns(), self._playout.period_ns, self._spawn)
+        reader.check(now, self._playout.period_ns, self._spawn)
 
     def _spawn(self, coro: Any) -> None:
         self.track(
@@ -484,13 +538,16 @@ class SessionDriver:
             frame_ms=rt.playout_frame_ms,
             filler=filler,
             transport_paced=self.transport_paced,
+            send_timeout_s=rt.send_timeout_s,
         )
         await self._start_first()
         if self.done:
             return
         loop = asyncio.get_running_loop()
         playout.start()
-        self.track(loop.create_task(self._guard(self._input(first)), name="vona-input"))
+        task = loop.create_task(self._guard(self._input(first)), name="vona-input")
+        self.watchdog.task = task
+        self.track(task)
         if self.runtime.max_session_s is not None:
             self.track(loop.create_task(self._limit(), name="vona-limit"))
         assert self._done is not None
@@ -525,12 +582,17 @@ class SessionDriver:
         # the transport's recv and the backend's step (when they really wait), and, with a
         # transport that paces itself, its send.
         while frame is not None and self._end_reason is None:
+            chunk = frame.samples
+            if type(chunk) is not np.ndarray:
+                raise AudioFormatError(
+                    f"transport frame {frame.sequence}: AudioInputFrame.samples must be a 1-D "
+                    f"int16 numpy array, got {type(chunk).__name__}"
+                )
             if frame.sample_rate_hz != rate or frame.channels != channels:
                 raise AudioFormatError(
                     f"transport frame {frame.sequence} is {frame.sample_rate_hz} Hz "
                     f"x{frame.channels}; the session runs at {rate} Hz x{channels}"
                 )
-            chunk = frame.samples
             m.frames_in += 1
             m.samples_in += chunk.shape[0] // channels
             loop = loops.loop
@@ -558,6 +620,10 @@ class SessionDriver:
                     await runner.feed(bf)
                 except BackendError as exc:
                     await self.backend_failed(runner, exc)
+                except asyncio.CancelledError:
+                    if not self.watchdog.pending:
+                        raise
+                    await self.backend_failed(runner, self.watchdog.recover(runner.name))
                 finally:
                     reader.step_since_ns = None
                 if paced_out is not None:
@@ -568,18 +634,64 @@ class SessionDriver:
                     reader.ended()
             else:
                 frame = await reader.next()
+        self.watchdog.input_done = True
         if self.done:
             return
         self.log("input_ended")
+        await self._flush_input()
+        if self.done:
+            return
         await self._drain()
         self.end("input_ended")
 
+    async def _flush_input(self) -> None:
+        """The input ended: step the resampler's tail and the last partial backend frame
+        (zero padded), so every input sample reaches the backend."""
+        loops = self._loops
+        loop = loops.loop if loops is not None else None
+        runner = self.runner
+        if loop is None or runner is None:
+            return
+        playout = self._playout
+        paced_out = playout if playout is not None and self.transport_paced else None
+        m = self.metrics
+        if self._native:
+            queued = loop.process_flush()
+            if queued:
+                if not self.turns.open:
+                    self._begin_turn(loop, queued)
+                if paced_out is None and playout is not None:
+                    playout.audio_queued()
+            m.backend_frames = self._native_base + loop.frames_in
+            if paced_out is not None:
+                paced_out.flush()
+            return
+        rate, channels = runner.caps.input_sample_rate_hz, self._channels
+        for samples in loop.flush_input():
+            if self.runner is not runner or self.done:
+                return
+            m.backend_frames += 1
+            frame = AudioInputFrame(m.backend_frames, rate, channels, samples, self.clock.now_ns())
+            self._reader.step_since_ns = self.clock.now_ns()
+            try:
+                await runner.feed(frame)
+            except BackendError as exc:
+                await self.backend_failed(runner, exc)
+            except asyncio.CancelledError:
+                if not self.watchdog.pending:
+                    raise
+                await self.backend_failed(runner, self.watchdog.recover(runner.name))
+            finally:
+                self._reader.step_since_ns = None
+            if paced_out is not None:
+                paced_out.flush()
+
     def _step_native(self, loop: AudioLoop, chunk: Int16Array, paced_out: Playout | None) -> None:
         """The backend's per-frame work runs inside the loop: one C call per chunk."""
-        if loop.process(chunk):
-            turns = self.turns
-            if not turns.open:
-                turns.begin(loop)
+        queued = loop.process(chunk)
+        if queued:
+            if not self.turns.open:
+                self._begin_turn(loop, queued)
             if paced_out is None and self._playout is not None:
                 self._playout.audio_queued()
         self.metrics.backend_frames = self._native_base + loop.frames_in
@@ -587,21 +699,50 @@ class SessionDriver:
             paced_out.flush()
 
     async def _drain(self) -> None:
+        """Wait for the audio already queued to play (its length is known, so it always
+        gets its time) plus ``drain_timeout_s`` of grace for a backend or tool still
+        busy; log and count what is given up."""
         clock = self.clock
         period = self.runtime.playout_frame_ms * 1_000_000
-        deadline = clock.now_ns() + int(self.runtime.drain_timeout_s * 1e9)
-        while not self.done and clock.now_ns() < deadline:
+        grace = int(self.runtime.drain_timeout_s * 1e9)
+        rate = self._rate or 1
+        deadline = clock.now_ns() + grace
+        last = -1
+        tail_flushed = False
+        while not self.done:
+            now = clock.now_ns()
             runner = self.runner
             out = self.out_loop
             busy = (runner is not None and runner.busy()) or self.executor.active > 0
-            if not busy:
-                self.turns.audio_complete(out)
+            if not busy and out is not None:
+                if self.turns.open:
+                    self.turns.audio_complete(out)
+                elif not tail_flushed:
+                    # Audio too short to leave the output resampler opened no turn: its
+                    # samples are still held there.
+                    out.end_turn()
+                tail_flushed = True
             playout = self._playout
-            if (
-                not busy
-                and (out is None or out.playout_buffered == 0)
-                and (playout is None or not playout.busy())
-            ):
+            buffered = out.playout_buffered if out is not None else 0
+            sending = playout is not None and playout.busy()
+            if not busy and buffered == 0 and not sending:
+                return
+            if buffered != last:  # playout moves on: the queued audio gets its time
+                last = buffered
+                # ... after what the transport still plays (transport pacing sends ahead)
+                start = max(now, playout.queue_end_ns) if playout is not None else now
+                deadline = max(deadline, start + buffered * 1_000_000_000 // rate + grace)
+            if now >= deadline:
+                self._leftover_reason = "drain_timeout"
+                # What the output resampler still holds enters the books as given up too.
+                self.turns.audio_complete(out)
+                self.log(
+                    "drain_timeout",
+                    queued_samples=buffered,
+                    backend_busy=runner is not None and runner.busy(),
+                    tools_running=self.executor.active,
+                    send_in_flight=sending,
+                )
                 return
             await clock.sleep(period)
 
@@ -629,6 +770,7 @@ class SessionDriver:
             self.end("stopped")
         if self._playout is not None:
             self._playout.stop()
+            self._playout.abandon()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -638,10 +780,9 @@ class SessionDriver:
         await self.executor.aclose()
         runner = self.runner
         if runner is not None:
-            try:
-                await runner.close()
-            except Exception as exc:
-                self.log("backend_close_error", backend=runner.name, message=str(exc))
+            await self._close_runner(runner)
+        if self._loops is not None:
+            self._loops.close_books(self.metrics, self._leftover_reason, self.log)
         if self._loops is not None and not self.transport_paced:
             # A transport that paces itself owns its underruns; the ring never runs dry.
             with contextlib.suppress(Exception):

@@ -162,6 +162,10 @@ class RealtimeSession(Protocol):
     ``send_event`` takes an ``ExternalContextEvent`` (tool results, text, context) or a
     ``ControlEvent`` (``Interruption`` with the played position to truncate to, ``TurnEnd``
     to commit the user's turn under manual turn detection).
+
+    Optional: a ``failure`` attribute (``BackendError | None``) saying why the
+    connection was lost when ``events()`` ends; a retryable one makes the session switch
+    to its fallback backend instead of ending.
     """
 
     async def send_audio(self, frame: AudioInputFrame) -> None: ...

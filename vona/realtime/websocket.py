@@ -35,7 +35,13 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+    WebSocketException,
+)
 
 from vona.errors import BackendError, ConfigError, ProtocolError
 from vona.realtime.events import RealtimeError, RealtimeEvent
@@ -110,6 +116,7 @@ class WebSocketSession(ABC):
         self._connected = asyncio.Event()
         self._closing = False
         self._failure: BackendError | None = None
+        self._lost: BackendError | None = None  # an abnormal loss (not a normal close)
         self._reconnect_reason: str | None = None
         self._reader: asyncio.Task[None] | None = None
         self._outbox: list[dict[str, Any]] = []
@@ -193,6 +200,12 @@ class WebSocketSession(ABC):
         self._reconnect_reason = reason
 
     @property
+    def failure(self) -> BackendError | None:
+        """Why the connection was lost for good (redacted; retryable by close code), or
+        None; the session driver fails over on a retryable one when ``events()`` ends."""
+        return None if self._closing else self._lost
+
+    @property
     def connected(self) -> bool:
         return self._connected.is_set()
 
@@ -212,7 +225,18 @@ class WebSocketSession(ABC):
         except ConnectionClosed:
             # The reader notices the close and reconnects if it was transient.
             ws = await self._wait_connected(stale=ws)
-            await ws.send(text)
+            try:
+                await ws.send(text)
+            except ConnectionClosed as exc:
+                raise self.closed_error(exc, "while sending") from None
+            except OSError as exc:
+                detail = self.redact(f"{type(exc).__name__}: {exc}")
+                raise BackendError(
+                    f"{self.provider}: send failed: {detail}", retryable=True
+                ) from None
+        except OSError as exc:
+            detail = self.redact(f"{type(exc).__name__}: {exc}")
+            raise BackendError(f"{self.provider}: send failed: {detail}", retryable=True) from None
 
     async def send_json(self, message: Mapping[str, Any]) -> None:
         """Send one JSON object as a text frame."""
@@ -247,11 +271,28 @@ class WebSocketSession(ABC):
         ws = await self._dial()
         try:
             await self.on_open(ws, resumed=resumed)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(ConnectionClosed, OSError):
                 await ws.close()
+            if isinstance(exc, ConnectionClosed):
+                raise self.closed_error(exc, "during setup") from None
+            if isinstance(exc, OSError | TimeoutError):
+                detail = self.redact(f"{type(exc).__name__}: {exc}")
+                raise BackendError(
+                    f"{self.provider}: connection failed during setup: {detail}", retryable=True
+                ) from None
             raise
         return ws
+
+    def closed_error(self, exc: ConnectionClosed, when: str) -> BackendError:
+        """A ``BackendError`` for a websocket the server closed: retryable for a transient
+        close code (or none at all), the close reason redacted, no secret-bearing cause."""
+        frame = exc.rcvd
+        code = frame.code if frame is not None else None
+        reason = self.redact(frame.reason if frame is not None else "")
+        retryable = code is None or code in self._policy.transient_close_codes
+        text = f"{self.provider}: connection closed {when} (close {code}) {reason}".rstrip()
+        return BackendError(text, retryable=retryable)
 
     async def _dial(self) -> ClientConnection:
         name = self.provider
@@ -274,7 +315,7 @@ class WebSocketSession(ABC):
             ) from None
         except InvalidURI:
             raise ConfigError(f"{name}: base_url does not make a valid websocket URL") from None
-        except (InvalidHandshake, OSError, TimeoutError) as exc:
+        except (InvalidHandshake, WebSocketException, OSError, TimeoutError, EOFError) as exc:
             detail = self.redact(f"{type(exc).__name__}: {exc}")
             raise BackendError(f"{name}: cannot connect: {detail}", retryable=True) from None
 
@@ -358,7 +399,7 @@ class WebSocketSession(ABC):
 
     def _fail(self, message: str, *, retryable: bool = False) -> None:
         text = self.redact(f"{self.provider}: {message}")
-        self._failure = BackendError(text, retryable=retryable)
+        self._failure = self._lost = BackendError(text, retryable=retryable)
         self._queue.put_nowait(RealtimeError(message=text, code="connection_closed", fatal=True))
 
     # -- decoding -------------------------------------------------------------------------

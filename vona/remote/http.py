@@ -43,6 +43,8 @@ class HttpStsBackend:
     capabilities (``start_session`` does it on first use).
     """
 
+    vona_contract = "step"  # a step backend, although it has a connect() method
+
     def __init__(
         self,
         base_url: str,
@@ -54,8 +56,15 @@ class HttpStsBackend:
     ) -> None:
         if httpx is None:
             raise ConfigError("HttpStsBackend needs httpx: pip install 'vona[sidecar]'")
-        if timeout_s <= 0 or connect_timeout_s <= 0:
-            raise ConfigError("HttpStsBackend timeouts must be positive")
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"base_url must be an http:// or https:// URL, got {base_url!r}")
+        for name, value in (("timeout_s", timeout_s), ("connect_timeout_s", connect_timeout_s)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ConfigError(f"HttpStsBackend {name} must be a positive number, got {value!r}")
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise ConfigError(f"max_connections must be an int, got {max_connections!r}")
+        if max_connections < 1:
+            raise ConfigError(f"max_connections must be >= 1, got {max_connections}")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = base_url.rstrip("/")
         self._client = httpx.AsyncClient(

@@ -82,6 +82,8 @@ class IpcStsBackend:
     hello when the server wants one.
     """
 
+    vona_contract = "step"  # a step backend, although it has a connect() method
+
     def __init__(
         self,
         path: str | os.PathLike[str],
@@ -90,8 +92,10 @@ class IpcStsBackend:
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         token: str | None = None,
     ) -> None:
-        if timeout_s <= 0:
-            raise ConfigError(f"timeout_s must be positive, got {timeout_s}")
+        if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float) or timeout_s <= 0:
+            raise ConfigError(f"timeout_s must be a positive number, got {timeout_s!r}")
+        if not isinstance(path, str | os.PathLike):
+            raise ConfigError(f"path must be a socket path, got {type(path).__name__}")
         self.path = os.fspath(path)
         self.timeout_s = timeout_s
         self.max_frame_bytes = max_frame_bytes

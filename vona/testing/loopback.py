@@ -88,7 +88,9 @@ class FakeScript:
     completed turns. ``go_away_after_turns``: Gemini ``goAway`` after that many turns.
     ``malformed_after_setup`` / ``unknown_after_setup`` / ``error_after_setup``: send a
     frame that is not JSON / an event type no client knows / a provider error event right
-    after the session is set up.
+    after the session is set up. ``close_during_setup``: ``(code, reason)``: on the first
+    connection, read the client's setup message and close with it (a provider refusing
+    the session; the reason may echo the key).
     """
 
     turns: list[FakeTurn] = field(default_factory=lambda: [FakeTurn()])
@@ -100,6 +102,7 @@ class FakeScript:
     malformed_after_setup: bool = False
     unknown_after_setup: bool = False
     error_after_setup: bool = False
+    close_during_setup: tuple[int, str] | None = None
 
     def turn(self, index: int) -> FakeTurn | None:
         """The turn to play as the ``index``-th, or ``None`` when the script is over."""
@@ -237,6 +240,12 @@ class LoopbackFake(ABC):
         if task is not None:
             self._handlers.add(task)
         try:
+            close = self.script.close_during_setup
+            if close is not None and self.once("close_during_setup"):
+                with contextlib.suppress(Exception):
+                    self.record(index, await asyncio.wait_for(ws.recv(), timeout=5))
+                await ws.close(*close)
+                return
             await self.serve_connection(ws, index)
         except Exception:  # a broken client must not take the fake down
             with contextlib.suppress(Exception):

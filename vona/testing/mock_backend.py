@@ -99,6 +99,8 @@ class MockBackend:
     take that long on the session clock (a slow model).
     """
 
+    vona_contract = "step"
+
     def __init__(
         self,
         turns: list[MockTurn] | tuple[MockTurn, ...] = (),

@@ -214,6 +214,8 @@ class MockRealtimeSession:
 class MockRealtimeBackend:
     """Connects ``MockRealtimeSession``s that each run a copy of ``script``."""
 
+    vona_contract = "realtime"
+
     def __init__(
         self,
         script: list[ScriptStep] | tuple[ScriptStep, ...] = (),

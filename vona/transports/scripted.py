@@ -176,9 +176,10 @@ class ScriptedTransport:
             self._carry = total - can * 1_000_000_000 if self._buffered else 0
         self._last_ns = now
 
-    @property
     def played_samples(self) -> int:
-        """Samples per channel played so far (filler included)."""
+        """Samples per channel played so far (filler included): the optional playback
+        report of the ``AudioTransport`` contract, so the driver truncates a barge-in by
+        what this simulated listener heard."""
         self._advance()
         return self._played
 

@@ -156,6 +156,17 @@ vona_status vona_step_loop_advance_clock(vona_step_loop *loop, int64_t ns);
 vona_status vona_step_loop_set_time(vona_step_loop *loop, int64_t ns);
 int64_t vona_step_loop_now(const vona_step_loop *loop);
 
+/* The input ended: flush the input resampler's tail and pad the last partial backend
+ * frame with zeros to a whole frame, so every input sample reaches the backend. With
+ * frames != NULL the frames are written there (room for
+ * vona_step_loop_flush_frames_bound frames, else VONA_E_FULL with nothing done) and
+ * *nframes receives the count; with frames == NULL they run through the native backend
+ * into playout (VONA_E_STATE if none is set) and *queued receives the samples queued.
+ * The input side then starts a fresh stream. */
+size_t vona_step_loop_flush_frames_bound(const vona_step_loop *loop);
+vona_status vona_step_loop_flush_input(vona_step_loop *loop, int16_t *const *frames,
+                                       size_t max_frames, size_t *nframes, size_t *queued);
+
 /* Select the native backend used by vona_step_loop_process (copied; its context is
  * not). NULL, or a backend with NULL ops, removes it. VONA_E_INVALID_ARG for ops
  * without a process function. */

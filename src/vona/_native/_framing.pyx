@@ -5,6 +5,7 @@ bytes object). FrameReader decodes frames that arrive whole directly from the in
 (zero copy before the CBOR decode) and gathers split frames in a buffer that never
 exceeds max_frame_bytes. Neither object may be used from two threads at once.
 """
+from vona._native.argcheck cimport float_arg, int_arg
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_Append
@@ -45,12 +46,14 @@ cdef class FrameWriter:
     cdef readonly Py_ssize_t max_frame_bytes
     cdef Py_ssize_t _max_depth
 
-    def __init__(self, Py_ssize_t max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
-                 Py_ssize_t max_depth=DEFAULT_MAX_DEPTH):
-        self.max_frame_bytes = _check_max(max_frame_bytes)
-        if max_depth < 0 or max_depth > 1000:
-            raise ConfigError(f"max_depth must be in 0..1000, got {max_depth}")
-        self._max_depth = max_depth
+    def __init__(self, max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
+                 max_depth=DEFAULT_MAX_DEPTH):
+        cdef Py_ssize_t max_frame_bytes_c = int_arg(max_frame_bytes, "max_frame_bytes", -9223372036854775808, 9223372036854775807)
+        cdef Py_ssize_t max_depth_c = int_arg(max_depth, "max_depth", -9223372036854775808, 9223372036854775807)
+        self.max_frame_bytes = _check_max(max_frame_bytes_c)
+        if max_depth_c < 0 or max_depth_c > 1000:
+            raise ConfigError(f"max_depth must be in 0..1000, got {max_depth_c}")
+        self._max_depth = max_depth_c
 
     cdef bytes _finish(self, Enc *e):
         enc_check(e, cf.vona_frame_put_header(
@@ -102,14 +105,17 @@ cdef class FrameReader:
     cdef bint _audio_fast  # the limits admit the audio map shape (depth 1, 13 items)
     cdef object _failure
 
-    def __init__(self, Py_ssize_t max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
-                 Py_ssize_t max_depth=DEFAULT_MAX_DEPTH, Py_ssize_t max_items=DEFAULT_MAX_ITEMS):
-        _check_max(max_frame_bytes)
-        limits_from_args(&self._limits, max_depth, max_items, max_frame_bytes)
+    def __init__(self, max_frame_bytes=DEFAULT_MAX_FRAME_BYTES, *,
+                 max_depth=DEFAULT_MAX_DEPTH, max_items=DEFAULT_MAX_ITEMS):
+        cdef Py_ssize_t max_frame_bytes_c = int_arg(max_frame_bytes, "max_frame_bytes", -9223372036854775808, 9223372036854775807)
+        cdef Py_ssize_t max_depth_c = int_arg(max_depth, "max_depth", -9223372036854775808, 9223372036854775807)
+        cdef Py_ssize_t max_items_c = int_arg(max_items, "max_items", -9223372036854775808, 9223372036854775807)
+        _check_max(max_frame_bytes_c)
+        limits_from_args(&self._limits, max_depth_c, max_items_c, max_frame_bytes_c)
         self._audio_fast = self._limits.max_depth >= 1 and self._limits.max_items >= 13
         cf.vona_frame_reader_free(&self._r)  # __init__ may run twice
-        if cf.vona_frame_reader_init(&self._r, <size_t>max_frame_bytes) != VONA_OK:
-            raise ConfigError(f"max_frame_bytes {max_frame_bytes} is out of range")
+        if cf.vona_frame_reader_init(&self._r, <size_t>max_frame_bytes_c) != VONA_OK:
+            raise ConfigError(f"max_frame_bytes {max_frame_bytes_c} is out of range")
         self._failure = None
 
     def __dealloc__(self):

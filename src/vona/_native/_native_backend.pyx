@@ -6,6 +6,7 @@ and ``NativeGain``; another Cython module adds one by subclassing ``NativeBacken
 it from this module's .pxd) and filling ``backend`` with its own ops table; the step loop
 needs no change. ``native_backend(kind, gain_db)`` maps the names a ``NativeSlot`` uses.
 """
+from vona._native.argcheck cimport float_arg
 cimport vona._native.cnative_backend as cnb
 from vona._native.cstatus cimport VONA_OK
 
@@ -43,10 +44,11 @@ cdef class NativeGain(NativeBackend):
     cdef cnb.vona_native_gain gain
     cdef readonly double gain_db
 
-    def __init__(self, double gain_db):
-        if cnb.vona_native_gain_init(&self.gain, gain_db) != VONA_OK:
+    def __init__(self, gain_db):
+        cdef double db = float_arg(gain_db, "gain_db")
+        if cnb.vona_native_gain_init(&self.gain, db) != VONA_OK:
             raise ConfigError(f"gain_db must be finite, got {gain_db}")
-        self.gain_db = gain_db
+        self.gain_db = db
         self.backend = cnb.vona_native_gain_backend(&self.gain)
 
 

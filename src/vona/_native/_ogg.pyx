@@ -6,6 +6,7 @@ raises VonaError instead of racing). Page work runs with the GIL released.
 """
 import os
 
+from vona._native.argcheck cimport float_arg, int_arg
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport uint8_t, uint32_t
 from libc.stdlib cimport free, malloc
@@ -59,43 +60,48 @@ cdef class OggOpusWriter:
         self._out = NULL
         self._busy = False
 
-    def __init__(self, int sample_rate, int channels, *, int pre_skip=312,
-                 bint flush_every_packet=True, serial=None, int output_gain=0,
-                 int page_target_bytes=c.VONA_OGG_DEFAULT_PAGE_TARGET):
+    def __init__(self, sample_rate, channels, *, pre_skip=312,
+                 bint flush_every_packet=True, serial=None, output_gain=0,
+                 page_target_bytes=c.VONA_OGG_DEFAULT_PAGE_TARGET):
+        cdef int sample_rate_c = int_arg(sample_rate, "sample_rate", -2147483648, 2147483647)
+        cdef int channels_c = int_arg(channels, "channels", -2147483648, 2147483647)
+        cdef int pre_skip_c = int_arg(pre_skip, "pre_skip", -2147483648, 2147483647)
+        cdef int output_gain_c = int_arg(output_gain, "output_gain", -2147483648, 2147483647)
+        cdef int page_target_bytes_c = int_arg(page_target_bytes, "page_target_bytes", -2147483648, 2147483647)
         if self._w != NULL:
             raise errors.VonaError("OggOpusWriter.__init__ called twice")
-        if sample_rate <= 0:
-            raise errors.ConfigError(f"sample_rate must be positive, got {sample_rate}")
-        if channels != 1 and channels != 2:
+        if sample_rate_c <= 0:
+            raise errors.ConfigError(f"sample_rate must be positive, got {sample_rate_c}")
+        if channels_c != 1 and channels_c != 2:
             raise errors.ConfigError(
-                f"channels must be 1 or 2 (Ogg Opus mapping family 0), got {channels}")
-        if not 0 <= pre_skip <= 65535:
-            raise errors.ConfigError(f"pre_skip must be 0..65535 samples at 48 kHz, got {pre_skip}")
-        if not -32768 <= output_gain <= 32767:
-            raise errors.ConfigError(f"output_gain must be -32768..32767 (Q7.8 dB), got {output_gain}")
-        if not 255 <= page_target_bytes <= 32768:
+                f"channels must be 1 or 2 (Ogg Opus mapping family 0), got {channels_c}")
+        if not 0 <= pre_skip_c <= 65535:
+            raise errors.ConfigError(f"pre_skip must be 0..65535 samples at 48 kHz, got {pre_skip_c}")
+        if not -32768 <= output_gain_c <= 32767:
+            raise errors.ConfigError(f"output_gain must be -32768..32767 (Q7.8 dB), got {output_gain_c}")
+        if not 255 <= page_target_bytes_c <= 32768:
             raise errors.ConfigError(
-                f"page_target_bytes must be 255..32768, got {page_target_bytes}")
+                f"page_target_bytes must be 255..32768, got {page_target_bytes_c}")
         if serial is None:
             serial = int.from_bytes(os.urandom(4), "little")
         if isinstance(serial, bool) or not isinstance(serial, int) or not 0 <= serial < 1 << 32:
             raise errors.ConfigError(f"serial must be an int in 0..2**32-1, got {serial!r}")
         cdef c.vona_ogg_writer_config cfg
         cfg.serial = serial
-        cfg.channels = channels
-        cfg.input_sample_rate = sample_rate
-        cfg.pre_skip = pre_skip
-        cfg.output_gain = output_gain
+        cfg.channels = channels_c
+        cfg.input_sample_rate = sample_rate_c
+        cfg.pre_skip = pre_skip_c
+        cfg.output_gain = output_gain_c
         cfg.flush_every_packet = flush_every_packet
-        cfg.page_target_bytes = page_target_bytes
+        cfg.page_target_bytes = page_target_bytes_c
         check(c.vona_ogg_writer_create(&self._w, &cfg), "creating the Ogg Opus writer")
         self._out_cap = c.vona_ogg_writer_output_bound(self._w, copus.VONA_OPUS_MAX_PACKET_BYTES)
         self._out = <uint8_t *>malloc(self._out_cap)
         if self._out == NULL:
             raise MemoryError("Ogg Opus writer output buffer")
-        self.sample_rate = sample_rate
-        self.channels = channels
-        self.pre_skip = pre_skip
+        self.sample_rate = sample_rate_c
+        self.channels = channels_c
+        self.pre_skip = pre_skip_c
         self.serial = serial
         self.flush_every_packet = flush_every_packet
 
@@ -179,22 +185,25 @@ cdef class OggOpusReader:
         self._r = NULL
         self._busy = False
 
-    def __init__(self, int max_page_bytes=c.VONA_OGG_MAX_PAGE_BYTES,
-                 int max_packet_bytes=copus.VONA_OPUS_MAX_PACKET_BYTES,
-                 int max_tags_bytes=1 << 20):
+    def __init__(self, max_page_bytes=c.VONA_OGG_MAX_PAGE_BYTES,
+                 max_packet_bytes=copus.VONA_OPUS_MAX_PACKET_BYTES,
+                 max_tags_bytes=1 << 20):
+        cdef int max_page_bytes_c = int_arg(max_page_bytes, "max_page_bytes", -2147483648, 2147483647)
+        cdef int max_packet_bytes_c = int_arg(max_packet_bytes, "max_packet_bytes", -2147483648, 2147483647)
+        cdef int max_tags_bytes_c = int_arg(max_tags_bytes, "max_tags_bytes", -2147483648, 2147483647)
         if self._r != NULL:
             raise errors.VonaError("OggOpusReader.__init__ called twice")
-        if not 64 <= max_page_bytes <= c.VONA_OGG_MAX_PAGE_BYTES:
+        if not 64 <= max_page_bytes_c <= c.VONA_OGG_MAX_PAGE_BYTES:
             raise errors.ConfigError(
-                f"max_page_bytes must be 64..{c.VONA_OGG_MAX_PAGE_BYTES}, got {max_page_bytes}")
-        if not 1 <= max_packet_bytes <= 1 << 24:
-            raise errors.ConfigError(f"max_packet_bytes must be 1..2**24, got {max_packet_bytes}")
-        if not 20 <= max_tags_bytes <= 1 << 24:
-            raise errors.ConfigError(f"max_tags_bytes must be 20..2**24, got {max_tags_bytes}")
+                f"max_page_bytes must be 64..{c.VONA_OGG_MAX_PAGE_BYTES}, got {max_page_bytes_c}")
+        if not 1 <= max_packet_bytes_c <= 1 << 24:
+            raise errors.ConfigError(f"max_packet_bytes must be 1..2**24, got {max_packet_bytes_c}")
+        if not 20 <= max_tags_bytes_c <= 1 << 24:
+            raise errors.ConfigError(f"max_tags_bytes must be 20..2**24, got {max_tags_bytes_c}")
         cdef c.vona_ogg_reader_config cfg
-        cfg.max_page_bytes = max_page_bytes
-        cfg.max_packet_bytes = max_packet_bytes
-        cfg.max_tags_bytes = max_tags_bytes
+        cfg.max_page_bytes = max_page_bytes_c
+        cfg.max_packet_bytes = max_packet_bytes_c
+        cfg.max_tags_bytes = max_tags_bytes_c
         check(c.vona_ogg_reader_create(&self._r, &cfg), "creating the Ogg Opus reader")
 
     def __dealloc__(self):

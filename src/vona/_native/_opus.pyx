@@ -5,6 +5,7 @@ Each object owns one libopus state: share it between threads only with your own 
 (a second thread entering while the first is inside raises VonaError instead of racing).
 Encoding and decoding run with the GIL released.
 """
+from vona._native.argcheck cimport float_arg, int_arg
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdint cimport int16_t, int32_t, uint8_t
 
@@ -33,10 +34,11 @@ _OPUS_AUTO = -1000
 _OPUS_BITRATE_MAX = -1
 
 
-def frame_sizes(int sample_rate):
+def frame_sizes(sample_rate):
     """Frame lengths (samples per channel) Opus accepts at sample_rate, 2.5 ms to 120 ms."""
-    _check_rate(sample_rate)
-    return tuple(int(sample_rate * ms) // 1000 for ms in FRAME_MS)
+    cdef int sample_rate_c = int_arg(sample_rate, "sample_rate", -2147483648, 2147483647)
+    _check_rate(sample_rate_c)
+    return tuple(int(sample_rate_c * ms) // 1000 for ms in FRAME_MS)
 
 
 cdef int _check_rate(int sample_rate) except -1:
@@ -91,10 +93,12 @@ cdef class OpusEncoder:
         self._enc = NULL
         self._busy = False
 
-    def __init__(self, int sample_rate, int channels, application="voip", bitrate=None,
+    def __init__(self, sample_rate, channels, application="voip", bitrate=None,
                  complexity=None, *, fec=False, dtx=False, packet_loss_perc=0):
-        _check_rate(sample_rate)
-        _check_channels(channels)
+        cdef int sample_rate_c = int_arg(sample_rate, "sample_rate", -2147483648, 2147483647)
+        cdef int channels_c = int_arg(channels, "channels", -2147483648, 2147483647)
+        _check_rate(sample_rate_c)
+        _check_channels(channels_c)
         if application not in _APPLICATIONS:
             raise errors.ConfigError(
                 f"Opus application must be one of {tuple(_APPLICATIONS)}, got {application!r}")
@@ -102,10 +106,10 @@ cdef class OpusEncoder:
             raise errors.VonaError("OpusEncoder.__init__ called twice")
         cdef int oerr = 0
         cdef vona_status st = c.vona_opus_encoder_create(
-            &self._enc, sample_rate, channels, _APPLICATIONS[application], &oerr)
+            &self._enc, sample_rate_c, channels_c, _APPLICATIONS[application], &oerr)
         check_opus(st, oerr, "creating the Opus encoder")
-        self.sample_rate = sample_rate
-        self.channels = channels
+        self.sample_rate = sample_rate_c
+        self.channels = channels_c
         self.application = application
         self.bitrate = bitrate
         if complexity is not None:
@@ -298,18 +302,20 @@ cdef class OpusDecoder:
         self._dec = NULL
         self._busy = False
 
-    def __init__(self, int sample_rate, int channels):
-        _check_rate(sample_rate)
-        _check_channels(channels)
+    def __init__(self, sample_rate, channels):
+        cdef int sample_rate_c = int_arg(sample_rate, "sample_rate", -2147483648, 2147483647)
+        cdef int channels_c = int_arg(channels, "channels", -2147483648, 2147483647)
+        _check_rate(sample_rate_c)
+        _check_channels(channels_c)
         if self._dec != NULL:
             raise errors.VonaError("OpusDecoder.__init__ called twice")
         cdef int oerr = 0
         cdef vona_status _st
-        _st = c.vona_opus_decoder_create(&self._dec, sample_rate, channels, &oerr)
+        _st = c.vona_opus_decoder_create(&self._dec, sample_rate_c, channels_c, &oerr)
         check_opus(_st, oerr,
                    "creating the Opus decoder")
-        self.sample_rate = sample_rate
-        self.channels = channels
+        self.sample_rate = sample_rate_c
+        self.channels = channels_c
 
     def __dealloc__(self):
         c.vona_opus_decoder_destroy(self._dec)

@@ -1,5 +1,6 @@
 # cython: always_allow_keywords=False, auto_pickle=False, autotestdict=False
 """Reframer: any chunk sizes in, fixed-size int16 frames out (csrc/src/reframe.c)."""
+from vona._native.argcheck cimport float_arg, int_arg
 from libc.stdint cimport int16_t
 from libc.stdlib cimport free, malloc
 
@@ -29,18 +30,20 @@ cdef class Reframer:
     cdef size_t frame_values
     cdef unsigned _channels
 
-    def __cinit__(self, Py_ssize_t frame_samples, unsigned int channels=1):
-        if frame_samples <= 0 or <size_t>frame_samples > c.VONA_REFRAME_MAX_FRAME:
+    def __cinit__(self, frame_samples, channels=1):
+        cdef Py_ssize_t frame_samples_c = int_arg(frame_samples, "frame_samples", -9223372036854775808, 9223372036854775807)
+        cdef unsigned int channels_c = int_arg(channels, "channels", 0, 4294967295)
+        if frame_samples_c <= 0 or <size_t>frame_samples_c > c.VONA_REFRAME_MAX_FRAME:
             raise ConfigError(
-                f"Reframer frame_samples must be 1..{c.VONA_REFRAME_MAX_FRAME}, got {frame_samples}"
+                f"Reframer frame_samples must be 1..{c.VONA_REFRAME_MAX_FRAME}, got {frame_samples_c}"
             )
-        if channels == 0 or channels > c.VONA_REFRAME_MAX_CHANNELS:
+        if channels_c == 0 or channels_c > c.VONA_REFRAME_MAX_CHANNELS:
             raise ConfigError(
-                f"Reframer channels must be 1..{c.VONA_REFRAME_MAX_CHANNELS}, got {channels}"
+                f"Reframer channels must be 1..{c.VONA_REFRAME_MAX_CHANNELS}, got {channels_c}"
             )
-        check(c.vona_reframe_create(<size_t>frame_samples, channels, &self.r), "Reframer create")
-        self.frame_values = <size_t>frame_samples * channels
-        self._channels = channels
+        check(c.vona_reframe_create(<size_t>frame_samples_c, channels_c, &self.r), "Reframer create")
+        self.frame_values = <size_t>frame_samples_c * channels_c
+        self._channels = channels_c
 
     def __init__(self, frame_samples, channels=1):
         """Reframer(frame_samples, channels=1): see the class docstring."""
@@ -132,11 +135,12 @@ cdef class Reframer:
     def channels(self):
         return self._channels
 
-    def frames_after(self, Py_ssize_t n):
+    def frames_after(self, n):
         """How many frames pushing n more samples (per channel) would complete."""
-        if n < 0:
-            raise ConfigError(f"frames_after(n) needs n >= 0, got {n}")
-        return c.vona_reframe_frames_after(self._live(), <size_t>n)
+        cdef Py_ssize_t n_c = int_arg(n, "n", -9223372036854775808, 9223372036854775807)
+        if n_c < 0:
+            raise ConfigError(f"frames_after(n) needs n >= 0, got {n_c}")
+        return c.vona_reframe_frames_after(self._live(), <size_t>n_c)
 
     def close(self):
         """Free the native reframer now. Later calls raise VonaError."""

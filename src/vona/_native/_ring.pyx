@@ -1,5 +1,6 @@
 # cython: always_allow_keywords=False, auto_pickle=False, autotestdict=False
 """RingBuffer: a single-producer single-consumer int16 audio ring (csrc/src/ring.c)."""
+from vona._native.argcheck cimport float_arg, int_arg
 from libc.stdint cimport int16_t
 
 cimport numpy as cnp
@@ -33,20 +34,22 @@ cdef class RingBuffer:
     cdef unsigned _channels
     cdef int busy
 
-    def __cinit__(self, Py_ssize_t capacity, unsigned int channels=1):
-        if capacity <= 0:
-            raise ConfigError(f"RingBuffer capacity must be > 0 samples, got {capacity}")
-        if channels == 0 or channels > c.VONA_RING_MAX_CHANNELS:
+    def __cinit__(self, capacity, channels=1):
+        cdef Py_ssize_t capacity_c = int_arg(capacity, "capacity", -9223372036854775808, 9223372036854775807)
+        cdef unsigned int channels_c = int_arg(channels, "channels", 0, 4294967295)
+        if capacity_c <= 0:
+            raise ConfigError(f"RingBuffer capacity must be > 0 samples, got {capacity_c}")
+        if channels_c == 0 or channels_c > c.VONA_RING_MAX_CHANNELS:
             raise ConfigError(
-                f"RingBuffer channels must be 1..{c.VONA_RING_MAX_CHANNELS}, got {channels}"
+                f"RingBuffer channels must be 1..{c.VONA_RING_MAX_CHANNELS}, got {channels_c}"
             )
-        if <size_t>capacity > c.VONA_RING_MAX_VALUES // channels:
+        if <size_t>capacity_c > c.VONA_RING_MAX_VALUES // channels_c:
             raise ConfigError(
                 f"RingBuffer capacity * channels must be <= {c.VONA_RING_MAX_VALUES} values, "
-                f"got {capacity} * {channels}"
+                f"got {capacity_c} * {channels_c}"
             )
-        check(c.vona_ring_create(<size_t>capacity, channels, &self.ring), "RingBuffer create")
-        self._channels = channels
+        check(c.vona_ring_create(<size_t>capacity_c, channels_c, &self.ring), "RingBuffer create")
+        self._channels = channels_c
 
     def __init__(self, capacity, channels=1):
         """RingBuffer(capacity, channels=1): see the class docstring."""
@@ -83,24 +86,25 @@ cdef class RingBuffer:
             self.busy -= 1
         return accepted
 
-    def read(self, Py_ssize_t n):
+    def read(self, n):
         """Remove and return up to n samples (per channel) as a new int16 array.
 
         A short result adds the shortfall to ``underflows``.
         """
-        if n < 0:
-            raise ConfigError(f"read(n) needs n >= 0, got {n}")
+        cdef Py_ssize_t n_c = int_arg(n, "n", -9223372036854775808, 9223372036854775807)
+        if n_c < 0:
+            raise ConfigError(f"read(n) needs n >= 0, got {n_c}")
         cdef size_t got = 0
         cdef c.vona_ring *ring = self._enter()
         cdef size_t avail = c.vona_ring_size(ring)
-        cdef size_t m = <size_t>n if <size_t>n < avail else avail
+        cdef size_t m = <size_t>n_c if <size_t>n_c < avail else avail
         cdef cnp.ndarray out
         try:
             out = ab.new_array(<Py_ssize_t>(m * self._channels), cnp.NPY_INT16)
             with nogil:
                 # avail can only grow while we are the consumer, so m are there.
                 c.vona_ring_read(ring, <int16_t *>cnp.PyArray_DATA(out), m, &got)
-                c.vona_ring_note_underflow(ring, <size_t>n - got)
+                c.vona_ring_note_underflow(ring, <size_t>n_c - got)
         finally:
             self.busy -= 1
         return out
@@ -125,14 +129,15 @@ cdef class RingBuffer:
             self.busy -= 1
         return got
 
-    def peek(self, Py_ssize_t n):
+    def peek(self, n):
         """Return a copy of up to n buffered samples (per channel) without consuming."""
-        if n < 0:
-            raise ConfigError(f"peek(n) needs n >= 0, got {n}")
+        cdef Py_ssize_t n_c = int_arg(n, "n", -9223372036854775808, 9223372036854775807)
+        if n_c < 0:
+            raise ConfigError(f"peek(n) needs n >= 0, got {n_c}")
         cdef size_t got = 0
         cdef c.vona_ring *ring = self._enter()
         cdef size_t avail = c.vona_ring_size(ring)
-        cdef size_t m = <size_t>n if <size_t>n < avail else avail
+        cdef size_t m = <size_t>n_c if <size_t>n_c < avail else avail
         cdef cnp.ndarray out
         try:
             out = ab.new_array(<Py_ssize_t>(m * self._channels), cnp.NPY_INT16)

@@ -3,6 +3,7 @@
 
 See csrc/include/vona/step_loop.h for the pipeline, turn accounting and clock rules.
 """
+from vona._native.argcheck cimport float_arg, int_arg
 from libc.stdint cimport int16_t, int64_t, uint32_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy
@@ -131,14 +132,19 @@ cdef class StepLoop:
     cdef size_t scratch_frames
     cdef NativeBackend native  # kept alive while the C loop may call it
 
-    def __cinit__(self, int transport_rate, int backend_rate, Py_ssize_t backend_frame_samples,
-                  int channels=1, playout_capacity_samples=None, str quality="hq",
+    def __cinit__(self, transport_rate, backend_rate, backend_frame_samples,
+                  channels=1, playout_capacity_samples=None, str quality="hq",
                   bint low_latency=False, backend_output_rate=None, echo_cancel_ms=0,
                   bint noise_suppression=False):
+        cdef int transport_rate_c = int_arg(transport_rate, "transport_rate", -2147483648, 2147483647)
+        cdef int backend_rate_c = int_arg(backend_rate, "backend_rate", -2147483648, 2147483647)
+        cdef Py_ssize_t backend_frame_samples_c = int_arg(backend_frame_samples, "backend_frame_samples", -9223372036854775808, 9223372036854775807)
+        cdef int channels_c = int_arg(channels, "channels", -2147483648, 2147483647)
         cdef c.vona_step_loop_config cfg
-        cdef int out_rate = backend_rate if backend_output_rate is None else backend_output_rate
-        cdef bint resampling = transport_rate != backend_rate or transport_rate != out_rate
-        for name, rate in (("transport_rate", transport_rate), ("backend_rate", backend_rate),
+        cdef int out_rate = backend_rate_c if backend_output_rate is None else int_arg(
+            backend_output_rate, "backend_output_rate", -2147483648, 2147483647)
+        cdef bint resampling = transport_rate_c != backend_rate_c or transport_rate_c != out_rate
+        for name, rate in (("transport_rate", transport_rate_c), ("backend_rate", backend_rate_c),
                            ("backend_output_rate", out_rate)):
             if rate <= 0 or rate > c.VONA_STEP_LOOP_MAX_RATE:
                 raise ConfigError(f"{name} must be 1..{c.VONA_STEP_LOOP_MAX_RATE} Hz, got {rate}")
@@ -147,46 +153,46 @@ cdef class StepLoop:
                     f"{name} {rate} Hz cannot be resampled; use one of {SUPPORTED_RATES} "
                     "(or equal transport and backend rates)"
                 )
-        if backend_frame_samples <= 0 or backend_frame_samples > (1 << 24):
-            raise ConfigError(f"backend_frame_samples must be 1..{1 << 24}, got {backend_frame_samples}")
-        if channels < 1 or channels > c.VONA_STEP_LOOP_MAX_CHANNELS:
-            raise ConfigError(f"channels must be 1..{c.VONA_STEP_LOOP_MAX_CHANNELS}, got {channels}")
-        if resampling and channels > 2:
-            raise ConfigError(f"resampling supports 1 or 2 channels, got {channels}")
+        if backend_frame_samples_c <= 0 or backend_frame_samples_c > (1 << 24):
+            raise ConfigError(f"backend_frame_samples must be 1..{1 << 24}, got {backend_frame_samples_c}")
+        if channels_c < 1 or channels_c > c.VONA_STEP_LOOP_MAX_CHANNELS:
+            raise ConfigError(f"channels must be 1..{c.VONA_STEP_LOOP_MAX_CHANNELS}, got {channels_c}")
+        if resampling and channels_c > 2:
+            raise ConfigError(f"resampling supports 1 or 2 channels, got {channels_c}")
         if quality not in QUALITIES:
             raise ConfigError(f"quality must be one of {QUALITIES}, got {quality!r}")
         if playout_capacity_samples is None:
-            playout_capacity_samples = transport_rate * DEFAULT_PLAYOUT_SECONDS
+            playout_capacity_samples = transport_rate_c * DEFAULT_PLAYOUT_SECONDS
         if not isinstance(playout_capacity_samples, int) or playout_capacity_samples <= 0:
             raise ConfigError(
                 f"playout_capacity_samples must be a positive int, got {playout_capacity_samples!r}"
             )
-        if playout_capacity_samples * channels > (1 << 31):
+        if playout_capacity_samples * channels_c > (1 << 31):
             raise ConfigError(
                 f"playout_capacity_samples * channels must be <= {1 << 31}, got "
-                f"{playout_capacity_samples} * {channels}"
+                f"{playout_capacity_samples} * {channels_c}"
             )
-        cfg.transport_rate = <uint32_t>transport_rate
-        cfg.backend_input_rate = <uint32_t>backend_rate
+        cfg.transport_rate = <uint32_t>transport_rate_c
+        cfg.backend_input_rate = <uint32_t>backend_rate_c
         cfg.backend_output_rate = <uint32_t>out_rate
-        cfg.backend_frame = <size_t>backend_frame_samples
-        cfg.channels = <unsigned>channels
+        cfg.backend_frame = <size_t>backend_frame_samples_c
+        cfg.channels = <unsigned>channels_c
         cfg.playout_capacity = <size_t>playout_capacity_samples
         cfg.resample_flags = cr.VONA_RESAMPLE_LOW_LATENCY if low_latency else 0
-        cfg.aec_filter_ms = _echo_cancel_ms(echo_cancel_ms, transport_rate, channels)
+        cfg.aec_filter_ms = _echo_cancel_ms(echo_cancel_ms, transport_rate_c, channels_c)
         cfg.aec_flags = caec.VONA_AEC_NOISE_SUPPRESSION if noise_suppression else 0
         check(cr.vona_resampler_quality_parse(quality.encode(), &cfg.quality), "StepLoop quality")
         check(c.vona_step_loop_create(&cfg, &self.loop),
-              f"StepLoop create {transport_rate}->{backend_rate}->{out_rate} Hz, {channels} ch")
-        self.transport_rate = transport_rate
-        self.backend_input_rate = backend_rate
+              f"StepLoop create {transport_rate_c}->{backend_rate_c}->{out_rate} Hz, {channels_c} ch")
+        self.transport_rate = transport_rate_c
+        self.backend_input_rate = backend_rate_c
         self.backend_output_rate = out_rate
-        self.backend_frame_samples = backend_frame_samples
-        self.channels = channels
+        self.backend_frame_samples = backend_frame_samples_c
+        self.channels = channels_c
         self.playout_capacity_samples = playout_capacity_samples
         self.quality = quality
         self.low_latency = low_latency
-        self.frame_values = <size_t>backend_frame_samples * channels
+        self.frame_values = <size_t>backend_frame_samples_c * channels_c
 
     def __init__(self, transport_rate, backend_rate, backend_frame_samples, channels=1,
                  playout_capacity_samples=None, quality="hq", low_latency=False,
@@ -273,6 +279,54 @@ cdef class StepLoop:
         finally:
             self.busy = False
 
+    def flush_input(self):
+        """The input ended: the input resampler's tail and the last partial frame, zero
+        padded to a whole frame, as backend frames (new arrays; ``[]`` when nothing was
+        pending). The input side then starts a fresh stream."""
+        cdef c.vona_step_loop *loop = self._enter()
+        cdef size_t bound, i, made = 0, queued = 0
+        cdef int16_t **ptrs = NULL
+        cdef vona_status st
+        cdef list frames
+        try:
+            bound = c.vona_step_loop_flush_frames_bound(loop)
+            self._grow_scratch(bound)
+            ptrs = <int16_t **>realloc(NULL, bound * sizeof(int16_t *))
+            if ptrs == NULL:
+                raise MemoryError("StepLoop.flush_input: no memory for the frame list")
+            try:
+                for i in range(bound):
+                    ptrs[i] = self.scratch + i * self.frame_values
+                with nogil:
+                    st = c.vona_step_loop_flush_input(loop, ptrs, bound, &made, &queued)
+                check(st, "StepLoop.flush_input")
+                frames = [None] * made
+                for i in range(made):
+                    arr = ab.new_array(<Py_ssize_t>self.frame_values, cnp.NPY_INT16)
+                    memcpy(cnp.PyArray_DATA(arr), ptrs[i], self.frame_values * sizeof(int16_t))
+                    frames[i] = arr
+                return frames
+            finally:
+                free(ptrs)
+        finally:
+            self.busy = False
+
+    def process_flush(self):
+        """``flush_input`` through the native backend into playout; returns transport-rate
+        samples queued."""
+        cdef c.vona_step_loop *loop = self._enter()
+        cdef size_t made = 0, queued = 0
+        cdef vona_status st
+        try:
+            with nogil:
+                st = c.vona_step_loop_flush_input(loop, NULL, 0, &made, &queued)
+            if st == VONA_E_STATE:
+                raise VonaError("StepLoop.process_flush needs a native backend: call set_native_backend()")
+            check(st, "StepLoop.process_flush")
+        finally:
+            self.busy = False
+        return queued
+
     def push_output(self, samples):
         """Backend-output-rate int16 in -> playout; return transport-rate samples queued."""
         cdef c.vona_step_loop *loop = self._enter()
@@ -293,20 +347,21 @@ cdef class StepLoop:
             self.busy = False
         return queued
 
-    def pull_playout(self, Py_ssize_t n):
+    def pull_playout(self, n):
         """Up to n transport-rate samples of playout (shorter when less is queued)."""
-        if n < 0:
-            raise ConfigError(f"pull_playout(n) needs n >= 0, got {n}")
+        cdef Py_ssize_t n_c = int_arg(n, "n", -9223372036854775808, 9223372036854775807)
+        if n_c < 0:
+            raise ConfigError(f"pull_playout(n) needs n >= 0, got {n_c}")
         cdef c.vona_step_loop *loop = self._enter()
         cdef size_t got = 0, buffered, m
         cdef vona_status st
         cdef cnp.ndarray out
         try:
             buffered = c.vona_step_loop_playout_buffered(loop)
-            m = <size_t>n if <size_t>n < buffered else buffered
+            m = <size_t>n_c if <size_t>n_c < buffered else buffered
             out = ab.new_array(<Py_ssize_t>(m * self.channels), cnp.NPY_INT16)
             with nogil:
-                st = c.vona_step_loop_pull(loop, <int16_t *>cnp.PyArray_DATA(out), m, <size_t>n, &got)
+                st = c.vona_step_loop_pull(loop, <int16_t *>cnp.PyArray_DATA(out), m, <size_t>n_c, &got)
             check(st, "StepLoop.pull_playout")
         finally:
             self.busy = False

@@ -54,6 +54,9 @@ cdef extern from "vona/step_loop.h" nogil:
     vona_status vona_step_loop_pull(vona_step_loop *loop, int16_t *dst, size_t dst_cap,
                                     size_t want, size_t *got)
     size_t vona_step_loop_playout_buffered(const vona_step_loop *loop)
+    size_t vona_step_loop_flush_frames_bound(const vona_step_loop *loop)
+    vona_status vona_step_loop_flush_input(vona_step_loop *loop, int16_t *const *frames,
+                                           size_t max_frames, size_t *nframes, size_t *queued)
     vona_status vona_step_loop_interrupt(vona_step_loop *loop, vona_step_loop_interruption *out)
     void vona_step_loop_begin_turn(vona_step_loop *loop, int64_t now_ns)
     vona_status vona_step_loop_end_turn(vona_step_loop *loop, size_t *queued)

@@ -1,0 +1,53 @@
+"""ElevenLabs character alignment to word timings.
+
+An audio chunk carries ``chars``, ``charStartTimesMs`` and ``charDurationsMs`` relative to
+that chunk; a word may start in one chunk and end in the next, so the unfinished word is
+carried over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vona.backends.cascade.streaming import WordTiming
+
+__all__ = ["WordAligner"]
+
+
+@dataclass
+class WordAligner:
+    """Turns per-chunk character alignments into words timed from the stream's start."""
+
+    _chars: list[str] = field(default_factory=list)
+    _start: float = 0.0
+    _end: float = 0.0
+
+    def feed(self, alignment: Any, offset_ms: float) -> tuple[WordTiming, ...]:
+        """The words completed by one chunk's alignment (``offset_ms``: the chunk's start)."""
+        if not isinstance(alignment, dict):
+            return ()
+        chars = alignment.get("chars") or []
+        starts = alignment.get("charStartTimesMs") or []
+        durations = alignment.get("charDurationsMs") or []
+        words: list[WordTiming] = []
+        for ch, start, dur in zip(chars, starts, durations):
+            begin = offset_ms + float(start)
+            if str(ch).isspace():
+                if self._chars:
+                    words.append(self._word())
+                continue
+            if not self._chars:
+                self._start = begin
+            self._chars.append(str(ch))
+            self._end = begin + float(dur)
+        return tuple(words)
+
+    def finish(self) -> tuple[WordTiming, ...]:
+        """The last word, when the text did not end with a space."""
+        return (self._word(),) if self._chars else ()
+
+    def _word(self) -> WordTiming:
+        word = WordTiming("".join(self._chars), self._start, self._end)
+        self._chars = []
+        return word

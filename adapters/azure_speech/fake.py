@@ -59,7 +59,12 @@ class AzureSpeechFake(LoopbackHttp):
         if request.headers.get("ocp-apim-subscription-key") != self.api_key:
             return json_reply(
                 401,
-                {"error": {"code": "401", "message": "Access denied due to invalid subscription key."}},
+                {
+                    "error": {
+                        "code": "401",
+                        "message": "Access denied due to invalid subscription key.",
+                    }
+                },
             )
         if self.statuses:
             status = self.statuses.pop(0)
@@ -87,7 +92,9 @@ class AzureSpeechFake(LoopbackHttp):
         self.spoken.append(text)
         rate = int(fmt.split("-")[1].removesuffix("khz")) * 1000
         drop, self.drop_after = self.drop_after, None
-        return HttpReply(200, {"content-type": "audio/basic"}, self._pcm(text, rate), drop_after=drop)
+        return HttpReply(
+            200, {"content-type": "audio/basic"}, self._pcm(text, rate), drop_after=drop
+        )
 
     async def _pcm(self, text: str, rate: int) -> AsyncIterator[bytes]:
         total = len(text) * self.ms_per_char

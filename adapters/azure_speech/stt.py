@@ -63,7 +63,10 @@ class AzureSpeechStt:
         self.backoff = backoff or Backoff()
 
     def __repr__(self) -> str:
-        return f"AzureSpeechStt(language={self.language!r}, base_url={self.base_url!r}, api_key={self._key!r})"
+        return (
+            f"AzureSpeechStt(language={self.language!r}, base_url={self.base_url!r}, "
+            f"api_key={self._key!r})"
+        )
 
     @property
     def sample_rate_hz(self) -> int:

@@ -30,7 +30,8 @@ def ssml(text: str, voice: str, language: str) -> str:
     """The SSML document speaking ``text`` (escaped) with ``voice``."""
     return (
         f"<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' "
-        f"xml:lang={quoteattr(language)}><voice name={quoteattr(voice)}>{escape(text)}</voice></speak>"
+        f"xml:lang={quoteattr(language)}><voice name={quoteattr(voice)}>"
+        f"{escape(text)}</voice></speak>"
     )
 
 
@@ -62,7 +63,10 @@ class AzureSpeechTts:
         self.backoff = backoff or Backoff()
 
     def __repr__(self) -> str:
-        return f"AzureSpeechTts(voice={self.voice!r}, base_url={self.base_url!r}, api_key={self._key!r})"
+        return (
+            f"AzureSpeechTts(voice={self.voice!r}, base_url={self.base_url!r}, "
+            f"api_key={self._key!r})"
+        )
 
     @property
     def sample_rate_hz(self) -> int:

@@ -14,7 +14,7 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class DeepgramStream(ABC):
     """One open listen socket; see the module docstring."""
 
     provider = "deepgram"
-    end_message: dict[str, str] = {"type": "CloseStream"}
+    end_message: ClassVar[dict[str, str]] = {"type": "CloseStream"}
 
     def __init__(
         self,

@@ -147,7 +147,9 @@ class DeepgramAuraTts:
                 self._ws = None
             current = self._current
             if current is not None and not current.done:
-                current.fail(error or BackendError(f"{PROVIDER}: the server closed", retryable=True))
+                current.fail(
+                    error or BackendError(f"{PROVIDER}: the server closed", retryable=True)
+                )
 
 
 class _AuraStream:
@@ -204,7 +206,9 @@ class _AuraStream:
         cut = len(data) - len(data) % 2
         self._odd = data[cut:]
         if cut:
-            self._queue.put_nowait(TtsAudio(np.frombuffer(data[:cut], dtype="<i2").astype(np.int16)))
+            self._queue.put_nowait(
+                TtsAudio(np.frombuffer(data[:cut], dtype="<i2").astype(np.int16))
+            )
 
     def flushed(self) -> None:
         self._flushed += 1

@@ -134,12 +134,23 @@ class DeepgramFake(LoopbackFake):
             message = self.record(index, raw)
             kind = message.get("type") if isinstance(message, dict) else None
             if kind == "Finalize":
-                await self._send(ws, _results("", final=True, speech_final=False, from_finalize=True))
+                await self._send(
+                    ws, _results("", final=True, speech_final=False, from_finalize=True)
+                )
             elif kind == "CloseStream":
                 if not flux:
-                    await self._send(ws, {"type": "Metadata", "transaction_key": "deprecated",
-                                          "request_id": _REQ, "sha256": "00", "created": "2025-01-01T00:00:00.000Z",
-                                          "duration": 1.0, "channels": 1})
+                    await self._send(
+                        ws,
+                        {
+                            "type": "Metadata",
+                            "transaction_key": "deprecated",
+                            "request_id": _REQ,
+                            "sha256": "00",
+                            "created": "2025-01-01T00:00:00.000Z",
+                            "duration": 1.0,
+                            "channels": 1,
+                        },
+                    )
                 await ws.close(1000)
                 return
 
@@ -161,9 +172,14 @@ class DeepgramFake(LoopbackFake):
             await self._send(
                 ws,
                 {
-                    "type": "TurnInfo", "request_id": _REQ, "sequence_id": seq, "event": event,
-                    "turn_index": self.turns_done, "audio_window_start": 0.0,
-                    "audio_window_end": 1.0, "transcript": transcript,
+                    "type": "TurnInfo",
+                    "request_id": _REQ,
+                    "sequence_id": seq,
+                    "event": event,
+                    "turn_index": self.turns_done,
+                    "audio_window_start": 0.0,
+                    "audio_window_end": 1.0,
+                    "transcript": transcript,
                     "words": [{"word": w, "confidence": 0.9} for w in transcript.split()],
                     "end_of_turn_confidence": conf,
                 },
@@ -191,8 +207,16 @@ class DeepgramFake(LoopbackFake):
     async def _speak(self, ws: ServerConnection, index: int) -> None:
         assert ws.request is not None
         rate = int(dict(_query(ws.request.path)).get("sample_rate", "24000"))
-        await self._send(ws, {"type": "Metadata", "request_id": _REQ, "model_name": "aura-2-thalia-en",
-                              "model_version": "2025-04-01.0", "model_uuid": _META["model_uuid"]})
+        await self._send(
+            ws,
+            {
+                "type": "Metadata",
+                "request_id": _REQ,
+                "model_name": "aura-2-thalia-en",
+                "model_version": "2025-04-01.0",
+                "model_uuid": _META["model_uuid"],
+            },
+        )
         buffered: list[str] = []
         jobs: asyncio.Queue[tuple[str, int] | None] = asyncio.Queue()
         flushes = 0
@@ -253,13 +277,22 @@ def _results(
     text: str, *, final: bool, speech_final: bool = False, from_finalize: bool = False
 ) -> dict[str, Any]:
     words = [
-        {"word": w.lower().strip(".,?!"), "start": 0.1 + 0.3 * i, "end": 0.4 + 0.3 * i,
-         "confidence": 0.95, "punctuated_word": w}
+        {
+            "word": w.lower().strip(".,?!"),
+            "start": 0.1 + 0.3 * i,
+            "end": 0.4 + 0.3 * i,
+            "confidence": 0.95,
+            "punctuated_word": w,
+        }
         for i, w in enumerate(text.split())
     ]
     return {
-        "type": "Results", "channel_index": [0, 1], "duration": 0.3 * len(words) + 0.2,
-        "start": 0.0, "is_final": final, "speech_final": speech_final,
+        "type": "Results",
+        "channel_index": [0, 1],
+        "duration": 0.3 * len(words) + 0.2,
+        "start": 0.0,
+        "is_final": final,
+        "speech_final": speech_final,
         "from_finalize": from_finalize,
         "channel": {"alternatives": [{"transcript": text, "confidence": 0.95, "words": words}]},
         "metadata": _META,

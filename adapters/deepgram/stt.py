@@ -151,7 +151,11 @@ class _ListenStream(DeepgramStream):
         start = self.ms(message.get("start"))
         end = start + float(message.get("duration") or 0.0) * 1000.0
         words = tuple(
-            WordTiming(str(w.get("punctuated_word") or w.get("word")), self.ms(w.get("start")), self.ms(w.get("end")))
+            WordTiming(
+                str(w.get("punctuated_word") or w.get("word")),
+                self.ms(w.get("start")),
+                self.ms(w.get("end")),
+            )
             for w in alt.get("words") or []
             if isinstance(w, dict)
         )
@@ -201,7 +205,9 @@ class DeepgramFluxStt(_Engine):
         self.url = f"{self.base_url}/v2/listen?{urlencode(query)}"
 
     async def open(self) -> SttStream:
-        stream = _FluxStream(self.url, key=self._key, sample_rate_hz=self._rate, backoff=self.backoff)
+        stream = _FluxStream(
+            self.url, key=self._key, sample_rate_hz=self._rate, backoff=self.backoff
+        )
         await stream.start()
         return stream
 
@@ -240,5 +246,8 @@ class _FluxStream(DeepgramStream):
         if event == "TurnResumed":
             return [SttTurnResumed(end)]
         if event == "EndOfTurn":
-            return [SttTranscript(text, True, start, end), SttEndOfTurn(text, at_ms=end, confidence=conf)]
+            return [
+                SttTranscript(text, True, start, end),
+                SttEndOfTurn(text, at_ms=end, confidence=conf),
+            ]
         return []

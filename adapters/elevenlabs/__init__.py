@@ -64,7 +64,9 @@ class ElevenLabsTts:
         backoff: Backoff | None = None,
     ) -> None:
         if not output_format.startswith("pcm_") or not output_format[4:].isdigit():
-            raise ConfigError(f"{PROVIDER}: output_format must be pcm_<rate>, got {output_format!r}")
+            raise ConfigError(
+                f"{PROVIDER}: output_format must be pcm_<rate>, got {output_format!r}"
+            )
         if not 0 < keepalive_s < 180:
             raise ConfigError(f"{PROVIDER}: keepalive_s must be in (0, 180)")
         self.voice_id = voice_id or os.environ.get("ELEVENLABS_VOICE_ID") or DEFAULT_VOICE
@@ -74,13 +76,17 @@ class ElevenLabsTts:
         self.multi = multi
         self.keepalive_s = keepalive_s
         self.init: dict[str, Any] = {"text": " "}
-        self.init["voice_settings"] = dict(voice_settings or {"stability": 0.5, "similarity_boost": 0.8})
+        self.init["voice_settings"] = dict(
+            voice_settings or {"stability": 0.5, "similarity_boost": 0.8}
+        )
         if chunk_length_schedule:
             self.init["generation_config"] = {"chunk_length_schedule": list(chunk_length_schedule)}
         query = {"model_id": model_id, "output_format": output_format, "sync_alignment": "true"}
         query.update(params or {})
         route = "multi-stream-input" if multi else "stream-input"
-        self.url = f"{self.base_url}/v1/text-to-speech/{quote(self.voice_id)}/{route}?{urlencode(query)}"
+        self.url = (
+            f"{self.base_url}/v1/text-to-speech/{quote(self.voice_id)}/{route}?{urlencode(query)}"
+        )
         self.backoff = backoff or Backoff()
         self._socket: _Socket | None = None
         self._contexts = 0
@@ -88,7 +94,10 @@ class ElevenLabsTts:
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:
-        return f"ElevenLabsTts(voice_id={self.voice_id!r}, base_url={self.base_url!r}, api_key={self._key!r})"
+        return (
+            f"ElevenLabsTts(voice_id={self.voice_id!r}, base_url={self.base_url!r}, "
+            f"api_key={self._key!r})"
+        )
 
     @property
     def sample_rate_hz(self) -> int:
@@ -167,7 +176,9 @@ class _Socket:
             code = self.ws.close_code
             if code not in (1000, None):
                 reason = self.ws.close_reason or ""
-                error = BackendError(f"{PROVIDER}: closed ({code} {reason})", retryable=code != 1008)
+                error = BackendError(
+                    f"{PROVIDER}: closed ({code} {reason})", retryable=code != 1008
+                )
         except ConnectionClosed as exc:
             error = redacted(exc, PROVIDER, [self._key])
         except (ValueError, ProtocolError) as exc:
@@ -191,7 +202,10 @@ class _Socket:
         if stream is None:
             return  # a closed context's leftovers (or a reply that was cancelled)
         if message.get("audio"):
-            stream.deliver(str(message["audio"]), message.get("alignment") or message.get("normalizedAlignment"))
+            stream.deliver(
+                str(message["audio"]),
+                message.get("alignment") or message.get("normalizedAlignment"),
+            )
         if message.get("isFinal"):
             stream.final()
 

@@ -31,7 +31,7 @@ class WordAligner:
         starts = alignment.get("charStartTimesMs") or []
         durations = alignment.get("charDurationsMs") or []
         words: list[WordTiming] = []
-        for ch, start, dur in zip(chars, starts, durations):
+        for ch, start, dur in zip(chars, starts, durations, strict=False):
             begin = offset_ms + float(start)
             if str(ch).isspace():
                 if self._chars:

@@ -69,15 +69,22 @@ class ElevenLabsFake(LoopbackFake):
 
     def check_request(self, path: str, query: dict[str, str], headers: Headers) -> Response | None:
         if self.status is not None:
-            return self.http_error(self.status, {"detail": {"status": "fake", "message": "refused"}})
+            return self.http_error(
+                self.status, {"detail": {"status": "fake", "message": "refused"}}
+            )
         if headers.get("xi-api-key") != self.api_key:
             return self.http_error(
                 401, {"detail": {"status": "invalid_api_key", "message": "Invalid API key"}}
             )
         parts = path.split("/")
-        if len(parts) != 5 or parts[1:3] != ["v1", "text-to-speech"] or parts[4] not in (
-            "stream-input",
-            "multi-stream-input",
+        if (
+            len(parts) != 5
+            or parts[1:3] != ["v1", "text-to-speech"]
+            or parts[4]
+            not in (
+                "stream-input",
+                "multi-stream-input",
+            )
         ):
             return self.http_error(404, {"detail": {"status": "not_found", "message": path}})
         if not query.get("output_format", "").startswith("pcm_"):
@@ -111,7 +118,7 @@ class ElevenLabsFake(LoopbackFake):
                     self.violations.append(f"multi-stream message without context_id: {m!r}")
                     continue
                 ctx = contexts.get(ctx_id)
-                if ctx is None or ctx.closed and not m.get("close_context"):
+                if ctx is None or (ctx.closed and not m.get("close_context")):
                     if m.get("text") != " ":
                         self.violations.append(f"context {ctx_id} did not start with ' ': {m!r}")
                     ctx = contexts[ctx_id] = _Context(started=True)

@@ -102,7 +102,9 @@ class OpenAIChat:
     ) -> None:
         self.model = model or os.environ.get("OPENAI_MODEL") or ""
         if not self.model:
-            raise ConfigError(f"{PROVIDER}: no model; pass model=... (--llm-model) or set OPENAI_MODEL")
+            raise ConfigError(
+                f"{PROVIDER}: no model; pass model=... (--llm-model) or set OPENAI_MODEL"
+            )
         self.base_url = base_url_from(base_url, "OPENAI_BASE_URL", DEFAULT_BASE_URL)
         if not self.base_url.startswith(("http://", "https://")):
             raise ConfigError(f"{PROVIDER}: base_url must be http(s)://, got {self.base_url!r}")
@@ -121,7 +123,9 @@ class OpenAIChat:
         self.backoff = backoff or Backoff()
 
     def __repr__(self) -> str:
-        return f"OpenAIChat(model={self.model!r}, base_url={self.base_url!r}, api_key={self._key!r})"
+        return (
+            f"OpenAIChat(model={self.model!r}, base_url={self.base_url!r}, api_key={self._key!r})"
+        )
 
     def _secrets(self) -> list[ApiKey]:
         return [self._key] if self._key is not None else []
@@ -175,7 +179,9 @@ class OpenAIChat:
                     ) as resp:
                         if resp.status_code != 200:
                             await resp.aread()
-                            raise status_error(PROVIDER, resp.status_code, resp.text, self._secrets())
+                            raise status_error(
+                                PROVIDER, resp.status_code, resp.text, self._secrets()
+                            )
                         async for event in self._events(resp.aiter_lines()):
                             produced = True
                             yield event

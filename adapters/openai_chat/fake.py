@@ -62,7 +62,9 @@ def sse_chunks(reply: ChatReply, model: str) -> list[dict[str, Any]]:
         third = max(1, len(text) // 3)
         pieces = [text[i : i + third] for i in range(0, len(text), third)]
         head = {"index": index, "id": call.call_id, "type": "function"}
-        out.append(chunk({"tool_calls": [{**head, "function": {"name": call.name, "arguments": ""}}]}))
+        out.append(
+            chunk({"tool_calls": [{**head, "function": {"name": call.name, "arguments": ""}}]})
+        )
         out += [
             chunk({"tool_calls": [{"index": index, "function": {"arguments": p}}]}) for p in pieces
         ]
@@ -73,7 +75,9 @@ def sse_chunks(reply: ChatReply, model: str) -> list[dict[str, Any]]:
 class OpenAIChatFake(LoopbackHttp):
     """The fake server; see the module docstring."""
 
-    def __init__(self, *, api_key: str = "test-key", replies: list[ChatReply] | None = None) -> None:
+    def __init__(
+        self, *, api_key: str = "test-key", replies: list[ChatReply] | None = None
+    ) -> None:
         super().__init__()
         self.api_key = api_key
         self.replies = list(replies or [ChatReply()])
@@ -85,7 +89,9 @@ class OpenAIChatFake(LoopbackHttp):
 
     async def reply(self, request: HttpRequest) -> HttpReply:
         if request.method != "POST" or not request.path.endswith("/chat/completions"):
-            return json_reply(404, {"error": {"message": "Not found", "type": "invalid_request_error"}})
+            return json_reply(
+                404, {"error": {"message": "Not found", "type": "invalid_request_error"}}
+            )
         key = request.headers.get("authorization", "").removeprefix("Bearer ")
         key = key or request.headers.get("api-key", "")
         if key != self.api_key:

@@ -58,7 +58,8 @@ async def test_tts_cancel_stops_the_request_and_drops_queued_audio() -> None:
             if fake.aborted:
                 break
             await asyncio.sleep(0.01)
-    assert fake.aborted == 1 and len(fake.spoken) == 1
+    assert fake.aborted == 1
+    assert len(fake.spoken) == 1
 
 
 @pytest.mark.parametrize("status", [429, 500])
@@ -68,7 +69,8 @@ async def test_tts_overload_retried_then_succeeds(status: int) -> None:
         await stream.push_text("Hi.")
         await stream.flush()
         chunks = [c async for c in stream.audio()]
-    assert sum(len(c.samples) for c in chunks) == 3 * 10 * 24 and len(fake.requests) == 2
+    assert sum(len(c.samples) for c in chunks) == 3 * 10 * 24
+    assert len(fake.requests) == 2
 
 
 async def test_tts_bad_key_is_fatal_and_redacted() -> None:
@@ -79,7 +81,8 @@ async def test_tts_bad_key_is_fatal_and_redacted() -> None:
         await stream.flush()
         with pytest.raises(BackendError) as info:
             [c async for c in stream.audio()]
-    assert info.value.retryable is False and "401" in str(info.value)
+    assert info.value.retryable is False
+    assert "401" in str(info.value)
     assert "az-secret-7" not in str(info.value) + repr(tts)
     assert len(fake.requests) == 1
 
@@ -105,7 +108,8 @@ async def test_stt_transcribes_an_utterance_and_silence_is_empty() -> None:
         assert isinstance(stt, SpeechToText)
         text = await asyncio.to_thread(stt.transcribe, _voice(1.0))
         silent = await asyncio.to_thread(stt.transcribe, np.zeros(8000, np.float32))
-    assert text == "what's the weather in paris" and silent == ""
+    assert text == "what's the weather in paris"
+    assert silent == ""
     req = fake.requests[0]
     assert req.query == {"language": "en-GB", "format": "simple"}
     assert req.headers["content-type"] == "audio/wav; codecs=audio/pcm; samplerate=16000"
@@ -116,7 +120,8 @@ async def test_stt_errors() -> None:
     async with AzureSpeechFake(statuses=[503, 503, 503]) as fake:
         with pytest.raises(BackendError) as info:
             await asyncio.to_thread(_stt(fake).transcribe, _voice(0.2))
-        assert info.value.retryable is True and len(fake.requests) == 3
+        assert info.value.retryable is True
+        assert len(fake.requests) == 3
     async with AzureSpeechFake(api_key="right") as fake:
         with pytest.raises(BackendError) as info:
             await asyncio.to_thread(_stt(fake).transcribe, _voice(0.2))
@@ -136,7 +141,10 @@ def test_endpoint_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZURE_SPEECH_KEY", "k")
     with pytest.raises(ConfigError, match="AZURE_SPEECH_ENDPOINT"):
         AzureSpeechTts()
-    assert AzureSpeechTts(region="westeurope").base_url == "https://westeurope.tts.speech.microsoft.com"
+    assert (
+        AzureSpeechTts(region="westeurope").base_url
+        == "https://westeurope.tts.speech.microsoft.com"
+    )
     monkeypatch.setenv("AZURE_SPEECH_REGION", "eastus")
     assert AzureSpeechStt().base_url == "https://eastus.stt.speech.microsoft.com"
     monkeypatch.setenv("AZURE_SPEECH_ENDPOINT", "http://127.0.0.1:5/")
@@ -144,4 +152,4 @@ def test_endpoint_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AZURE_SPEECH_KEY")
     with pytest.raises(ConfigError, match="AZURE_SPEECH_KEY"):
         AzureSpeechStt()
-    assert ssml("a<b", "v", "en-US").endswith("<voice name=\"v\">a&lt;b</voice></speak>")
+    assert ssml("a<b", "v", "en-US").endswith('<voice name="v">a&lt;b</voice></speak>')

@@ -1,4 +1,5 @@
-"""Deepgram listen v1, Flux and Aura against the loopback fake; wire checked with deepgram-sdk types."""
+"""Deepgram listen v1, Flux and Aura against the loopback fake; the wire is checked with the
+deepgram-sdk types."""
 
 from __future__ import annotations
 
@@ -44,14 +45,23 @@ def _validate_client_message(d: dict[str, Any]) -> None:
     from deepgram.speak.v1.types import SpeakV1Clear, SpeakV1Close, SpeakV1Flush, SpeakV1Text
 
     cls = {
-        "KeepAlive": ListenV1KeepAlive, "Finalize": ListenV1Finalize, "CloseStream": ListenV1CloseStream,
-        "Speak": SpeakV1Text, "Flush": SpeakV1Flush, "Clear": SpeakV1Clear, "Close": SpeakV1Close,
+        "KeepAlive": ListenV1KeepAlive,
+        "Finalize": ListenV1Finalize,
+        "CloseStream": ListenV1CloseStream,
+        "Speak": SpeakV1Text,
+        "Flush": SpeakV1Flush,
+        "Clear": SpeakV1Clear,
+        "Close": SpeakV1Close,
     }[d["type"]]
     cls.model_validate(d)
 
 
 async def test_listen_v1_turn_events_and_sdk_valid_messages() -> None:
-    from deepgram.listen.v1.types import ListenV1Results, ListenV1SpeechStarted, ListenV1UtteranceEnd
+    from deepgram.listen.v1.types import (
+        ListenV1Results,
+        ListenV1SpeechStarted,
+        ListenV1UtteranceEnd,
+    )
 
     async with DeepgramFake(transcripts=["what's the weather in paris"]) as fake:
         stt = DeepgramStt(base_url=fake.base_url, api_key="test-key", backoff=FAST)
@@ -65,9 +75,13 @@ async def test_listen_v1_turn_events_and_sdk_valid_messages() -> None:
     assert kinds == ["SttSpeechStarted", "SttTranscript", "SttTranscript", "SttEndOfTurn"]
     assert events[1] == SttTranscript("what's the", False, 0.0, events[1].end_ms, events[1].words)  # type: ignore[union-attr]
     final = events[2]
-    assert isinstance(final, SttTranscript) and final.final and final.words[0].word == "what's"
+    assert isinstance(final, SttTranscript)
+    assert final.final
+    assert final.words[0].word == "what's"
     assert final.words[0].start_ms == pytest.approx(100.0)
-    assert events[3] == SttEndOfTurn("what's the weather in paris", at_ms=pytest.approx(events[3].at_ms))  # type: ignore[union-attr]
+    assert events[3] == SttEndOfTurn(
+        "what's the weather in paris", at_ms=pytest.approx(events[3].at_ms)
+    )  # type: ignore[union-attr]
     assert fake.audio_bytes == 10 * 640
     sent = fake.messages()
     assert [m["type"] for m in sent] == ["Finalize", "CloseStream"]
@@ -81,8 +95,10 @@ async def test_listen_v1_turn_events_and_sdk_valid_messages() -> None:
         elif m["type"] == "UtteranceEnd":
             ListenV1UtteranceEnd.model_validate(m)
     query = dict(p.split("=") for p in fake.connections[0].path.split("?")[1].split("&"))
-    assert query["encoding"] == "linear16" and query["sample_rate"] == "16000"
-    assert query["interim_results"] == "true" and query["vad_events"] == "true"
+    assert query["encoding"] == "linear16"
+    assert query["sample_rate"] == "16000"
+    assert query["interim_results"] == "true"
+    assert query["vad_events"] == "true"
 
 
 def test_keepalive_during_silence_on_the_virtual_clock() -> None:
@@ -114,9 +130,17 @@ async def test_flux_turninfo_maps_to_eager_end_resumed_and_end() -> None:
             await stream.push(CHUNK)
         second = await _until(stream, lambda e: isinstance(e, SttEndOfTurn) and not e.eager)
         await stream.close()
-    assert [type(e) for e in first] == [SttSpeechStarted, SttTranscript, SttTranscript, SttEndOfTurn, SttTurnResumed]
+    assert [type(e) for e in first] == [
+        SttSpeechStarted,
+        SttTranscript,
+        SttTranscript,
+        SttEndOfTurn,
+        SttTurnResumed,
+    ]
     eager = first[3]
-    assert isinstance(eager, SttEndOfTurn) and eager.eager and eager.transcript == "book a"
+    assert isinstance(eager, SttEndOfTurn)
+    assert eager.eager
+    assert eager.transcript == "book a"
     assert eager.confidence == pytest.approx(0.55)
     assert [type(e) for e in second] == [SttTranscript, SttEndOfTurn, SttTranscript, SttEndOfTurn]
     assert second[-1] == SttEndOfTurn("book a table for two", at_ms=1000.0, confidence=0.9)
@@ -141,11 +165,14 @@ async def test_dropped_listen_socket_reconnects_and_keeps_listening() -> None:
             await stream.push(CHUNK)
         second = await _until(stream, lambda e: isinstance(e, SttEndOfTurn))
         await stream.close()
-    assert first[-1].transcript == "one" and second[-1].transcript == "two"  # type: ignore[union-attr]
-    assert len(fake.connections) == 2 and stream.reconnects == 1  # type: ignore[attr-defined]
+    assert first[-1].transcript == "one"
+    assert second[-1].transcript == "two"
+    assert len(fake.connections) == 2
+    assert stream.reconnects == 1
     # times on the new socket continue the stream's timeline
     speech = [e for e in second if isinstance(e, SttSpeechStarted)]
-    assert speech and speech[0].at_ms >= 200.0
+    assert speech
+    assert speech[0].at_ms >= 200.0
 
 
 async def test_bad_key_refused_and_not_retried_and_not_leaked() -> None:
@@ -153,8 +180,10 @@ async def test_bad_key_refused_and_not_retried_and_not_leaked() -> None:
         stt = DeepgramStt(base_url=fake.base_url, api_key="dg-secret-123", backoff=FAST)
         with pytest.raises(BackendError) as info:
             await stt.open()
-    assert info.value.retryable is False and "401" in str(info.value)
-    assert "dg-secret-123" not in str(info.value) and "dg-secret-123" not in repr(stt)
+    assert info.value.retryable is False
+    assert "401" in str(info.value)
+    assert "dg-secret-123" not in str(info.value)
+    assert "dg-secret-123" not in repr(stt)
     assert len(fake.rejected) == 1
 
 
@@ -164,7 +193,8 @@ async def test_overload_on_connect_is_retried_then_retryable(status: int) -> Non
         tts = DeepgramAuraTts(base_url=fake.base_url, api_key="test-key", backoff=FAST)
         with pytest.raises(BackendError) as info:
             await tts.open()
-    assert info.value.retryable is True and len(fake.rejected) == 1 + FAST.attempts
+    assert info.value.retryable is True
+    assert len(fake.rejected) == 1 + FAST.attempts
 
 
 async def test_aura_speaks_sentences_as_they_complete_then_ends_after_flushed() -> None:

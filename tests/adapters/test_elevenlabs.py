@@ -118,7 +118,8 @@ async def test_multi_context_per_reply_and_cancel_drops_the_old_context() -> Non
     assert [w.word for c in chunks for w in c.words] == ["Two"]
     closes = [m["context_id"] for m in fake.messages() if m.get("close_context")]
     assert closes == ["vona-1", "vona-1", "vona-2"]  # flush's close, cancel's close, reply 2
-    assert len(fake.connections) == 1 and fake.violations == []
+    assert len(fake.connections) == 1
+    assert fake.violations == []
     for m in fake.messages():
         _validate(m, True)
 
@@ -137,11 +138,13 @@ def test_keepalive_while_waiting_for_text_virtual_clock() -> None:
             return fake.messages(), fake.keepalives, fake.violations
 
     sent, keepalives, violations = run_virtual(main(False))
-    assert keepalives == 2 and violations == []
+    assert keepalives == 2
+    assert violations == []
     assert [m for m in sent if m.get("text") == ""] == [{"text": ""}]  # only the end of input
     assert sent.index({"text": ""}) == len(sent) - 1
     sent, keepalives, violations = run_virtual(main(True))
-    assert keepalives == 2 and violations == []
+    assert keepalives == 2
+    assert violations == []
     alive = [m for m in sent if m.get("text") == ""]
     assert alive == [{"text": "", "context_id": "vona-1"}] * 2
     for m in sent:
@@ -153,7 +156,8 @@ async def test_bad_key_is_fatal_and_redacted() -> None:
         tts = ElevenLabsTts("v", base_url=fake.base_url, api_key="xi-secret-42", backoff=FAST)
         with pytest.raises(BackendError) as info:
             await tts.open()
-    assert info.value.retryable is False and "401" in str(info.value)
+    assert info.value.retryable is False
+    assert "401" in str(info.value)
     assert "xi-secret-42" not in str(info.value) + repr(tts) + repr(info.value.__cause__)
     assert len(fake.rejected) == 1
 
@@ -163,7 +167,8 @@ async def test_overload_on_connect_is_retryable(status: int) -> None:
     async with ElevenLabsFake(status=status) as fake:
         with pytest.raises(BackendError) as info:
             await _tts(fake).open()
-    assert info.value.retryable is True and len(fake.rejected) == 1 + FAST.attempts
+    assert info.value.retryable is True
+    assert len(fake.rejected) == 1 + FAST.attempts
 
 
 async def test_dropped_socket_mid_reply_is_retryable_and_next_reply_redials() -> None:
@@ -180,8 +185,13 @@ async def test_dropped_socket_mid_reply_is_retryable_and_next_reply_redials() ->
 
 def test_aligner_carries_a_word_across_chunks() -> None:
     a = WordAligner()
-    first = a.feed({"chars": list("ab c"), "charStartTimesMs": [0, 10, 20, 30], "charDurationsMs": [10] * 4}, 0.0)
-    second = a.feed({"chars": list("d e"), "charStartTimesMs": [0, 10, 20], "charDurationsMs": [10] * 3}, 40.0)
+    first = a.feed(
+        {"chars": list("ab c"), "charStartTimesMs": [0, 10, 20, 30], "charDurationsMs": [10] * 4},
+        0.0,
+    )
+    second = a.feed(
+        {"chars": list("d e"), "charStartTimesMs": [0, 10, 20], "charDurationsMs": [10] * 3}, 40.0
+    )
     assert first == (WordTiming("ab", 0.0, 20.0),)
     assert second == (WordTiming("cd", 30.0, 50.0),)
     assert a.finish() == (WordTiming("e", 60.0, 70.0),)
@@ -197,4 +207,5 @@ def test_config_errors(monkeypatch: pytest.MonkeyPatch) -> None:
         ElevenLabsTts(output_format="mp3_44100_128")
     monkeypatch.setenv("ELEVENLABS_BASE_URL", "ws://127.0.0.1:1")
     tts = ElevenLabsTts(output_format="pcm_16000")
-    assert tts.sample_rate_hz == 16000 and tts.url.startswith("ws://127.0.0.1:1/v1/text-to-speech/")
+    assert tts.sample_rate_hz == 16000
+    assert tts.url.startswith("ws://127.0.0.1:1/v1/text-to-speech/")

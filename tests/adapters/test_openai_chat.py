@@ -24,16 +24,25 @@ WEATHER = ToolSpec(
 
 
 def _llm(fake: OpenAIChatFake, **kw: object) -> OpenAIChat:
-    return OpenAIChat("gpt-4o-mini", base_url=fake.base_url + "/v1", api_key="test-key", backoff=FAST, **kw)  # type: ignore[arg-type]
+    return OpenAIChat(
+        "gpt-4o-mini", base_url=fake.base_url + "/v1", api_key="test-key", backoff=FAST, **kw
+    )  # type: ignore[arg-type]
 
 
-async def _collect(llm: OpenAIChat, messages: list[ChatMessage], tools: list[ToolSpec] = []) -> list[object]:  # noqa: B006
+async def _collect(
+    llm: OpenAIChat, messages: list[ChatMessage], tools: list[ToolSpec] | None = None
+) -> list[object]:
+    if tools is None:
+        tools = []
     return [e async for e in llm.respond(messages, tools)]
 
 
 async def test_text_streams_as_deltas_and_tool_calls_are_assembled() -> None:
     replies = [
-        ChatReply(["Let me ", "check. "], [FakeCall("get_weather", {"city": "Paris", "unit": "c"}, "call_9")]),
+        ChatReply(
+            ["Let me ", "check. "],
+            [FakeCall("get_weather", {"city": "Paris", "unit": "c"}, "call_9")],
+        ),
     ]
     async with OpenAIChatFake(replies=replies) as fake:
         events = await _collect(_llm(fake), [ChatMessage("user", "Weather in Paris?")], [WEATHER])
@@ -43,7 +52,8 @@ async def test_text_streams_as_deltas_and_tool_calls_are_assembled() -> None:
         ToolCallRequest("call_9", "get_weather", {"city": "Paris", "unit": "c"}),
     ]
     body = fake.bodies()[0]
-    assert body["stream"] is True and body["model"] == "gpt-4o-mini"
+    assert body["stream"] is True
+    assert body["model"] == "gpt-4o-mini"
     assert body["tools"][0]["function"]["name"] == "get_weather"
     assert fake.requests[0].headers["authorization"] == "Bearer test-key"
 
@@ -52,7 +62,10 @@ async def test_two_parallel_tool_calls_keep_their_index_order() -> None:
     calls = [FakeCall("a", {"x": 1}, "c1"), FakeCall("b", {"y": [1, 2, 3]}, "c2")]
     async with OpenAIChatFake(replies=[ChatReply([], calls)]) as fake:
         events = await _collect(_llm(fake), [ChatMessage("user", "go")])
-    assert events == [ToolCallRequest("c1", "a", {"x": 1}), ToolCallRequest("c2", "b", {"y": [1, 2, 3]})]
+    assert events == [
+        ToolCallRequest("c1", "a", {"x": 1}),
+        ToolCallRequest("c2", "b", {"y": [1, 2, 3]}),
+    ]
 
 
 async def test_tool_round_trip_messages_have_the_chat_completions_shape() -> None:
@@ -60,7 +73,11 @@ async def test_tool_round_trip_messages_have_the_chat_completions_shape() -> Non
 
     history = [
         ChatMessage("user", "Weather in Paris?"),
-        ChatMessage("assistant", "", tool_calls=[ToolCallRequest("call_1", "get_weather", {"city": "Paris"})]),
+        ChatMessage(
+            "assistant",
+            "",
+            tool_calls=[ToolCallRequest("call_1", "get_weather", {"city": "Paris"})],
+        ),
         ChatMessage("tool", '{"temp_c": 18}', name="get_weather", call_id="call_1"),
     ]
     async with OpenAIChatFake() as fake:
@@ -70,7 +87,10 @@ async def test_tool_round_trip_messages_have_the_chat_completions_shape() -> Non
     for m in messages:
         adapter.validate_python(m)
     assert messages[0] == {"role": "system", "content": "Be brief."}
-    assert messages[2]["tool_calls"][0]["function"] == {"name": "get_weather", "arguments": '{"city": "Paris"}'}
+    assert messages[2]["tool_calls"][0]["function"] == {
+        "name": "get_weather",
+        "arguments": '{"city": "Paris"}',
+    }
     assert messages[3] == {"role": "tool", "tool_call_id": "call_1", "content": '{"temp_c": 18}'}
 
 
@@ -78,7 +98,9 @@ async def test_request_body_validates_against_the_sdk_params() -> None:
     from openai.types.chat.completion_create_params import CompletionCreateParamsStreaming
 
     async with OpenAIChatFake() as fake:
-        await _collect(_llm(fake, temperature=0.2, max_tokens=50), [ChatMessage("user", "hi")], [WEATHER])
+        await _collect(
+            _llm(fake, temperature=0.2, max_tokens=50), [ChatMessage("user", "hi")], [WEATHER]
+        )
     pydantic.TypeAdapter(CompletionCreateParamsStreaming).validate_python(fake.bodies()[0])
 
 
@@ -99,18 +121,27 @@ async def test_fake_stream_parses_with_the_official_sdk_like_our_client() -> Non
                 args += tc.function.arguments or "" if tc.function else ""
         await sdk.close()
         ours = await _collect(_llm(fake), [ChatMessage("user", "hi")])
-    assert text == "Hi there." and args == '{"city": "Rome"}'
-    assert ours == [TextDelta("Hi "), TextDelta("there."), ToolCallRequest("call_1", "get_weather", {"city": "Rome"})]
+    assert text == "Hi there."
+    assert args == '{"city": "Rome"}'
+    assert ours == [
+        TextDelta("Hi "),
+        TextDelta("there."),
+        ToolCallRequest("call_1", "get_weather", {"city": "Rome"}),
+    ]
     assert fake.requests[0].path == fake.requests[1].path == "/v1/chat/completions"
 
 
 async def test_bad_key_is_a_non_retryable_error_without_the_key() -> None:
     async with OpenAIChatFake(api_key="right") as fake:
-        llm = OpenAIChat("m", base_url=fake.base_url + "/v1", api_key="sk-wrong-secret", backoff=FAST)
+        llm = OpenAIChat(
+            "m", base_url=fake.base_url + "/v1", api_key="sk-wrong-secret", backoff=FAST
+        )
         with pytest.raises(BackendError) as info:
             await _collect(llm, [ChatMessage("user", "hi")])
-    assert info.value.retryable is False and "401" in str(info.value)
-    assert "sk-wrong-secret" not in str(info.value) and "sk-wrong-secret" not in repr(llm)
+    assert info.value.retryable is False
+    assert "401" in str(info.value)
+    assert "sk-wrong-secret" not in str(info.value)
+    assert "sk-wrong-secret" not in repr(llm)
     assert len(fake.requests) == 1  # not retried
 
 
@@ -118,29 +149,37 @@ async def test_bad_key_is_a_non_retryable_error_without_the_key() -> None:
 async def test_overload_is_retried_with_backoff_then_succeeds(status: int) -> None:
     async with OpenAIChatFake(replies=[ChatReply(status=status), ChatReply(["ok"])]) as fake:
         events = await _collect(_llm(fake), [ChatMessage("user", "hi")])
-    assert events == [TextDelta("ok")] and len(fake.requests) == 2
+    assert events == [TextDelta("ok")]
+    assert len(fake.requests) == 2
 
 
 async def test_overload_that_persists_is_a_retryable_error() -> None:
     async with OpenAIChatFake(replies=[ChatReply(status=429)]) as fake:
         with pytest.raises(BackendError) as info:
             await _collect(_llm(fake), [ChatMessage("user", "hi")])
-    assert info.value.retryable is True and len(fake.requests) == 1 + FAST.attempts
+    assert info.value.retryable is True
+    assert len(fake.requests) == 1 + FAST.attempts
 
 
 async def test_dropped_stream_mid_reply_is_a_retryable_error_after_the_text_so_far() -> None:
     async with OpenAIChatFake(replies=[ChatReply(["a ", "b ", "c ", "d "], drop_after=3)]) as fake:
         got: list[object] = []
-        with pytest.raises(BackendError) as info:
+
+        async def drain() -> None:
             async for e in _llm(fake).respond([ChatMessage("user", "hi")], []):
                 got.append(e)
+
+        with pytest.raises(BackendError) as info:
+            await drain()
     assert info.value.retryable is True
     assert got == [TextDelta("a "), TextDelta("b ")]  # role chunk + 2 pieces, then the drop
     assert len(fake.requests) == 1  # a partly delivered reply is not replayed
 
 
 async def test_closing_the_reply_early_closes_the_http_stream() -> None:
-    async with OpenAIChatFake(replies=[ChatReply([f"w{i} " for i in range(50)], delay_s=0.01)]) as fake:
+    async with OpenAIChatFake(
+        replies=[ChatReply([f"w{i} " for i in range(50)], delay_s=0.01)]
+    ) as fake:
         it = _llm(fake).respond([ChatMessage("user", "hi")], [])
         first = await it.__anext__()
         await it.aclose()  # type: ignore[attr-defined]
@@ -148,7 +187,9 @@ async def test_closing_the_reply_early_closes_the_http_stream() -> None:
             if fake.aborted:
                 break
             await asyncio.sleep(0.01)
-    assert first == TextDelta("w0 ") and fake.aborted == 1 and fake.completed == 0
+    assert first == TextDelta("w0 ")
+    assert fake.aborted == 1
+    assert fake.completed == 0
 
 
 def test_config_from_environment_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -156,8 +197,10 @@ def test_config_from_environment_and_errors(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("OPENAI_MODEL", "llama3")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env-secret")
     llm = OpenAIChat()
-    assert llm.base_url == "http://127.0.0.1:9/v1" and llm.model == "llama3"
-    assert "sk-env-secret" not in repr(llm) and "sk-env-secret" not in str(vars(llm))
+    assert llm.base_url == "http://127.0.0.1:9/v1"
+    assert llm.model == "llama3"
+    assert "sk-env-secret" not in repr(llm)
+    assert "sk-env-secret" not in str(vars(llm))
     monkeypatch.delenv("OPENAI_MODEL")
     with pytest.raises(ConfigError, match="OPENAI_MODEL"):
         OpenAIChat()
@@ -174,21 +217,32 @@ def test_virtual_clock_retry_waits_the_backoff() -> None:
     async def main() -> tuple[float, list[object]]:
         loop = asyncio.get_running_loop()
         async with OpenAIChatFake(replies=[ChatReply(status=503), ChatReply(["fine"])]) as fake:
-            llm = OpenAIChat("m", base_url=fake.base_url + "/v1", api_key="test-key",
-                             backoff=Backoff(attempts=1, initial_s=2.0, jitter=0.0))
+            llm = OpenAIChat(
+                "m",
+                base_url=fake.base_url + "/v1",
+                api_key="test-key",
+                backoff=Backoff(attempts=1, initial_s=2.0, jitter=0.0),
+            )
             t0 = loop.time()
             events = await _collect(llm, [ChatMessage("user", "hi")])
             return loop.time() - t0, events
 
     waited, events = run_virtual(main())
-    assert events == [TextDelta("fine")] and 2.0 <= waited < 2.5
+    assert events == [TextDelta("fine")]
+    assert 2.0 <= waited < 2.5
 
 
 async def test_azure_style_api_key_header_and_query() -> None:
     async with OpenAIChatFake() as fake:
-        llm = OpenAIChat("gpt", base_url=fake.base_url + "/openai/deployments/gpt", api_key="test-key",
-                         api_key_header="api-key", query={"api-version": "2024-10-21"})
+        llm = OpenAIChat(
+            "gpt",
+            base_url=fake.base_url + "/openai/deployments/gpt",
+            api_key="test-key",
+            api_key_header="api-key",
+            query={"api-version": "2024-10-21"},
+        )
         await _collect(llm, [ChatMessage("user", "hi")])
     req = fake.requests[0]
-    assert req.headers["api-key"] == "test-key" and "authorization" not in req.headers
+    assert req.headers["api-key"] == "test-key"
+    assert "authorization" not in req.headers
     assert req.query == {"api-version": "2024-10-21"}

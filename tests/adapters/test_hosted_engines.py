@@ -1,0 +1,116 @@
+"""The hosted engines as a whole: registry names, missing extras, key redaction, the CLI flags."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vona import registry
+from vona.adapters.deepgram import DeepgramStt
+from vona.adapters.deepgram.fake import DeepgramFake
+from vona.adapters.elevenlabs import ElevenLabsTts
+from vona.adapters.openai_chat import OpenAIChat
+from vona.backends.cascade.protocols import ChatMessage, Responder, SpeechToText
+from vona.backends.cascade.streaming import StreamingSpeechToText, StreamingTextToSpeech
+from vona.errors import BackendError, ConfigError
+
+ENGINES = {
+    "openai-chat": ("responder", "openai"),
+    "deepgram": ("stt", "deepgram"),
+    "deepgram-flux": ("stt", "deepgram"),
+    "deepgram-aura": ("tts", "deepgram"),
+    "elevenlabs": ("tts", "elevenlabs"),
+    "azure-speech": ("tts", "azure"),
+    "azure-speech-stt": ("stt", "azure"),
+}
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DEEPGRAM", "ELEVENLABS", "AZURE_SPEECH", "OPENAI"):
+        monkeypatch.setenv(f"{name}_API_KEY" if name != "AZURE_SPEECH" else "AZURE_SPEECH_KEY", "k")
+    monkeypatch.setenv("AZURE_SPEECH_REGION", "westeurope")
+    monkeypatch.setenv("OPENAI_MODEL", "m")
+
+
+@pytest.mark.usefixtures("keys")
+@pytest.mark.parametrize("name", sorted(ENGINES))
+def test_registry_builds_each_engine_of_its_kind(name: str) -> None:
+    kind, extra = ENGINES[name]
+    assert registry.engine(name).kind == kind
+    assert registry.entry_extra(registry.ENGINES, name) == extra
+    built = registry.build_engine(name, kind)  # type: ignore[arg-type]
+    protocol = {
+        "responder": Responder,
+        "stt": SpeechToText if name == "azure-speech-stt" else StreamingSpeechToText,
+        "tts": StreamingTextToSpeech,
+    }[kind]
+    assert isinstance(built, protocol)
+    assert "'k'" not in repr(built)
+
+
+async def test_missing_extra_is_a_config_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "httpx", None)
+    llm = OpenAIChat("m", base_url="http://127.0.0.1:9/v1")
+    with pytest.raises(ConfigError, match=r"vona\[openai\]"):
+        [e async for e in llm.respond([ChatMessage("user", "hi")], [])]
+    monkeypatch.setitem(sys.modules, "websockets", None)
+    monkeypatch.setitem(sys.modules, "websockets.asyncio.client", None)
+    with pytest.raises(ConfigError, match=r"vona\[elevenlabs\]"):
+        await ElevenLabsTts(base_url="ws://127.0.0.1:9", api_key="k").open()
+
+
+async def test_key_never_reaches_logs_reprs_or_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "dg-very-secret-key-0042"
+    caplog.set_level(logging.DEBUG)
+    async with DeepgramFake(api_key=secret) as fake:
+        stream = await DeepgramStt(base_url=fake.base_url, api_key=secret).open()
+        await stream.push(np.zeros(320, np.int16))
+        await stream.close()
+    async with DeepgramFake(api_key="other") as fake:
+        stt = DeepgramStt(base_url=fake.base_url, api_key=secret)
+        with pytest.raises(BackendError) as info:
+            await stt.open()
+    text = "".join(traceback.format_exception(info.value))
+    assert "401" in text and secret not in text
+    assert secret not in repr(stt) and secret not in str(stt)
+    # the client side (not the fake server, which may print what a wrong client sent)
+    client = [r for r in caplog.records if not r.name.startswith("websockets.server")]
+    assert any(r.name == "websockets.client" for r in client)  # it logged the handshake
+    assert all(secret not in r.getMessage() for r in client)
+
+
+def _args(**kw: object) -> argparse.Namespace:
+    base = {"llm": None, "llm_model": None, "responder": "rules", "ollama_model": None, "ollama_host": None}
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_cli_llm_flags_pick_a_registered_responder(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vona.cli.run import _responder
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    llm = _responder(_args(llm="openai-chat", llm_model="qwen2.5"))
+    assert isinstance(llm, OpenAIChat) and llm.model == "qwen2.5"
+    assert _responder(_args(llm="openai-chat")) == "openai-chat"  # built by name: OPENAI_MODEL
+    assert _responder(_args(responder="rules")) == "rules"
+    with pytest.raises(ConfigError, match="unknown responder engine 'nope'"):
+        _responder(_args(llm="nope", llm_model="x"))
+
+
+def test_cli_unknown_engine_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from vona.cli.run import run_main
+    from vona.wavio import write_wav
+
+    wav = tmp_path / "q.wav"
+    write_wav(wav, np.zeros(1600, np.int16), 16000)
+    code = run_main(["--input", str(wav), "--output", str(tmp_path / "r.wav"), "--stt", "nosuch"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "nosuch" in err and "Traceback" not in err

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from vona.adapters._hosted import Backoff, dial, redacted
+from vona.adapters._hosted import Backoff, dial, redacted, write_binary
 from vona.backends.cascade.streaming import Int16Array, SttEvent
 from vona.errors import AudioFormatError, BackendError
 from vona.realtime.secrets import ApiKey, redact
@@ -31,6 +31,7 @@ __all__ = ["DeepgramStream"]
 log = logging.getLogger("vona.adapters.deepgram")
 
 _TRANSIENT = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
+_INT16 = np.dtype(np.int16)
 _MAX_PENDING_S = 10  # audio kept while redialling; older speech is not worth a late answer
 
 
@@ -63,6 +64,7 @@ class DeepgramStream(ABC):
         self._sent = 0  # samples sent on earlier sockets and this one
         self._offset_ms = 0.0  # server time zero of the current socket, in stream ms
         self._last_send = 0.0
+        self._loop: asyncio.AbstractEventLoop  # set by start()
         self._pending: list[bytes] = []  # audio a dropped socket did not take
         self.reconnects = 0
 
@@ -81,8 +83,8 @@ class DeepgramStream(ABC):
     async def start(self) -> None:
         self._ws = await self._dial()
         self._up.set()
-        loop = asyncio.get_running_loop()
-        self._last_send = loop.time()
+        self._loop = asyncio.get_running_loop()
+        self._last_send = self._loop.time()
         self._tasks.append(asyncio.create_task(self._read_loop()))
         if self._keepalive_s:
             self._tasks.append(asyncio.create_task(self._keepalive(self._keepalive_s)))
@@ -98,32 +100,41 @@ class DeepgramStream(ABC):
         )
 
     async def push(self, audio: Int16Array) -> None:
-        if not isinstance(audio, np.ndarray) or audio.dtype != np.int16 or audio.ndim != 1:
+        if not isinstance(audio, np.ndarray) or audio.ndim != 1 or (
+            audio.dtype is not _INT16 and audio.dtype != _INT16
+        ):
             raise AudioFormatError("audio must be a 1-D int16 array (mono PCM16)")
         if self._failure is not None:
             raise self._failure
         if self._closing:
             raise BackendError(f"{self.provider}: push after close")
-        await self._up.wait()
-        if self._failure is not None:
-            raise self._failure
+        if not self._up.is_set():
+            await self._up.wait()
+            if self._failure is not None:
+                raise self._failure
         ws = self._ws
         assert ws is not None
+        data = audio.tobytes()
+        if not write_binary(ws, data) and not await self._send_slow(ws, data):
+            return
+        self._sent += len(audio)
+        self._last_send = self._loop.time()
+
+    async def _send_slow(self, ws: ClientConnection, data: bytes) -> bool:
+        """The library's send (flow control, closing); False when the audio was kept for
+        the next socket instead."""
         from websockets.exceptions import ConnectionClosed
 
-        data = audio.tobytes()
         try:
             await ws.send(data)
+            return True
         except ConnectionClosed:  # kept for the next socket; the reader redials or fails
-            if self._ws is not ws:  # already redialled
-                await self.push(audio)
-                return
+            if self._ws is not ws and self._ws is not None:  # already redialled
+                return await self._send_slow(self._ws, data)
             self._up.clear()
             if sum(map(len, self._pending)) + len(data) <= _MAX_PENDING_S * self._rate * 2:
                 self._pending.append(data)
-            return
-        self._sent += len(audio)
-        self._last_send = asyncio.get_running_loop().time()
+            return False
 
     async def send_json(self, message: Mapping[str, Any]) -> None:
         from websockets.exceptions import ConnectionClosed

@@ -277,3 +277,26 @@ async def test_push_checks_audio_and_config_errors(monkeypatch: pytest.MonkeyPat
         DeepgramFluxStt(eager_eot_threshold=0.95)
     with pytest.raises(ConfigError, match="utterance_end_ms"):
         DeepgramStt(utterance_end_ms=500)
+
+
+@pytest.mark.parametrize("samples", [10, 62, 63, 320, 32767, 32768, 40000])
+async def test_audio_frames_of_every_length_class_arrive_intact(samples: int) -> None:
+    """The direct frame writer's three length encodings (7-bit, 16-bit, 64-bit)."""
+    received: list[bytes] = []
+
+    class Recording(DeepgramFake):
+        async def serve_connection(self, ws: Any, index: int) -> None:
+            async for raw in ws:
+                if isinstance(raw, bytes):
+                    received.append(raw)
+                elif "CloseStream" in raw:
+                    await ws.close(1000)
+                    return
+
+    pcm = (np.arange(samples) % 2000 - 1000).astype(np.int16)
+    async with Recording() as fake:
+        stream = await DeepgramStt(base_url=fake.base_url, api_key="test-key").open()
+        await stream.push(pcm)
+        await stream.push(pcm[::-1].copy())
+        await stream.close()
+    assert received == [pcm.tobytes(), pcm[::-1].tobytes()]

@@ -100,8 +100,10 @@ class DeepgramStream(ABC):
         )
 
     async def push(self, audio: Int16Array) -> None:
-        if not isinstance(audio, np.ndarray) or audio.ndim != 1 or (
-            audio.dtype is not _INT16 and audio.dtype != _INT16
+        if (
+            not isinstance(audio, np.ndarray)
+            or audio.ndim != 1
+            or (audio.dtype is not _INT16 and audio.dtype != _INT16)
         ):
             raise AudioFormatError("audio must be a 1-D int16 array (mono PCM16)")
         if self._failure is not None:

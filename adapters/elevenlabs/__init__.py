@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode
 
 from vona.adapters._hosted import Backoff, base_url_from, dial, key_from, redacted
 from vona.adapters.elevenlabs.alignment import WordAligner
-from vona.backends.cascade.streaming import TtsAudio, TtsStream
+from vona.backends.cascade.streaming import Int16Array, TtsAudio, TtsStream
 from vona.errors import BackendError, ConfigError, ProtocolError
 from vona.realtime.pcm import b64_to_pcm16
 from vona.realtime.secrets import ApiKey
@@ -34,12 +34,13 @@ from vona.realtime.secrets import ApiKey
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
-__all__ = ["ElevenLabsTts"]
+__all__ = ["ElevenLabsTts", "split_audio"]
 
 PROVIDER = "elevenlabs"
 DEFAULT_BASE_URL = "wss://api.elevenlabs.io"
 DEFAULT_VOICE = "21m00Tcm4TlvDq8ikWAM"
 log = logging.getLogger("vona.adapters.elevenlabs")
+_AUDIO_KEY = '"audio":"'
 # error codes a retry cannot fix
 _FATAL = ("auth", "api_key", "unauthorized", "quota", "invalid", "voice_not_found", "permission")
 
@@ -172,7 +173,7 @@ class _Socket:
         error: BackendError | None = None
         try:
             async for raw in self.ws:
-                self._route(json.loads(raw))
+                self._route(*split_audio(raw))
             code = self.ws.close_code
             if code not in (1000, None):
                 reason = self.ws.close_reason or ""
@@ -190,10 +191,10 @@ class _Socket:
             for stream in list(self.streams.values()):
                 stream.fail(error or BackendError(f"{PROVIDER}: the server closed", retryable=True))
 
-    def _route(self, message: Any) -> None:
+    def _route(self, message: Any, audio: Int16Array | None) -> None:
         if not isinstance(message, dict):
             raise ProtocolError("not a JSON object")
-        if message.get("error") or (message.get("message") and "audio" not in message):
+        if message.get("error") or (message.get("message") and audio is None):
             code = str(message.get("error") or "")
             text = str(message.get("message") or code)
             fatal = any(word in code.lower() for word in _FATAL)
@@ -201,13 +202,27 @@ class _Socket:
         stream = self.streams.get(message.get("contextId"))
         if stream is None:
             return  # a closed context's leftovers (or a reply that was cancelled)
-        if message.get("audio"):
-            stream.deliver(
-                str(message["audio"]),
-                message.get("alignment") or message.get("normalizedAlignment"),
-            )
+        if audio is not None and len(audio):
+            stream.deliver(audio, message.get("alignment") or message.get("normalizedAlignment"))
         if message.get("isFinal"):
             stream.final()
+
+
+def split_audio(raw: str | bytes) -> tuple[Any, Int16Array | None]:
+    """A server message and its audio: the base64 audio is cut out of the text before
+    the JSON parser sees it (it is most of the message), then decoded on its own."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    at = text.find(_AUDIO_KEY)
+    if at < 0:
+        message = json.loads(text)
+        audio = message.get("audio") if isinstance(message, dict) else None
+        return message, b64_to_pcm16(audio) if isinstance(audio, str) and audio else None
+    start = at + len(_AUDIO_KEY)
+    end = text.find('"', start)
+    if end < 0:
+        raise ProtocolError("unterminated audio string")
+    message = json.loads(text[: start - 1] + "null" + text[end + 1 :])
+    return message, b64_to_pcm16(text[start:end]) if end > start else None
 
 
 class _Stream:
@@ -280,10 +295,9 @@ class _Stream:
             with contextlib.suppress(BackendError):
                 await self._socket.send(self._msg(close_context=True))
 
-    def deliver(self, audio_b64: str, alignment: Any) -> None:
+    def deliver(self, samples: Int16Array, alignment: Any) -> None:
         if self.done:
             return
-        samples = b64_to_pcm16(audio_b64)
         offset = self._played * 1000.0 / self._engine.sample_rate_hz
         self._played += len(samples)
         self._queue.put_nowait(TtsAudio(samples, self._aligner.feed(alignment, offset)))

@@ -31,16 +31,17 @@ class WordAligner:
         starts = alignment.get("charStartTimesMs") or []
         durations = alignment.get("charDurationsMs") or []
         words: list[WordTiming] = []
+        chars_now = self._chars
         for ch, start, dur in zip(chars, starts, durations, strict=False):
-            begin = offset_ms + float(start)
-            if str(ch).isspace():
-                if self._chars:
+            if ch == " " or ch.isspace():
+                if chars_now:
                     words.append(self._word())
+                    chars_now = self._chars
                 continue
-            if not self._chars:
-                self._start = begin
-            self._chars.append(str(ch))
-            self._end = begin + float(dur)
+            if not chars_now:
+                self._start = offset_ms + start
+            chars_now.append(ch)
+            self._end = offset_ms + start + dur
         return tuple(words)
 
     def finish(self) -> tuple[WordTiming, ...]:

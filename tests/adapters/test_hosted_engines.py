@@ -78,8 +78,10 @@ async def test_key_never_reaches_logs_reprs_or_tracebacks(caplog: pytest.LogCapt
         with pytest.raises(BackendError) as info:
             await stt.open()
     text = "".join(traceback.format_exception(info.value))
-    assert "401" in text and secret not in text
-    assert secret not in repr(stt) and secret not in str(stt)
+    assert "401" in text
+    assert secret not in text
+    assert secret not in repr(stt)
+    assert secret not in str(stt)
     # the client side (not the fake server, which may print what a wrong client sent)
     client = [r for r in caplog.records if not r.name.startswith("websockets.server")]
     assert any(r.name == "websockets.client" for r in client)  # it logged the handshake
@@ -87,7 +89,13 @@ async def test_key_never_reaches_logs_reprs_or_tracebacks(caplog: pytest.LogCapt
 
 
 def _args(**kw: object) -> argparse.Namespace:
-    base = {"llm": None, "llm_model": None, "responder": "rules", "ollama_model": None, "ollama_host": None}
+    base = {
+        "llm": None,
+        "llm_model": None,
+        "responder": "rules",
+        "ollama_model": None,
+        "ollama_host": None,
+    }
     base.update(kw)
     return argparse.Namespace(**base)
 
@@ -98,7 +106,8 @@ def test_cli_llm_flags_pick_a_registered_responder(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     llm = _responder(_args(llm="openai-chat", llm_model="qwen2.5"))
-    assert isinstance(llm, OpenAIChat) and llm.model == "qwen2.5"
+    assert isinstance(llm, OpenAIChat)
+    assert llm.model == "qwen2.5"
     assert _responder(_args(llm="openai-chat")) == "openai-chat"  # built by name: OPENAI_MODEL
     assert _responder(_args(responder="rules")) == "rules"
     with pytest.raises(ConfigError, match="unknown responder engine 'nope'"):
@@ -113,4 +122,7 @@ def test_cli_unknown_engine_is_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     write_wav(wav, np.zeros(1600, np.int16), 16000)
     code = run_main(["--input", str(wav), "--output", str(tmp_path / "r.wav"), "--stt", "nosuch"])
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "nosuch" in err and "Traceback" not in err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "nosuch" in err
+    assert "Traceback" not in err

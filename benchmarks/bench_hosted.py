@@ -52,7 +52,7 @@ def _results(i: int) -> str:
             "confidence": 0.9,
             "punctuated_word": w,
         }
-        for k, w in enumerate("what is the weather in paris".split())
+        for k, w in enumerate(["what", "is", "the", "weather", "in", "paris"])
     ]
     return json.dumps(
         {

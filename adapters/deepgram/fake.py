@@ -7,7 +7,8 @@ Listen v1 (``/v1/listen``): after ``trigger_ms`` of audio it plays the next tran
 
 Flux (``/v2/listen``): ``Connected``, then per turn ``StartOfTurn``, ``Update``,
 ``EagerEndOfTurn`` and ``EndOfTurn``; with ``flux_resume`` the first eager end is
-followed by ``TurnResumed`` and the turn only ends after ``trigger_ms`` more audio.
+followed by ``TurnResumed`` (``flux_resume_after_s`` later) and the turn only ends after
+``trigger_ms`` more audio.
 
 Aura (``/v1/speak``): each ``Flush`` speaks the text buffered by ``Speak`` as binary
 linear16 (``ms_per_char`` of audio per character, in ``chunk_ms`` frames spaced by
@@ -55,6 +56,7 @@ class DeepgramFake(LoopbackFake):
         transcripts: list[str] | None = None,
         trigger_ms: int = 200,
         flux_resume: bool = False,
+        flux_resume_after_s: float = 0.05,
         ms_per_char: int = 10,
         chunk_ms: int = 40,
         chunk_delay_s: float = 0.0,
@@ -65,6 +67,7 @@ class DeepgramFake(LoopbackFake):
         self.transcripts = list(transcripts or ["what's the weather in paris"])
         self.trigger_ms = trigger_ms
         self.flux_resume = flux_resume
+        self.flux_resume_after_s = flux_resume_after_s
         self.ms_per_char = ms_per_char
         self.chunk_ms = chunk_ms
         self.chunk_delay_s = chunk_delay_s
@@ -195,7 +198,7 @@ class DeepgramFake(LoopbackFake):
         await info("Update", head, 0.1)
         if self.flux_resume and not resumed_once:
             await info("EagerEndOfTurn", head, 0.55)
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(self.flux_resume_after_s)
             await info("TurnResumed", head, 0.2)
             return seq, True, True
         await info("EagerEndOfTurn", text, 0.6)

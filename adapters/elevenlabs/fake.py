@@ -1,7 +1,8 @@
 """A loopback fake of ElevenLabs' TTS websockets: ``stream-input`` and ``multi-stream-input``.
 
-Text is buffered per context (one implicit context on ``stream-input``) and spoken on
-``flush``, on ``close_context`` and at end of input: ``ms_per_char`` of PCM per character
+Text is buffered per context (one implicit context on ``stream-input``) and spoken once
+120 characters (the first ``chunk_length_schedule`` value) are buffered, on ``flush``, on
+``close_context`` and at end of input: ``ms_per_char`` of PCM per character
 at the ``output_format`` rate, in chunks of ``chars_per_chunk`` characters, each with its
 character alignment (times relative to the chunk), then ``isFinal``. Server messages on
 ``multi-stream-input`` carry ``contextId``, client messages ``context_id``.
@@ -38,6 +39,7 @@ class _Context:
     buffer: str = ""
     started: bool = False
     closed: bool = False
+    schedule: int = 120  # chars buffered before generation starts unprompted
     spoken: list[str] = field(default_factory=list)
 
 
@@ -122,6 +124,9 @@ class ElevenLabsFake(LoopbackFake):
                     if m.get("text") != " ":
                         self.violations.append(f"context {ctx_id} did not start with ' ': {m!r}")
                     ctx = contexts[ctx_id] = _Context(started=True)
+                    config = m.get("generation_config") or {}
+                    if config.get("chunk_length_schedule"):
+                        ctx.schedule = int(config["chunk_length_schedule"][0])
                     if sum(1 for c in contexts.values() if not c.closed) > 5:
                         await ws.close(1008, "Maximum number of contexts exceeded")
                         return
@@ -144,6 +149,11 @@ class ElevenLabsFake(LoopbackFake):
                     continue
                 if isinstance(text, str):
                     ctx.buffer += text
+                if not m.get("flush") and len(ctx.buffer) >= ctx.schedule:
+                    # enough text buffered: the service starts generating on its own
+                    await jobs.put((ctx_id, ctx.buffer, False))
+                    ctx.buffer = ""
+                    continue
                 if m.get("flush"):
                     await jobs.put((ctx_id, ctx.buffer, False))
                     ctx.buffer = ""

@@ -52,7 +52,9 @@ class AzureSpeechStt:
         sample_rate_hz: int = 16000,
         timeout_s: float = 30.0,
         backoff: Backoff | None = None,
+        cache_dir: object = None,
     ) -> None:
+        del cache_dir  # a hosted engine keeps nothing on disk (the cascade passes one to every STT)
         if sample_rate_hz not in (8000, 16000):
             raise ConfigError(f"{PROVIDER}: sample_rate_hz must be 8000 or 16000")
         self.base_url = endpoint(base_url, region, "stt")

@@ -1,11 +1,12 @@
 """A loopback fake of Deepgram's websockets: listen v1, Flux v2 and Aura speak.
 
-Listen v1 (``/v1/listen``): after ``trigger_ms`` of audio it plays the next transcript of
-``transcripts`` as ``SpeechStarted``, an interim ``Results``, a final ``Results`` with
-``speech_final`` and ``UtteranceEnd``; ``Finalize`` answers with ``from_finalize``,
+Listen v1 (``/v1/listen``): speech is any audio louder than silence (silence is ignored).
+The first speech of a turn gets ``SpeechStarted``; after ``trigger_ms`` of speech the fake
+plays the next transcript of ``transcripts`` as an interim ``Results``, a final
+``Results`` with ``speech_final`` and ``UtteranceEnd``; ``Finalize`` answers with ``from_finalize``,
 ``CloseStream`` with ``Metadata`` and close 1000.
 
-Flux (``/v2/listen``): ``Connected``, then per turn ``StartOfTurn``, ``Update``,
+Flux (``/v2/listen``): ``Connected``, then per ``trigger_ms`` of speech ``StartOfTurn``, ``Update``,
 ``EagerEndOfTurn`` and ``EndOfTurn``; with ``flux_resume`` the first eager end is
 followed by ``TurnResumed`` (``flux_resume_after_s`` later) and the turn only ends after
 ``trigger_ms`` more audio.
@@ -27,6 +28,7 @@ import contextlib
 import json
 from typing import Any
 
+import numpy as np
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -116,6 +118,17 @@ class DeepgramFake(LoopbackFake):
         async for raw in ws:
             if isinstance(raw, bytes):
                 self.audio_bytes += len(raw)
+                if not _loud(raw):
+                    continue  # silence neither starts nor makes a turn
+                if heard == 0 and not flux and not pending_resume:
+                    await self._send(
+                        ws,
+                        {
+                            "type": "SpeechStarted",
+                            "channel": [0, 1],
+                            "timestamp": round(self.audio_bytes / (2 * rate), 3),
+                        },
+                    )
                 heard += len(raw)
                 if heard < per_turn:
                     continue
@@ -159,7 +172,6 @@ class DeepgramFake(LoopbackFake):
 
     async def _v1_turn(self, ws: ServerConnection, text: str) -> None:
         words = text.split()
-        await self._send(ws, {"type": "SpeechStarted", "channel": [0, 1], "timestamp": 0.1})
         await self._send(ws, _results(" ".join(words[: max(1, len(words) // 2)]), final=False))
         await self._send(ws, _results(text, final=True, speech_final=True))
         await self._send(ws, {"type": "UtteranceEnd", "channel": [0, 1], "last_word_end": 1.0})
@@ -268,6 +280,12 @@ class DeepgramFake(LoopbackFake):
                 if self.chunk_delay_s:
                     await asyncio.sleep(self.chunk_delay_s)
             await self._send(ws, {"type": "Flushed", "sequence_id": seq})
+
+
+def _loud(raw: bytes) -> bool:
+    """Speech as far as the fake is concerned: mean magnitude above 100 (of 32768)."""
+    pcm = np.frombuffer(raw[: len(raw) - len(raw) % 2], dtype="<i2")
+    return bool(len(pcm)) and float(np.abs(pcm.astype(np.float32)).mean()) > 100.0
 
 
 def _query(path: str) -> list[tuple[str, str]]:

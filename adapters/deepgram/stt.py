@@ -83,7 +83,9 @@ class DeepgramStt(_Engine):
         keepalive_s: float = 4.0,
         params: dict[str, str] | None = None,
         backoff: Backoff | None = None,
+        cache_dir: object = None,
     ) -> None:
+        del cache_dir  # a hosted engine keeps nothing on disk (the cascade passes one to every STT)
         super().__init__(
             base_url=base_url, api_key=api_key, sample_rate_hz=sample_rate_hz, backoff=backoff
         )
@@ -186,7 +188,9 @@ class DeepgramFluxStt(_Engine):
         eot_timeout_ms: int | None = None,
         params: dict[str, str] | None = None,
         backoff: Backoff | None = None,
+        cache_dir: object = None,
     ) -> None:
+        del cache_dir  # a hosted engine keeps nothing on disk (the cascade passes one to every STT)
         super().__init__(
             base_url=base_url, api_key=api_key, sample_rate_hz=sample_rate_hz, backoff=backoff
         )

@@ -47,6 +47,7 @@ from vona.realtime.events import (
 from vona.transports.base import AudioTransport
 
 if TYPE_CHECKING:
+    from vona.backends.cascade.local import build_local_cascade
     from vona.clock import Clock, MonotonicClock
     from vona.driver import SessionDriver, run_session
     from vona.manager import SessionManager
@@ -70,6 +71,7 @@ _LAZY = {
     "SkillAuditEvent": "vona.skills",
     "SkillExecutor": "vona.skills",
     "SkillRegistry": "vona.skills",
+    "build_local_cascade": "vona.backends.cascade.local",
 }
 
 
@@ -122,6 +124,7 @@ __all__ = [
     "Usage",
     "VonaRuntime",
     "__version__",
+    "build_local_cascade",
     "errors",
     "run_session",
 ]

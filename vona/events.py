@@ -17,6 +17,8 @@ __all__ = [
     "FallbackRequested",
     "Interruption",
     "LatencyMark",
+    "PlayoutPause",
+    "PlayoutResume",
     "ToolCallRequested",
     "TurnEnd",
 ]
@@ -51,6 +53,21 @@ class Interruption(ControlEvent):
     played_ms: int | None = None
     played_samples: int | None = None
     dropped_samples: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class PlayoutPause(ControlEvent):
+    """Hold the reply's playout where it is (a possible barge-in): nothing more of it plays
+    until ``PlayoutResume`` (a false interruption) or an ``Interruption`` (which clears it)."""
+
+    generation_id: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class PlayoutResume(ControlEvent):
+    """Play on from where ``PlayoutPause`` held the reply."""
+
+    generation_id: int = 0
 
 
 @dataclass(slots=True, frozen=True)

@@ -1,9 +1,10 @@
 """End to end on the real offline models: Hibari speaks, Silero detects, faster-whisper
 transcribes, the rule responder calls a skill through the SkillExecutor, Hibari replies;
-and a spoken barge-in stops the reply within the frame that detected it."""
+and a spoken barge-in pauses the reply at once and stops it once its words are heard."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,13 @@ from vona.backends.cascade.local import build_local_cascade
 from vona.backends.cascade.skills import demo_skills
 from vona.backends.cascade.wer import word_error_rate
 from vona.config import SessionConfig
-from vona.events import ExternalContextEvent, Interruption, ToolCallRequested, TurnEnd
+from vona.events import (
+    ExternalContextEvent,
+    Interruption,
+    PlayoutPause,
+    ToolCallRequested,
+    TurnEnd,
+)
 from vona.frames import AudioInputFrame
 
 QUESTION = "What is the weather in Paris today?"
@@ -63,7 +70,7 @@ async def test_spoken_question_is_transcribed_answered_with_a_tool_and_spoken(
     assert turn.latencies_ms()["first_audio_ms"] > 0
 
 
-async def test_spoken_barge_in_stops_reply_within_one_frame(backend, hibari, question_16k):
+async def test_spoken_barge_in_pauses_the_reply_then_stops_it(backend, hibari, question_16k):
     import soxr
 
     stop = _pcm(np.asarray(soxr.resample(hibari.synthesize("Stop, please."), 24_000, 16_000)))
@@ -97,20 +104,30 @@ async def test_spoken_barge_in_stops_reply_within_one_frame(backend, hibari, que
             await backend.wait(session, 0.05)
     assert session.emitted_samples >= 12_000
     assert session.pending_samples > 0, "the reply should still be playing"
-    detected = None
+    # Speech over the reply pauses it at once (a cough must not cut it) and stops it for
+    # good once the words are heard: no reply audio leaves after the pause.
+    paused = detected = None
     after = 0
     stop = np.concatenate([stop, np.zeros((-stop.shape[0]) % CHUNK, np.int16)])
-    for i in range(0, stop.shape[0], CHUNK):
-        step = await feed(stop[i : i + CHUNK])
-        if detected is not None:
+    tail = [silence] * 150  # 4.8 s of silence after the words
+    for i, frame in enumerate([*np.split(stop, stop.shape[0] // CHUNK), *tail]):
+        step = await feed(frame)
+        kinds = {type(e) for e in step.control_events}
+        if paused is not None:
             after += sum(f.samples.shape[0] for f in step.output_audio)
-            continue
+        elif PlayoutPause in kinds:
+            paused = i
+            assert step.output_audio == []
         inter = [e for e in step.control_events if isinstance(e, Interruption)]
         if inter:
             detected = i
-            assert step.output_audio == []
             assert inter[0].dropped_samples > 0
-    assert detected is not None, "the VAD never detected the barge-in"
+            break
+        if i * CHUNK >= stop.shape[0]:
+            await asyncio.sleep(CHUNK / 16_000)  # the silence comes in real time
+    assert paused is not None, "the VAD never heard the barge-in"
+    assert detected is not None, "the barge-in was never confirmed"
+    assert paused * CHUNK < stop.shape[0]
     assert after == 0
     assert session.turns[0].interrupted
     await backend.end_session(session)

@@ -1,11 +1,13 @@
 """``vona run`` (one spoken question in, the spoken reply out) and the offline demo.
 
 ``run_main`` reads a WAV file of any rate, mono or stereo, sends it through the local
-cascade and writes the reply as a WAV; ``--json`` prints transcript, reply, tool calls and
-metrics as one JSON object. ``offline_demo_main`` speaks a fixture question with Hibari (or
-espeak-ng), runs it through VAD, Whisper, the rule responder (which calls a skill) and
-Hibari, and prints what was heard, what was answered and how long each stage took.
-Neither fetches models: run ``vona models fetch`` first (``make demo`` does).
+cascade and writes the reply as a WAV (``--realtime`` feeds it at real time; ``--timeline``
+also writes input and reply side by side on the runtime's clock); ``--json`` prints
+transcript, reply, tool calls and metrics as one JSON object. ``offline_demo_main`` speaks
+a fixture question with Hibari (or espeak-ng), runs it through VAD, Whisper, the rule
+responder (which calls a skill) and Hibari, and prints what was heard, what was answered
+and how long each stage took. Neither fetches models: run ``vona models fetch`` first
+(``make demo`` does).
 
 This is the one place that names the default engines; the cascade takes whatever
 registered names (``vona.registry``) it is given.
@@ -24,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from vona import registry
 from vona.backends.cascade.local import load_responder, load_tts
 from vona.backends.cascade.protocols import Responder
-from vona.backends.cascade.run import answer, build_measured
+from vona.backends.cascade.run import answer_timed, build_measured
 from vona.errors import ConfigError, VonaError
 from vona.wavio import read_wav, write_wav
 
@@ -34,6 +37,7 @@ __all__ = [
     "DEFAULT_RESPONDER",
     "DEFAULT_STT",
     "DEFAULT_TTS",
+    "DEFAULT_TURN",
     "DEFAULT_VAD",
     "DEMO_QUESTION",
     "offline_demo_main",
@@ -47,6 +51,8 @@ DEFAULT_STT = "faster-whisper"
 DEFAULT_TTS = "hibari"
 DEFAULT_VAD = "silero-vad"
 DEFAULT_RESPONDER = "rules"
+# The end-of-turn model, used when it is installed (registry kind "turn").
+DEFAULT_TURN = "smart-turn"
 
 # the short names the flags have always accepted
 _ALIASES = {"mlx": "mlx-whisper", "silero": "silero-vad"}
@@ -64,6 +70,12 @@ def _responder(args: argparse.Namespace) -> str | Responder:
     return load_responder("ollama", model=model, host=args.ollama_host)
 
 
+def _turn(name: str | None) -> str | None:
+    if name is None:
+        return DEFAULT_TURN if DEFAULT_TURN in registry.names("vona.engines") else None
+    return None if name == "none" else name
+
+
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=None, help="model cache (VONA_CACHE_DIR)")
     p.add_argument("--stt", default=DEFAULT_STT, help="STT engine: any registered name")
@@ -72,6 +84,11 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--responder", default=DEFAULT_RESPONDER, help="any registered responder")
     p.add_argument("--llm", default=None, help="responder by registry name (e.g. openai-chat)")
     p.add_argument("--llm-model", default=None, help="the --llm's model (else OPENAI_MODEL)")
+    p.add_argument(
+        "--turn",
+        default=None,
+        help=f"end-of-turn model, or 'none' (default: {DEFAULT_TURN} when installed)",
+    )
     p.add_argument("--ollama-model", default=None)
     p.add_argument("--ollama-host", default=None)
 
@@ -82,22 +99,39 @@ def _run(args: argparse.Namespace, pcm: np.ndarray, rate: int, channels: int) ->
         tts=args.tts,
         vad=_ALIASES.get(args.vad, args.vad),
         responder=_responder(args),
+        turn=_turn(args.turn),
         cache_dir=args.cache_dir,
     )
-    report, reply, out_rate = answer(measured, pcm, rate, channels)
+    realtime = bool(getattr(args, "realtime", False))
+    report, reply, out_rate, stereo = answer_timed(measured, pcm, rate, channels, realtime=realtime)
     write_wav(args.output, reply, out_rate)
+    timeline = getattr(args, "timeline", None)
+    if timeline is not None:
+        write_wav(timeline, stereo, out_rate, channels=2)
+        report["timeline"] = {"path": str(timeline), "sample_rate_hz": out_rate, "channels": 2}
     report["input"] = {"path": str(args.input), "sample_rate_hz": rate, "channels": channels}
     report["output"] = {"path": str(args.output), "sample_rate_hz": out_rate}
     return report
 
 
 def run_main(argv: list[str] | None = None) -> int:
-    """``vona run --input question.wav --output reply.wav [--backend cascade] [--json]``."""
+    """``vona run --input q.wav --output a.wav [--realtime] [--timeline t.wav] [--json]``."""
     p = argparse.ArgumentParser(prog="vona run", description="Answer a spoken question offline.")
     p.add_argument("--input", type=Path, required=True, help="WAV file, any rate, mono/stereo")
     p.add_argument("--output", type=Path, required=True, help="reply WAV to write")
     p.add_argument("--backend", choices=("cascade",), default="cascade")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--realtime",
+        action="store_true",
+        help="feed the input at real time, then silence until the reply ends",
+    )
+    p.add_argument(
+        "--timeline",
+        type=Path,
+        default=None,
+        help="write a 2-channel WAV: left the input as received, right the reply as played",
+    )
     _add_engine_args(p)
     args = p.parse_args(argv)
     try:

@@ -103,6 +103,7 @@ class Playout:
         "_virtual",
         "channels",
         "frame_samples",
+        "paused",
         "period_ns",
         "rate",
         "transport_paced",
@@ -146,6 +147,9 @@ class Playout:
         self._owed = 0
         self._sending: asyncio.Task[None] | None = None
         self._queue_end_ns = 0
+        # A possible barge-in holds the reply where it is (the ring keeps it) until the
+        # backend resumes it or an interruption clears it.
+        self.paused = False
 
     def use_loop(self, loop: AudioLoop | None) -> None:
         """Pull from ``loop``'s playout ring from now on (set when the backend changes)."""
@@ -216,7 +220,7 @@ class Playout:
 
     def _transport_paced_tick(self) -> None:
         out = self._out
-        if out is None:
+        if out is None or self.paused:
             return
         self.flush()  # whole frames are normally gone already, right after their step
         buffered = out.playout_buffered
@@ -246,11 +250,15 @@ class Playout:
         host = self._host
         n = self.frame_samples
         while self._sending is None and out.playout_buffered >= n and not host.done:
+            if self.paused:
+                return
             self._pull_and_send(out, n)
 
     # -- sending -----------------------------------------------------------------------
 
     def _pull(self, out: AudioLoop, n: int) -> Int16Array:
+        if self.paused:
+            return np.zeros(0, dtype=np.int16)
         if self._virtual and self._turns.awaiting_first_audio:  # time matters for first audio
             out.set_time(self._now_ns())
         return out.pull_playout(n)

@@ -26,6 +26,8 @@ from vona.events import (
     FallbackRequested,
     Interruption,
     LatencyMark,
+    PlayoutPause,
+    PlayoutResume,
     ToolCallRequested,
     TurnEnd,
 )
@@ -78,6 +80,10 @@ class RunnerSink(Protocol):
     def on_user_speech_end(self) -> None: ...
 
     def on_assistant_done(self) -> None: ...
+
+    def pause_playout(self, paused: bool) -> None:
+        """Hold (or resume) the reply's playout where it is; the ring keeps it."""
+        ...
 
     def assistant_active(self) -> bool: ...
 
@@ -198,6 +204,8 @@ class StepRunner(BackendRunner):
                 sink.on_user_speech_end()
             else:
                 sink.on_assistant_done()
+        elif isinstance(event, PlayoutPause | PlayoutResume):
+            sink.pause_playout(isinstance(event, PlayoutPause))
         elif isinstance(event, FallbackRequested):
             await sink.backend_failed(
                 self, BackendError(f"fallback requested: {event.reason}", retryable=True)

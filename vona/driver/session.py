@@ -226,6 +226,7 @@ class SessionDriver:
         if playout is not None:
             real_dropped = playout.split_transport_drop(dropped_transport)
             playout.transport_cleared()
+            playout.paused = False
         heard = max(int(played) - real_dropped - unsent_real, 0)
         dropped_transport += unsent
         rate = self._rate or 1
@@ -326,6 +327,13 @@ class SessionDriver:
 
     def on_user_speech_end(self) -> None:
         self.turns.user_speech_end(self.out_loop)
+
+    def pause_playout(self, paused: bool) -> None:
+        playout = self._playout
+        if playout is not None:
+            playout.paused = paused
+            if not paused and playout.transport_paced:
+                playout.flush()
 
     def on_assistant_done(self) -> None:
         self.turns.assistant_done(self.out_loop)

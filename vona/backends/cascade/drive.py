@@ -1,11 +1,11 @@
 """Drive a CascadeBackend with recorded audio: for files, tests, the demo and benchmarks.
 
-``drive_audio`` feeds 16 kHz int16 audio frame by frame (as fast as the backend takes it, or
-paced in real time), then feeds silence until every reply has been spoken. Between silent
-steps it waits on the session instead of spinning, so it costs no CPU while the engines
-work. Tool calls run through a ``SkillExecutor`` over ``skills`` (validated, timed out,
-audited); its results are injected back into the session, and an interruption cancels
-the interrupted generation's calls.
+``drive_audio`` feeds int16 audio (at the backend's input rate) frame by frame (as fast as
+the backend takes it, or paced in real time), then feeds silence until every reply has
+been spoken. Between silent steps it waits on the session instead of spinning, so it costs
+no CPU while the engines work. Tool calls run through a ``SkillExecutor`` over ``skills``
+(validated, timed out, audited); its results are injected back into the session, and an
+interruption cancels the interrupted generation's calls.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ async def drive_audio(
     timeout_s: float = 120.0,
     on_step: Callable[[int, AudioInputFrame], None] | None = None,
 ) -> DriveResult:
-    """Feed ``audio`` (16 kHz mono int16), then silence until all replies are done.
+    """Feed ``audio`` (mono int16 at the backend's input rate), then silence until all
+    replies are done.
 
     After the input, ``idle="step"`` keeps stepping silent frames once per frame period
     while the engines work, as a live session would (the VAD keeps running); ``"wait"``
@@ -70,11 +71,12 @@ async def drive_audio(
         raise AudioFormatError(
             f"drive_audio wants 1-D int16 audio, got {audio.dtype} {audio.shape}"
         )
-    n = backend.capabilities().frame_samples
-    frame_s = n / 16_000
+    caps = backend.capabilities()
+    n, rate = caps.frame_samples, caps.input_sample_rate_hz
+    frame_s = n / rate
     reframer = Reframer(n)
     feed = reframer.push(np.ascontiguousarray(audio))
-    feed += reframer.push(np.zeros(tail_silence_ms * 16, np.int16))
+    feed += reframer.push(np.zeros(tail_silence_ms * rate // 1000, np.int16))
     feed += reframer.flush(pad=True)  # the tail's last frame, padded with silence
     result = DriveResult()
     start = time.monotonic()
@@ -94,7 +96,7 @@ async def drive_audio(
     )
 
     async def one(samples: npt.NDArray[np.int16]) -> None:
-        frame = AudioInputFrame(result.steps, 16_000, 1, samples)
+        frame = AudioInputFrame(result.steps, rate, 1, samples)
         if on_step is not None:
             on_step(result.steps, frame)
         out = await backend.step(session, frame)
@@ -120,14 +122,15 @@ async def drive_audio(
                 await asyncio.sleep(max(0.0, frame_s - (time.monotonic() - t0)))
             else:
                 await asyncio.sleep(0)
-        while session.busy or session.segmenter.speaking:
+        # In real time the input goes on (silence) until the reply has been heard.
+        while session.busy or session.user_active or (realtime and session.out.unplayed()):
             if time.monotonic() - start > timeout_s:
                 raise BackendError(f"replies not finished after {timeout_s} s", retryable=True)
             if realtime:
                 await asyncio.sleep(frame_s)
             elif session.pending_samples == 0:
                 woke = await backend.wait(session, frame_s)
-                quiet = not session.events and not session.segmenter.speaking
+                quiet = not session.events and not session.user_active
                 if not woke and idle == "wait" and quiet:
                     continue
             await one(silence)

@@ -7,7 +7,9 @@ may span two sentences). ``release`` hands a step what may leave: by default eve
 queued, since the session driver's StepLoop paces playout from its ring. With a lead
 (``output_lead_ms``, for drivers without an output ring such as ``drive_audio``), a step
 releases its input's duration of audio plus that headroom, refilled once the queue has run
-dry. A partial frame leaves only when nothing else is queued.
+dry. A partial frame leaves only when nothing else is queued. While ``held`` (a reply to an
+unconfirmed end of turn) or ``paused`` (a possible barge-in) nothing is released; what is
+queued stays, to leave once both are off.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ class ReplyAudio:
         "_reframer",
         "emitted",
         "frame_samples",
+        "held",
         "in_rate",
+        "paused",
         "pending",
         "play_end_ns",
         "rate",
@@ -68,6 +72,8 @@ class ReplyAudio:
         self.pending = 0  # samples queued and not yet released
         self.seq = 0
         self.play_end_ns = 0  # when what was released ends playing, at real time
+        self.held = False
+        self.paused = False
 
     @property
     def paced(self) -> bool:
@@ -75,7 +81,10 @@ class ReplyAudio:
 
     def push(self, audio: Float32Array) -> int:
         """Queue one synthesized sentence (float32 in [-1, 1]); returns its length."""
-        pcm = to_int16(np.ascontiguousarray(audio, dtype=np.float32))
+        return self.push_pcm(to_int16(np.ascontiguousarray(audio, dtype=np.float32)))
+
+    def push_pcm(self, pcm: Int16Array) -> int:
+        """Queue int16 reply audio; returns its length."""
         n = int(pcm.shape[0])
         if n:
             self._frames.extend(self._reframer.push(pcm))
@@ -85,6 +94,8 @@ class ReplyAudio:
     def release(self, n_in: int) -> list[AudioOutputFrame]:
         """The frames a step that took ``n_in`` input samples may emit."""
         pending = self.pending
+        if self.held or self.paused:
+            return []
         if pending == 0:
             self._credit = self._lead or 0
             return []

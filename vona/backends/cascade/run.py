@@ -4,7 +4,8 @@
 
 ``build_measured`` builds the cascade from engine names and times the loads and the VAD;
 ``answer`` runs PCM of any rate, mono or stereo, through it and reports transcript, reply,
-tool calls, per-turn latencies and metrics as one JSON-ready dict.
+tool calls, per-turn latencies and metrics as one JSON-ready dict; ``answer_timed`` can
+feed it in real time and also returns the conversation on one clock (``Timeline``).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from vona.backends.cascade.drive import DriveResult, drive_audio
 from vona.backends.cascade.local import build_local_cascade, load_stt, load_tts, vad_factory
 from vona.backends.cascade.protocols import Responder
 from vona.backends.cascade.skills import demo_skills
+from vona.backends.cascade.timeline import Timeline
 from vona.config import SessionConfig
 from vona.vad import Float32Array, VadModel
 from vona.wavio import resample_int16, to_mono
 
-__all__ = ["Measured", "TimedVad", "answer", "build_measured"]
+__all__ = ["Measured", "TimedVad", "answer", "answer_timed", "build_measured"]
 
 
 class TimedVad:
@@ -64,6 +66,7 @@ def build_measured(
     tts: str,
     vad: str,
     responder: str | Responder = "rules",
+    turn: str | None = None,
     cache_dir: str | Path | None = None,
 ) -> Measured:
     """The cascade from registered engine names, warmed up, with load times in ms and the
@@ -84,7 +87,12 @@ def build_measured(
         return model
 
     backend = build_local_cascade(
-        cache_dir=cache_dir, stt=stt_engine, tts=tts_engine, responder=responder, vad=factory
+        cache_dir=cache_dir,
+        stt=stt_engine,
+        tts=tts_engine,
+        responder=responder,
+        vad=factory,
+        turn=turn,
     )
     loads["warmup_ms"] = backend.warmup() * 1e3
     timed.clear()
@@ -92,12 +100,20 @@ def build_measured(
 
 
 async def _converse(
-    backend: CascadeBackend, audio16k: np.ndarray
+    backend: CascadeBackend, audio16k: np.ndarray, realtime: bool, timeline: Timeline
 ) -> tuple[CascadeSession, DriveResult]:
     skills = demo_skills()
     session = await backend.start_session(SessionConfig(tools=skills.tool_specs()))
     try:
-        result = await drive_audio(backend, session, audio16k, skills=skills, idle="wait")
+        result = await drive_audio(
+            backend,
+            session,
+            audio16k,
+            skills=skills,
+            idle="step" if realtime else "wait",
+            realtime=realtime,
+            on_step=timeline.on_step,
+        )
     finally:
         await backend.end_session(session)
     return session, result
@@ -143,10 +159,23 @@ def answer(
     measured: Measured, pcm: np.ndarray, rate: int, channels: int
 ) -> tuple[dict[str, Any], np.ndarray, int]:
     """Run one question through the cascade: (report, reply PCM int16, its rate)."""
+    report, reply, out_rate, _ = answer_timed(measured, pcm, rate, channels)
+    return report, reply, out_rate
+
+
+def answer_timed(
+    measured: Measured, pcm: np.ndarray, rate: int, channels: int, *, realtime: bool = False
+) -> tuple[dict[str, Any], np.ndarray, int, np.ndarray]:
+    """``answer``, fed in real time when ``realtime`` (then silence until the reply ends),
+    plus the timeline: interleaved stereo int16 at the reply's rate, left the input as
+    received, right the reply as played (on the runtime's clock when ``realtime``)."""
     backend, loads, vads = measured
-    mono16k = resample_int16(to_mono(pcm, channels), rate, 16_000)
+    in_rate = backend.capabilities().input_sample_rate_hz
+    mono = resample_int16(to_mono(pcm, channels), rate, in_rate)
+    timeline = Timeline(in_rate, time.monotonic_ns if realtime else None)
     t0 = time.perf_counter()
-    session, result = asyncio.run(_converse(backend, mono16k))
+    session, result = asyncio.run(_converse(backend, mono, realtime, timeline))
     wall = time.perf_counter() - t0
     out_rate = backend.capabilities().output_sample_rate_hz
-    return _report(session, result, loads, vads, out_rate, wall), result.pcm(), out_rate
+    report = _report(session, result, loads, vads, out_rate, wall)
+    return report, result.pcm(), out_rate, timeline.render(result, out_rate)

@@ -1,6 +1,6 @@
 """Per-session state of the cascade: the turns (texts, tool calls, stage times) and what a
-session holds between steps (VAD segmenter, utterance being heard, generation task,
-reply audio queue, conversation)."""
+session holds between steps (speech-to-text stream, generation task, reply audio queue,
+barge-in candidate, conversation)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from vona.backends.cascade.barge_in import BargeIn
 from vona.backends.cascade.protocols import ChatMessage
 from vona.backends.cascade.reply_audio import ReplyAudio
+from vona.backends.cascade.streaming import SttStream
 from vona.config import SessionConfig
 from vona.events import ControlEvent, ExternalContextEvent
-from vona.vad import VadSegmenter
 
 __all__ = ["CascadeSession", "TurnRecord"]
 
@@ -55,20 +54,29 @@ class TurnRecord:
 
 @dataclass(eq=False)
 class CascadeSession:
-    """Per-session state. ``turns`` is the history of turns, for metrics and the CLI."""
+    """Per-session state. ``turns`` is the history of turns, for metrics and the CLI.
+
+    ``held``: the current generation answers an eager (unconfirmed) end of turn; its audio
+    waits and its tools do not run until the turn is confirmed. ``user_active``: a user
+    turn is open (speech started, its end not yet confirmed). ``input_ms`` is the position
+    of the STT stream (ms of input pushed); ``step_times`` maps recent positions to the
+    clock, to date the last speech sample of a turn.
+    """
 
     config: SessionConfig
-    segmenter: VadSegmenter
+    stream: SttStream
     messages: list[ChatMessage]
-    preroll: deque[np.ndarray]
     out: ReplyAudio
-    utterance: list[np.ndarray] = field(default_factory=list)
-    utterance_start: int = 0
-    speech_start: int = 0
+    reader: asyncio.Task[None] | None = None
     generation: int = 0
     task: asyncio.Task[None] | None = None
-    partial_task: asyncio.Task[None] | None = None
-    last_partial_at: int = 0
+    held: bool = False
+    confirmed: asyncio.Event = field(default_factory=asyncio.Event)
+    user_message: ChatMessage | None = None
+    user_active: bool = False
+    barge: BargeIn | None = None
+    input_ms: float = 0.0
+    step_times: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=1024))
     events: list[ControlEvent] = field(default_factory=list)
     tool_waiters: dict[str, asyncio.Future[ExternalContextEvent]] = field(default_factory=dict)
     turns: list[TurnRecord] = field(default_factory=list)

@@ -1,0 +1,410 @@
+"""Turn-taking with scripted engines: turns that survive pauses, eager ends confirmed or
+withdrawn, the end-of-turn model, barge-ins that need words, false interruptions, any
+input rate. The stream-level tests step the audio clock themselves (no wall clock); the
+backend tests drive a session in real time."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vona.backends.cascade import ChatMessage, TextDelta, ToolCallRequest
+from vona.backends.cascade.backend import BargeInParams, CascadeBackend
+from vona.backends.cascade.drive import drive_audio
+from vona.backends.cascade.events import TranscriptUpdate
+from vona.backends.cascade.local_stt import LocalStreamingStt, LocalSttStream
+from vona.backends.cascade.rules import RuleResponder
+from vona.backends.cascade.sentence_tts import SentenceTts
+from vona.backends.cascade.streaming import (
+    SttEndOfTurn,
+    SttEvent,
+    SttSpeechStarted,
+)
+from vona.config import SessionConfig, ToolSpec
+from vona.errors import ConfigError
+from vona.events import Interruption, PlayoutPause, PlayoutResume, ToolCallRequested
+from vona.frames import AudioInputFrame
+from vona.skills import SkillRegistry
+from vona.vad import VadParams
+
+RATE = 16_000
+TTS_RATE = 24_000
+FULL = "What is the weather in Paris today?"
+HALF = "What is the weather"
+
+
+class LengthStt:
+    """Transcribes by duration: a long turn is the full question, a short one its first
+    half, a very short burst nothing. Records what it heard (seconds at its rate)."""
+
+    sample_rate_hz = RATE
+
+    def __init__(self, full_s: float = 1.8, half_s: float = 0.5) -> None:
+        self.full_s, self.half_s = full_s, half_s
+        self.heard: list[float] = []
+
+    def transcribe(self, audio: np.ndarray) -> str:
+        seconds = audio.shape[0] / self.sample_rate_hz
+        self.heard.append(seconds)
+        if seconds >= self.full_s:
+            return FULL
+        return HALF if seconds >= self.half_s else ""
+
+
+class ToneTts:
+    sample_rate_hz = TTS_RATE
+
+    def __init__(self) -> None:
+        self.spoken: list[str] = []
+
+    def synthesize(self, text: str) -> np.ndarray:
+        self.spoken.append(text)
+        return (0.2 * np.sin(np.arange(960 * len(text)) * 0.1)).astype(np.float32)
+
+
+class LongerThanModel:
+    """End of turn iff the turn so far is longer than ``seconds`` (deterministic)."""
+
+    sample_rate_hz = RATE
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.calls = 0
+
+    def end_of_turn_probability(self, audio: np.ndarray) -> float:
+        self.calls += 1
+        return 1.0 if audio.shape[0] >= self.seconds * RATE else 0.0
+
+
+def _speech(seconds: float, rate: int = RATE) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (8000 * np.sin(2 * np.pi * 200 * t)).astype(np.int16)
+
+
+def _silence(seconds: float, rate: int = RATE) -> np.ndarray:
+    return np.zeros(int(seconds * rate), dtype=np.int16)
+
+
+def _noise(seconds: float, rate: int = RATE) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    return rng.normal(0, 6000, int(seconds * rate)).clip(-32768, 32767).astype(np.int16)
+
+
+async def _feed(stream: LocalSttStream, audio: np.ndarray, frame: int = 512) -> list[SttEvent]:
+    """Push ``audio`` frame by frame, letting each speculative transcription finish before
+    the next frame (the audio clock waits for the engines), and collect the events."""
+    events: list[SttEvent] = []
+    reader = asyncio.get_running_loop().create_task(_collect(stream, events))
+    for i in range(0, audio.shape[0] - frame + 1, frame):
+        await stream.push(audio[i : i + frame])
+        await stream.settle()
+        await asyncio.sleep(0)
+    await stream.close()
+    await reader
+    return events
+
+
+async def _collect(stream: LocalSttStream, events: list[SttEvent]) -> None:
+    async for event in stream.events():
+        events.append(event)
+
+
+PARAMS = VadParams(min_speech_ms=64, min_silence_ms=200, speech_pad_ms=64)
+
+
+@pytest.mark.parametrize("pause_s", [0.4, 0.6, 0.8, 1.0])
+async def test_a_pause_inside_a_question_stays_one_turn_with_the_whole_transcript(pause_s):
+    stt = LengthStt()
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, confirm_silence_ms=1100)
+    audio = np.concatenate(
+        [_silence(0.3), _speech(0.8), _silence(pause_s), _speech(0.8), _silence(1.5)]
+    )
+    events = await _feed(await engine.open(), audio)
+    kinds = [type(e).__name__ for e in events]
+    assert kinds == [
+        "SttSpeechStarted",
+        "SttEndOfTurn",  # eager, at the pause
+        "SttTurnResumed",
+        "SttEndOfTurn",  # eager, at the end
+        "SttEndOfTurn",  # confirmed
+    ]
+    eager1, eager2, final = (e for e in events if isinstance(e, SttEndOfTurn))
+    assert (eager1.eager, eager1.transcript) == (True, HALF)
+    assert (eager2.eager, final.eager) == (True, False)
+    assert final.transcript == FULL
+    # The last transcription heard the whole turn, the pause included.
+    assert stt.heard[-1] >= 1.6 + pause_s
+
+
+async def test_without_eager_ends_the_turn_ends_at_the_vad_silence():
+    stt = LengthStt()
+    engine = LocalStreamingStt(stt, vad_params=VadParams(min_silence_ms=256, speech_pad_ms=64))
+    events = await _feed(await engine.open(), np.concatenate([_speech(2.0), _silence(0.5)]))
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    assert events[1] == SttEndOfTurn(FULL, eager=False, at_ms=events[1].at_ms)
+    assert len(stt.heard) == 1  # transcribed once
+
+
+async def test_the_end_of_turn_model_keeps_an_incomplete_turn_open_and_ends_a_complete_one():
+    stt, model = LengthStt(), LongerThanModel(1.8)
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, turn_model=model, confirm_silence_ms=2000)
+    stream = await engine.open()
+    audio = np.concatenate([_speech(0.8), _silence(0.6), _speech(0.8), _silence(0.5)])
+    events = await _feed(stream, audio)
+    # Incomplete at the pause: nothing announced; complete at the end: ended at once,
+    # long before the 2 s confirmation silence.
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    end = events[1]
+    assert isinstance(end, SttEndOfTurn)
+    assert (end.transcript, end.eager, end.confidence) == (FULL, False, 1.0)
+    assert model.calls == 2
+
+
+async def test_an_incomplete_turn_ends_after_the_confirmation_silence():
+    stt, model = LengthStt(), LongerThanModel(60.0)
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, turn_model=model, confirm_silence_ms=900)
+    events = await _feed(await engine.open(), np.concatenate([_speech(2.0), _silence(1.2)]))
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    assert events[1] == SttEndOfTurn(FULL, at_ms=events[1].at_ms, confidence=0.0)
+
+
+async def test_any_input_rate_reaches_the_engines_at_their_rate():
+    stt = LengthStt()
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, sample_rate_hz=8_000)
+    assert (engine.sample_rate_hz, engine.frame_samples) == (8_000, 256)
+    audio = np.concatenate([_speech(2.0, 8_000), _silence(0.5, 8_000)])
+    events = await _feed(await engine.open(), audio, frame=256)
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    assert events[1].transcript == FULL  # type: ignore[union-attr]
+    assert 2.0 <= stt.heard[0] <= 2.3  # seconds of 16 kHz audio
+
+
+def test_bad_settings_are_config_errors():
+    with pytest.raises(ConfigError, match="turn_threshold"):
+        LocalStreamingStt(LengthStt(), turn_threshold=0.0)
+    with pytest.raises(ConfigError, match="confirm_silence_ms"):
+        LocalStreamingStt(LengthStt(), confirm_silence_ms=-1)
+    with pytest.raises(ConfigError, match="min_words"):
+        BargeInParams(min_words=-1)
+
+
+async def test_sentence_tts_streams_sentences_with_timings_and_cancel_drops_the_rest():
+    tts = ToneTts()
+    stream = await SentenceTts(tts).open()
+    await stream.push_text("One. Tw")
+    await stream.push_text("o. Three.")
+    await stream.flush()
+    chunks = [c async for c in stream.audio()]
+    assert tts.spoken == ["One.", "Two.", "Three."]
+    words = [w for c in chunks for w in c.words]
+    assert [w.word for w in words] == tts.spoken
+    assert words[1].start_ms == pytest.approx(words[0].end_ms)
+    assert words[0].end_ms == pytest.approx(4 * 960 / 24)
+    cancelled = await SentenceTts(tts).open()
+    await cancelled.push_text("Four. Five. ")
+    await cancelled.cancel()
+    assert [c async for c in cancelled.audio()] == []
+
+
+# -- the backend, in real time ----------------------------------------------------------
+SKILLS = SkillRegistry()
+
+
+@SKILLS.skill()
+def get_weather(city: str) -> dict[str, Any]:
+    """Current weather in a city."""
+    return {"conditions": "sunny", "temperature_c": 21}
+
+
+class EagerToolResponder:
+    """Asks for the weather tool at once (its first stream then stays open); records
+    cancellations and what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.cancelled = 0
+
+    async def respond(self, messages: list[ChatMessage], tools: list[ToolSpec]):  # type: ignore[no-untyped-def]
+        self.asked.append(messages[-1].content)
+        try:
+            if messages[-1].role == "tool":
+                yield TextDelta("It is sunny. ")
+                return
+            yield ToolCallRequest(f"c{len(self.asked)}", "get_weather", {"city": "Paris"})
+            if len(self.asked) == 1:
+                await asyncio.sleep(10)  # a slow stream, still open when the user goes on
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+
+def _backend(stt: Any, tts: Any, responder: Any = None, **kw: Any) -> CascadeBackend:
+    return CascadeBackend(
+        stt=stt,
+        tts=tts,
+        responder=responder or RuleResponder(),
+        vad_params=PARAMS,
+        confirm_silence_ms=kw.pop("confirm_silence_ms", 1100),
+        output_lead_ms=kw.pop("output_lead_ms", 200),
+        **kw,
+    )
+
+
+async def test_eager_end_then_resume_plays_nothing_and_runs_no_tool():
+    stt, tts, responder = LengthStt(), ToneTts(), EagerToolResponder()
+    backend = _backend(stt, tts, responder)
+    session = await backend.start_session(SessionConfig(tools=SKILLS.tool_specs()))
+    audio = np.concatenate([_speech(0.8), _silence(0.8), _speech(0.8)])
+    result = await drive_audio(backend, session, audio, skills=SKILLS, realtime=True)
+    calls = [e for _, e in result.events if isinstance(e, ToolCallRequested)]
+    # The eager reply to the first half was prepared, then cancelled without a trace.
+    assert responder.asked[0] == HALF
+    assert responder.cancelled >= 1
+    assert [c.generation_id for c in calls] == [session.turns[-1].generation_id]
+    [turn] = session.turns
+    assert turn.transcript == FULL
+    assert tts.spoken == ["It is sunny."]
+    assert result.pcm().shape[0] == 960 * len("It is sunny.")
+    users = [m.content for m in session.messages if m.role == "user"]
+    assert users == [FULL]
+    finals = [e.text for _, e in result.events if isinstance(e, TranscriptUpdate) and e.final]
+    assert finals[0] == FULL
+
+
+async def test_a_cough_during_a_reply_does_not_lose_it():
+    stt, tts = LengthStt(), ToneTts()
+    barge = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=1500)
+    backend = _backend(stt, tts, barge_in=barge)
+    session = await backend.start_session(SessionConfig())
+    reply_len = 0
+
+    def cough_when_playing(step: int, frame: Any) -> None:
+        nonlocal reply_len
+        reply_len = max(reply_len, session.out.emitted)
+
+    # The reply ("You said: ...") lasts several seconds; the cough comes 0.8 s into it.
+    audio = np.concatenate([_speech(2.0), _silence(2.2), _noise(0.25), _silence(0.5)])
+    result = await drive_audio(backend, session, audio, realtime=True, on_step=cough_when_playing)
+    assert not any(isinstance(e, Interruption) for _, e in result.events)
+    [turn] = session.turns
+    assert not turn.interrupted
+    assert result.pcm().shape[0] == 960 * sum(len(s) for s in tts.spoken)
+    assert turn.reply == " ".join(tts.spoken)
+
+
+async def test_a_barge_in_needs_words_and_a_false_one_resumes():
+    stt, tts = LengthStt(full_s=1.8, half_s=0.65), ToneTts()
+    barge = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=1500)
+    backend = _backend(stt, tts, barge_in=barge)
+    session = await backend.start_session(SessionConfig())
+    # 0.45 s of speech over the reply: paused after 300 ms, transcribed as nothing (too
+    # short for a word here), so it resumes; then 0.7 s of speech with words stops it.
+    audio = np.concatenate(
+        [_speech(2.0), _silence(2.0), _speech(0.45), _silence(1.5), _speech(0.7), _silence(2)]
+    )
+    result = await drive_audio(backend, session, audio, realtime=True)
+    kinds = [
+        type(e) for _, e in result.events if type(e) in (PlayoutPause, PlayoutResume, Interruption)
+    ]
+    assert kinds == [PlayoutPause, PlayoutResume, PlayoutPause, Interruption]
+    assert session.turns[0].interrupted
+    assert session.turns[1].transcript == HALF
+
+
+async def test_under_the_driver_a_cough_pauses_the_playout_and_it_resumes_in_full():
+    from vona.driver import run_session
+    from vona.transports.scripted import ScriptedTransport
+
+    stt, tts = LengthStt(half_s=0.65), ToneTts()  # the cough transcribes as nothing
+    barge = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=5000)
+    backend = _backend(stt, tts, barge_in=barge, output_lead_ms=None)
+    seen: list[type] = []
+    step = backend.step
+
+    async def spy(session: Any, frame: Any) -> Any:
+        out = await step(session, frame)
+        seen.extend(type(e) for e in out.control_events)
+        return out
+
+    backend.step = spy  # type: ignore[method-assign]
+    # The question, then the cough 2.2 s after it ended (about 1 s into the reply).
+    audio = np.concatenate([_speech(2.0), _silence(2.2), _noise(0.45), _silence(1.0)])
+    transport = ScriptedTransport(audio, RATE, hold_open_ms=8000)
+    metrics = await run_session(transport, backend, raise_errors=True)
+    assert PlayoutPause in seen
+    assert PlayoutResume in seen
+    assert Interruption not in seen
+    assert not transport.clears
+    assert not metrics.to_dict()["interruptions"]
+    played = transport.output_audio()
+    full = 960 * sum(len(s) for s in tts.spoken) * RATE // TTS_RATE
+    assert abs(played.shape[0] - full) <= 640  # resampled from 24 kHz: nothing lost
+    # The pause shows as a hole in the reply's frames, then it played on.
+    times = [f.t_ns for f in transport.sent if not f.frame.is_filler]
+    assert max(b - a for a, b in itertools.pairwise(times)) >= 200_000_000
+
+
+class WordTts:
+    """A streaming TTS with word timings: 100 ms of tone per word, one chunk per delta."""
+
+    sample_rate_hz = TTS_RATE
+
+    async def open(self) -> Any:
+        return WordStream()
+
+
+class WordStream:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.at_ms = 0.0
+
+    async def push_text(self, text: str) -> None:
+        self.queue.put_nowait(text)
+
+    async def flush(self) -> None:
+        self.queue.put_nowait(None)
+
+    async def cancel(self) -> None:
+        self.queue.put_nowait(None)
+
+    async def audio(self) -> Any:
+        from vona.backends.cascade.streaming import TtsAudio, WordTiming
+
+        while (text := await self.queue.get()) is not None:
+            for word in text.split():
+                samples = (3000 * np.sin(np.arange(2400) * 0.1)).astype(np.int16)
+                yield TtsAudio(samples, (WordTiming(word, self.at_ms, self.at_ms + 100),))
+                self.at_ms += 100
+
+
+async def test_history_keeps_the_words_heard_by_their_timings():
+    backend = CascadeBackend(
+        stt=LengthStt(),
+        tts=WordTts(),
+        responder=RuleResponder(),
+        vad_params=PARAMS,
+        output_lead_ms=100,  # paced by input: the reply is still playing below
+    )
+    session = await backend.start_session(SessionConfig())
+    audio = np.concatenate([_speech(2.0), _silence(0.4)])
+    for i in range(0, audio.shape[0] - 511, 512):
+        await backend.step(session, AudioInputFrame(i // 512, RATE, 1, audio[i : i + 512]))
+    for _ in range(200):
+        if session.task is not None and session.task.done():
+            break
+        await backend.step(session, AudioInputFrame(0, RATE, 1, _silence(0.032)))
+        await backend.wait(session, 0.05)
+    [turn] = session.turns
+    words = [w for _, w in session.spoken]
+    assert len(words) > 4
+    assert session.pending_samples > 0
+    # The runtime says 250 ms of the reply were heard: words starting before it stay.
+    played = Interruption("app", turn.generation_id, played_samples=250 * TTS_RATE // 1000)
+    await backend.on_interrupt(session, played)
+    assert turn.interrupted
+    assert turn.reply == " ".join(words[:3])
+    assert session.messages[-1] == ChatMessage("assistant", turn.reply)

@@ -1,0 +1,67 @@
+"""When speech over a reply is a real interruption.
+
+A cough, an "mm-hm" or a chair creaking must not cut a reply. With both minimums at zero,
+any speech the STT stream reports over a reply stops it at once (the VAD's word). Otherwise
+the reply plays on for ``min_speech_ms`` of the user's speech, then pauses (the output is
+held, not dropped); the barge-in is confirmed, and the reply stopped and cleared, once the
+user has spoken ``min_words`` words for at least ``min_speech_ms``. If the user's turn ends
+(its eager end counts) with fewer words, it was a false interruption: the paused reply
+resumes where it stopped. ``false_interruption_ms`` is the safety net for streams that
+never end the turn: no word by then since the speech started, and the reply resumes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from vona.errors import ConfigError
+
+__all__ = ["BargeIn", "BargeInParams"]
+
+
+@dataclass(slots=True, frozen=True)
+class BargeInParams:
+    """Minimum speech (ms) and words before speech over a reply stops it, and how long a
+    paused reply waits for a word before it resumes."""
+
+    min_speech_ms: int = 0
+    min_words: int = 0
+    false_interruption_ms: int = 5000
+
+    def __post_init__(self) -> None:
+        for name in ("min_speech_ms", "min_words", "false_interruption_ms"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"barge-in {name} must be >= 0, got {getattr(self, name)}")
+
+    @property
+    def immediate(self) -> bool:
+        """Any speech stops the reply at once (the VAD-only behaviour)."""
+        return self.min_speech_ms == 0 and self.min_words == 0
+
+
+@dataclass(slots=True)
+class BargeIn:
+    """A candidate interruption, on the STT stream's clock (ms of input audio)."""
+
+    start_ms: float
+    words: int = 0
+    paused: bool = False
+
+    def hear(self, text: str) -> None:
+        self.words = max(self.words, len(text.split()))
+
+    def decide(
+        self, params: BargeInParams, now_ms: float, ended: bool
+    ) -> Literal["pause", "confirm", "resume"] | None:
+        """What to do now: pause the reply, confirm the barge-in (stop it), resume it (a
+        false interruption; the caller resumes only a paused reply), or nothing yet.
+        ``ended``: the user's turn is over."""
+        spoken = now_ms - self.start_ms
+        if self.words >= max(1, params.min_words) and spoken >= params.min_speech_ms:
+            return "confirm"
+        if ended or (self.words == 0 and spoken >= params.false_interruption_ms):
+            return "resume"
+        if not self.paused and spoken >= params.min_speech_ms:
+            return "pause"
+        return None

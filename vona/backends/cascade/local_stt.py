@@ -1,0 +1,346 @@
+"""Local streaming speech-to-text: a VAD, an optional end-of-turn model and a whole-utterance
+``SpeechToText`` composed into an ``SttStream`` that takes turns like a person.
+
+A turn opens when the VAD hears speech and stays open through pauses: speech that resumes
+within it extends it, and the transcript is always of the whole turn (pauses included,
+nothing heard is dropped). At the first short silence (the VAD's ``min_silence_ms``) the
+turn so far is transcribed speculatively, and the end-of-turn model (when given) judges it:
+
+- with a model, a complete turn ends as soon as its transcript is ready (``SttEndOfTurn``);
+  an incomplete one keeps listening until ``confirm_silence_ms`` of silence;
+- without one, the transcript is announced as an *eager* end (``SttEndOfTurn(eager=True)``,
+  a reply may be prepared) and confirmed after ``confirm_silence_ms`` of silence, or
+  withdrawn (``SttTurnResumed``) if the user goes on.
+
+Any input rate works: audio is resampled to the VAD's rate, and each engine gets its own.
+Engines are shared by every stream of a ``LocalStreamingStt`` (calls serialised per engine,
+run in worker threads); the VAD is per stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import numpy as np
+
+from vona.backends.cascade.protocols import Float32Array, SpeechToText
+from vona.backends.cascade.streaming import (
+    Int16Array,
+    SttEndOfTurn,
+    SttEvent,
+    SttSpeechStarted,
+    SttTranscript,
+    SttTurnResumed,
+    TurnModel,
+)
+from vona.dsp import Reframer, Resampler, to_float32
+from vona.errors import AudioFormatError, ConfigError
+from vona.vad import EnergyVad, VadModel, VadParams, VadSegmenter
+
+__all__ = ["LocalStreamingStt", "LocalSttStream"]
+
+
+def _resample(audio: Float32Array, rate: int, to: int) -> Float32Array:
+    if rate == to or audio.shape[0] == 0:
+        return audio
+    with Resampler(rate, to) as rs:
+        out = np.concatenate([rs.process(audio), rs.flush()])
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class LocalStreamingStt:
+    """A ``StreamingSpeechToText`` from local engines.
+
+    ``vad`` makes one VAD model per stream (default ``EnergyVad``); ``vad_params`` set the
+    speech edges (``min_silence_ms`` is the short silence where a turn may end);
+    ``confirm_silence_ms`` is the silence after which a turn is over whatever the model says
+    (None: the VAD's ``min_silence_ms``, no eager ends); ``turn_threshold`` the end-of-turn
+    probability that counts as complete; ``interim_interval_ms`` > 0 transcribes speech in
+    progress that often (interim transcripts); ``sample_rate_hz`` is the rate pushed audio
+    has (None: the VAD's).
+    """
+
+    def __init__(
+        self,
+        stt: SpeechToText,
+        *,
+        vad: Callable[[], VadModel] | None = None,
+        vad_params: VadParams | None = None,
+        turn_model: TurnModel | None = None,
+        confirm_silence_ms: int | None = None,
+        turn_threshold: float = 0.5,
+        interim_interval_ms: int = 0,
+        max_turn_s: float = 30.0,
+        sample_rate_hz: int | None = None,
+    ) -> None:
+        self.stt = stt
+        self.turn_model = turn_model
+        self.vad_factory: Callable[[], VadModel] = vad or EnergyVad
+        self.vad_params = vad_params or VadParams()
+        probe = self.vad_factory()
+        self.vad_rate = probe.sample_rate_hz
+        self.chunk = probe.chunk_samples
+        rate = sample_rate_hz or self.vad_rate
+        if rate <= 0:
+            raise ConfigError(f"sample_rate_hz must be > 0, got {rate}")
+        if not 0.0 < turn_threshold <= 1.0:
+            raise ConfigError(f"turn_threshold must be in (0, 1], got {turn_threshold}")
+        if interim_interval_ms < 0 or max_turn_s <= 0:
+            raise ConfigError("interim_interval_ms must be >= 0 and max_turn_s > 0")
+        confirm = (
+            self.vad_params.min_silence_ms if confirm_silence_ms is None else confirm_silence_ms
+        )
+        if confirm < 0:
+            raise ConfigError(f"confirm_silence_ms must be >= 0, got {confirm}")
+        self._rate = rate
+        self.confirm_silence = confirm * self.vad_rate // 1000
+        self.turn_threshold = turn_threshold
+        self.interim_interval = interim_interval_ms * self.vad_rate // 1000
+        self.max_turn = int(max_turn_s * self.vad_rate)
+        # A stream frame is one VAD chunk's duration at the input rate (when whole).
+        frame = self.chunk * rate / self.vad_rate
+        self.frame_samples = int(frame) if frame == int(frame) else rate * 20 // 1000
+        self._stt_lock = threading.Lock()
+        self._turn_lock = threading.Lock()
+
+    @property
+    def sample_rate_hz(self) -> int:
+        return self._rate
+
+    async def open(self) -> LocalSttStream:
+        return LocalSttStream(self)
+
+    # -- engines, in worker threads ---------------------------------------------------
+    def transcribe(self, audio: Int16Array) -> str:
+        """The STT's transcript of VAD-rate int16 audio."""
+        f32 = _resample(to_float32(audio), self.vad_rate, self.stt.sample_rate_hz)
+        with self._stt_lock:
+            return self.stt.transcribe(f32)
+
+    def end_probability(self, audio: Int16Array) -> float | None:
+        """The end-of-turn model's probability for the turn so far (None without one)."""
+        model = self.turn_model
+        if model is None:
+            return None
+        f32 = _resample(to_float32(audio), self.vad_rate, model.sample_rate_hz)
+        with self._turn_lock:
+            return float(model.end_of_turn_probability(f32))
+
+    def warmup(self) -> None:
+        """Run each engine once (first calls load lazily)."""
+        silence = np.zeros(self.vad_rate, dtype=np.int16)
+        self.transcribe(silence)
+        self.end_probability(silence)
+        self.vad_factory().probability(np.zeros(self.chunk, dtype=np.float32))
+
+
+class LocalSttStream:
+    """One session's stream of a ``LocalStreamingStt`` (see the module docstring)."""
+
+    def __init__(self, engine: LocalStreamingStt) -> None:
+        self._e = engine
+        self._seg = VadSegmenter(engine.vad_factory(), engine.vad_params)
+        rate, vad_rate = engine.sample_rate_hz, engine.vad_rate
+        self._resampler = Resampler(rate, vad_rate) if rate != vad_rate else None
+        self._reframer = Reframer(engine.chunk)
+        self._queue: asyncio.Queue[SttEvent | None] = asyncio.Queue()
+        params = engine.vad_params
+        pad_chunks = max(1, -(-params.speech_pad_ms * vad_rate // 1000 // engine.chunk))
+        min_chunks = -(-params.min_speech_ms * vad_rate // 1000 // engine.chunk)
+        self._preroll: deque[Int16Array] = deque(maxlen=pad_chunks + min_chunks + 1)
+        self._turn: list[Int16Array] = []
+        self._turn_start = 0
+        self._open = False  # a turn is open (from its first speech to its end)
+        self._speaking = False
+        self._speech_start = 0
+        self._speech_end = 0
+        self._last_voiced = 0
+        self._revision = 0  # bumps when speech resumes: older speculative results are void
+        self._result: tuple[str, float | None] | None = None
+        self._eager_sent = False
+        self._confirming = False
+        self._last_interim = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._interim: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def turn_open(self) -> bool:
+        """A user turn is in progress (speech heard, its end not yet announced)."""
+        return self._open
+
+    @property
+    def busy(self) -> bool:
+        """A transcription (or end-of-turn judgement) is in flight."""
+        return any(not t.done() for t in self._tasks)
+
+    async def settle(self) -> None:
+        """Wait until no transcription is in flight (tests and offline drivers step the
+        audio clock only once the engines have caught up)."""
+        while pending := [t for t in self._tasks if not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def _ms(self, sample: int) -> float:
+        return sample * 1000.0 / self._e.vad_rate
+
+    def _emit(self, event: SttEvent) -> None:
+        if not self._closed:
+            self._queue.put_nowait(event)
+
+    # -- the contract ------------------------------------------------------------------
+    async def push(self, audio: Int16Array) -> None:
+        if self._closed:
+            raise ConfigError("push on a closed speech-to-text stream")
+        if audio.dtype != np.int16 or audio.ndim != 1:
+            raise AudioFormatError(
+                f"speech-to-text audio must be 1-D int16, got {audio.dtype} {audio.shape}"
+            )
+        pcm = np.ascontiguousarray(audio)
+        if self._resampler is not None:
+            pcm = self._resampler.process(pcm)
+        for chunk in self._reframer.push(pcm):
+            self._on_chunk(chunk)
+
+    async def events(self) -> AsyncIterator[SttEvent]:
+        while (event := await self._queue.get()) is not None:
+            yield event
+
+    async def finalize(self) -> None:
+        """The input ended: end the turn in progress now and wait for its transcript."""
+        if self._open:
+            if self._speaking:
+                self._speaking = False
+                self._speech_end = self._seg.position
+                self._start_speculation()
+            self._confirm()
+        pending = [t for t in self._tasks if not t.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in [*self._tasks, self._interim]:
+            if task is not None and not task.done():
+                task.cancel()
+        self._queue.put_nowait(None)
+        if self._resampler is not None:
+            self._resampler.close()
+
+    # -- the turn machinery ----------------------------------------------------------
+    def _on_chunk(self, chunk: Int16Array) -> None:
+        seg = self._seg
+        begin = seg.position
+        event = seg.push(chunk)
+        pos = seg.position
+        if event is not None and event.kind == "start":
+            self._on_speech(begin, event.sample)
+        if self._open:
+            self._turn.append(chunk)
+            if len(self._turn) * self._e.chunk > self._e.max_turn:
+                self._turn.pop(0)
+                self._turn_start += self._e.chunk
+                self._speech_start = max(self._speech_start, self._turn_start)
+        else:
+            self._preroll.append(chunk)
+        if seg.speaking and seg.last_probability >= seg.params.negative_threshold:
+            self._last_voiced = pos
+        if event is not None and event.kind == "end":
+            self._speaking = False
+            self._speech_end = event.sample
+            self._start_speculation()
+        waiting = self._open and not self._speaking and not self._confirming
+        if waiting and pos - self._last_voiced >= self._e.confirm_silence:
+            self._confirm()
+        if self._speaking:
+            self._maybe_interim(pos)
+
+    def _on_speech(self, begin: int, sample: int) -> None:
+        self._speaking = True
+        self._revision += 1
+        self._result = None
+        self._confirming = False
+        self._last_voiced = self._seg.position
+        if not self._open:
+            self._open = True
+            self._turn = list(self._preroll)
+            self._preroll.clear()
+            self._turn_start = begin - len(self._turn) * self._e.chunk
+            self._speech_start = max(sample, self._turn_start)
+            self._last_interim = begin
+            self._eager_sent = False
+            self._emit(SttSpeechStarted(at_ms=self._ms(self._speech_start)))
+        elif self._eager_sent:
+            # The user went on after an eager end: what was prepared for it is void.
+            self._eager_sent = False
+            self._emit(SttTurnResumed(at_ms=self._ms(sample)))
+
+    def _turn_audio(self, end: int) -> Int16Array:
+        if not self._turn:
+            return np.zeros(0, dtype=np.int16)
+        audio = np.concatenate(self._turn)
+        begin = self._speech_start - self._turn_start
+        return audio[begin : max(begin, end - self._turn_start)]
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _start_speculation(self) -> None:
+        self._spawn(self._speculate(self._revision, self._turn_audio(self._speech_end)))
+
+    async def _speculate(self, revision: int, audio: Int16Array) -> None:
+        e = self._e
+        text, prob = await asyncio.gather(
+            asyncio.to_thread(e.transcribe, audio), asyncio.to_thread(e.end_probability, audio)
+        )
+        if revision != self._revision or self._closed or not self._open:
+            return
+        self._result = (text.strip(), prob)
+        if self._confirming or (prob is not None and prob >= e.turn_threshold):
+            self._end_turn()
+        elif prob is None and e.confirm_silence > e.vad_params.min_silence_ms * e.vad_rate // 1000:
+            self._eager_sent = True
+            self._emit(SttEndOfTurn(text.strip(), eager=True, at_ms=self._ms(self._speech_end)))
+        # else: the model heard an incomplete turn; keep listening.
+
+    def _confirm(self) -> None:
+        self._confirming = True
+        if self._result is not None:
+            self._end_turn()
+
+    def _end_turn(self) -> None:
+        assert self._result is not None
+        text, prob = self._result
+        self._emit(
+            SttEndOfTurn(text, eager=False, at_ms=self._ms(self._speech_end), confidence=prob)
+        )
+        self._open = False
+        self._turn = []
+        self._result = None
+        self._eager_sent = False
+        self._confirming = False
+        self._revision += 1  # an interim in flight belongs to the closed turn
+
+    def _maybe_interim(self, pos: int) -> None:
+        e = self._e
+        if not e.interim_interval or pos - self._last_interim < e.interim_interval:
+            return
+        if self._interim is not None and not self._interim.done():
+            return
+        self._last_interim = pos
+        revision, start = self._revision, self._speech_start
+        audio = self._turn_audio(pos)
+
+        async def interim() -> None:
+            text = await asyncio.to_thread(e.transcribe, audio)
+            if text.strip() and revision == self._revision and self._speaking:
+                end = start + audio.shape[0]
+                self._emit(SttTranscript(text.strip(), False, self._ms(start), self._ms(end)))
+
+        self._interim = self._spawn(interim())

@@ -185,6 +185,9 @@ class LoopbackHttp(ABC):
         finally:
             if not hangup.done():
                 hangup.cancel()
+                # the read must be over before the next request is read
+                with contextlib.suppress(asyncio.CancelledError):
+                    await hangup
             elif not hangup.cancelled() and hangup.exception() is None and hangup.result():
                 conn.receive_data(hangup.result())  # a pipelined next request
 

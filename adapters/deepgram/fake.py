@@ -2,7 +2,8 @@
 
 Listen v1 (``/v1/listen``): speech is any audio louder than silence (silence is ignored).
 The first speech of a turn gets ``SpeechStarted``; after ``trigger_ms`` of speech the fake
-plays the next transcript of ``transcripts`` as an interim ``Results``, a final
+plays the next transcript (the rest of that stretch of speech, up to a silent chunk, makes
+no new turn) of ``transcripts`` as an interim ``Results``, a final
 ``Results`` with ``speech_final`` and ``UtteranceEnd``; ``Finalize`` answers with ``from_finalize``,
 ``CloseStream`` with ``Metadata`` and close 1000.
 
@@ -109,7 +110,8 @@ class DeepgramFake(LoopbackFake):
         assert ws.request is not None
         rate = int(dict(_query(ws.request.path)).get("sample_rate", "16000"))
         per_turn = self.trigger_ms * rate * 2 // 1000
-        heard = 0  # bytes of audio since the last turn
+        heard = 0  # bytes of speech since the last turn
+        spoke = False  # a turn was made and the speech has not stopped yet
         seq = 0
         resumed_once = False
         pending_resume = False
@@ -119,7 +121,10 @@ class DeepgramFake(LoopbackFake):
             if isinstance(raw, bytes):
                 self.audio_bytes += len(raw)
                 if not _loud(raw):
-                    continue  # silence neither starts nor makes a turn
+                    spoke = False  # silence ends a stretch of speech; it makes no turn
+                    continue
+                if spoke:
+                    continue  # the rest of a stretch of speech that already made a turn
                 if heard == 0 and not flux and not pending_resume:
                     await self._send(
                         ws,
@@ -139,9 +144,10 @@ class DeepgramFake(LoopbackFake):
                         ws, text, seq, pending_resume, resumed_once
                     )
                     if pending_resume:
-                        continue
+                        continue  # the user goes on: more speech continues this turn
                 else:
                     await self._v1_turn(ws, text)
+                spoke = True
                 self.turns_done += 1
                 if self.drop_after_turns == self.turns_done and self.once("drop"):
                     await ws.close(1011, "NET-0000 fake transient failure")

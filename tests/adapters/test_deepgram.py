@@ -161,6 +161,7 @@ async def test_dropped_listen_socket_reconnects_and_keeps_listening() -> None:
         for _ in range(10):
             await stream.push(CHUNK)
         first = await _until(stream, lambda e: isinstance(e, SttEndOfTurn))
+        await stream.push(np.zeros(320, np.int16))  # a pause, then the next question
         for _ in range(10):
             await stream.push(CHUNK)
         second = await _until(stream, lambda e: isinstance(e, SttEndOfTurn))

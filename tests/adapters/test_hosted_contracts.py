@@ -34,6 +34,7 @@ TOOLS = [ToolSpec(name="get_weather", parameters={"type": "object", "properties"
 async def _speak(stream: SttStream, chunks: int = 10) -> None:
     for _ in range(chunks):
         await stream.push(CHUNK)
+    await stream.push(np.zeros_like(CHUNK))  # the speaker pauses
 
 
 async def _next_end(stream: SttStream, *, eager: bool | None = False) -> Any:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backoff",
+    "LoopClient",
     "auth_headers",
     "base_url_from",
     "dial",
@@ -245,3 +246,28 @@ def _apply_mask(data: bytes, mask: bytes) -> bytes:
     if _mask_fn is None:
         _mask_fn = _load_mask()
     return bytes(_mask_fn(data, mask))
+
+
+class LoopClient:
+    """One ``httpx.AsyncClient`` per event loop, made on first use and kept: making one
+    costs tens of ms (its TLS context), too much to pay on every reply, and keeping it
+    reuses connections. A client belongs to the loop it was made in."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self._timeout_s = timeout_s
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: Any = None
+
+    def get(self) -> Any:
+        import httpx
+
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop or self._client.is_closed:
+            self._client = httpx.AsyncClient(timeout=self._timeout_s)
+            self._loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        client, self._client = self._client, None
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()

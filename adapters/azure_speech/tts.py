@@ -15,7 +15,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from vona.adapters._hosted import Backoff, redacted, require, split_sentences, status_error
+from vona.adapters._hosted import (
+    Backoff,
+    LoopClient,
+    redacted,
+    require,
+    split_sentences,
+    status_error,
+)
 from vona.adapters.azure_speech._endpoint import PROVIDER, endpoint, speech_key
 from vona.backends.cascade.streaming import TtsAudio, TtsStream
 from vona.errors import BackendError, ConfigError
@@ -61,6 +68,7 @@ class AzureSpeechTts:
         self.output_format = f"raw-{_RATES[sample_rate_hz]}khz-16bit-mono-pcm"
         self.timeout_s = timeout_s
         self.backoff = backoff or Backoff()
+        self.http = LoopClient(timeout_s)
 
     def __repr__(self) -> str:
         return (
@@ -153,17 +161,17 @@ class _Stream:
         import httpx
 
         end: BackendError | None = None
+        client: httpx.AsyncClient = self._engine.http.get()
         try:
-            async with httpx.AsyncClient(timeout=self._engine.timeout_s) as client:
-                while (text := await self._jobs.get()) is not None:
-                    odd = b""
-                    async for chunk in self._engine.speak(client, text):
-                        data = odd + chunk
-                        cut = len(data) - len(data) % 2
-                        odd = data[cut:]
-                        if cut:
-                            pcm = np.frombuffer(data[:cut], dtype="<i2").astype(np.int16)
-                            self._out.put_nowait(TtsAudio(pcm))
+            while (text := await self._jobs.get()) is not None:
+                odd = b""
+                async for chunk in self._engine.speak(client, text):
+                    data = odd + chunk
+                    cut = len(data) - len(data) % 2
+                    odd = data[cut:]
+                    if cut:
+                        pcm = np.frombuffer(data[:cut], dtype="<i2").astype(np.int16)
+                        self._out.put_nowait(TtsAudio(pcm))
         except BackendError as exc:
             end = exc
         finally:

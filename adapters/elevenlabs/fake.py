@@ -68,6 +68,7 @@ class ElevenLabsFake(LoopbackFake):
         self.spoken: list[tuple[str | None, str]] = []  # (context, text) per generation
         self.keepalives = 0
         self.chunks_sent = 0
+        self.audio_sent: dict[str | None, bytearray] = {}  # PCM per context, as sent
 
     def check_request(self, path: str, query: dict[str, str], headers: Headers) -> Response | None:
         if self.status is not None:
@@ -182,6 +183,7 @@ class ElevenLabsFake(LoopbackFake):
                     piece = text[i : i + self.chars_per_chunk]
                     pcm = reply_pcm(len(piece) * self.ms_per_char, rate, offset=offset)
                     offset += len(pcm)
+                    self.audio_sent.setdefault(ctx, bytearray()).extend(pcm.tobytes())
                     align = {
                         "chars": list(piece),
                         "charStartTimesMs": [k * self.ms_per_char for k in range(len(piece))],

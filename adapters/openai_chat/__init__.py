@@ -18,6 +18,7 @@ from typing import Any
 
 from vona.adapters._hosted import (
     Backoff,
+    LoopClient,
     base_url_from,
     optional_key,
     redacted,
@@ -121,6 +122,7 @@ class OpenAIChat:
         self.extra_body = dict(extra_body or {})
         self.timeout_s = timeout_s
         self.backoff = backoff or Backoff()
+        self._http = LoopClient(timeout_s)
 
     def __repr__(self) -> str:
         return (
@@ -170,31 +172,33 @@ class OpenAIChat:
         body = self.body(messages, tools)
         url = self.base_url + "/chat/completions"
         delays = self.backoff.delays()
-        async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-            while True:
-                produced = False
-                try:
-                    async with client.stream(
-                        "POST", url, json=body, headers=self._headers(), params=self.query
-                    ) as resp:
-                        if resp.status_code != 200:
-                            await resp.aread()
-                            raise status_error(
-                                PROVIDER, resp.status_code, resp.text, self._secrets()
-                            )
-                        async for event in self._events(resp.aiter_lines()):
-                            produced = True
-                            yield event
-                        return
-                except httpx.TransportError as exc:
-                    error = redacted(exc, PROVIDER, self._secrets())
-                except BackendError as exc:
-                    error = exc
-                # a reply already partly delivered cannot be replayed: the caller decides
-                delay = next(delays, None) if error.retryable and not produced else None
-                if delay is None:
-                    raise error
-                await asyncio.sleep(delay)
+        client = self._http.get()  # one per loop, kept across replies
+        while True:
+            produced = False
+            try:
+                async with client.stream(
+                    "POST", url, json=body, headers=self._headers(), params=self.query
+                ) as resp:
+                    if resp.status_code != 200:
+                        await resp.aread()
+                        raise status_error(PROVIDER, resp.status_code, resp.text, self._secrets())
+                    async for event in self._events(resp.aiter_lines()):
+                        produced = True
+                        yield event
+                    return
+            except httpx.TransportError as exc:
+                error = redacted(exc, PROVIDER, self._secrets())
+            except BackendError as exc:
+                error = exc
+            # a reply already partly delivered cannot be replayed: the caller decides
+            delay = next(delays, None) if error.retryable and not produced else None
+            if delay is None:
+                raise error
+            await asyncio.sleep(delay)
+
+    async def aclose(self) -> None:
+        """Close the kept HTTP client (connections are otherwise reused across replies)."""
+        await self._http.aclose()
 
     async def _events(self, lines: AsyncIterator[str]) -> AsyncIterator[ResponderEvent]:
         calls: dict[int, _PartialCall] = {}

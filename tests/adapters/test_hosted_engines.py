@@ -126,3 +126,83 @@ def test_cli_unknown_engine_is_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert err.count("\n") == 1
     assert "nosuch" in err
     assert "Traceback" not in err
+
+
+def test_cli_run_picks_hosted_engines_by_name_over_the_fakes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``vona run --stt deepgram --llm openai-chat --llm-model M --tts elevenlabs`` with the
+    endpoints redirected to the fakes (served from another thread's loop)."""
+    import asyncio
+    import json
+    import threading
+
+    from vona.adapters.elevenlabs.fake import ElevenLabsFake
+    from vona.adapters.openai_chat.fake import ChatReply, OpenAIChatFake
+    from vona.cli.run import run_main
+    from vona.wavio import write_wav
+
+    ready, urls, state = threading.Event(), {}, {}
+
+    async def serve() -> None:
+        state["stop"] = asyncio.Event()
+        async with (
+            DeepgramFake(transcripts=["what's the weather"]) as dg,
+            OpenAIChatFake(replies=[ChatReply(["It is sunny."])]) as chat,
+            ElevenLabsFake() as el,
+        ):
+            urls.update(dg=dg.base_url, chat=chat.base_url, el=el.base_url)
+            state["chat"], state["el"] = chat, el
+            state["loop"] = asyncio.get_running_loop()
+            ready.set()
+            await state["stop"].wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    for name, value in {
+        "DEEPGRAM_BASE_URL": urls["dg"],
+        "DEEPGRAM_API_KEY": "test-key",
+        "ELEVENLABS_BASE_URL": urls["el"],
+        "ELEVENLABS_API_KEY": "test-key",
+        "OPENAI_BASE_URL": urls["chat"] + "/v1",
+        "OPENAI_API_KEY": "test-key",
+    }.items():
+        monkeypatch.setenv(name, value)
+    rate = 16000
+    t = np.arange(int(0.4 * rate)) / rate
+    speech = (8000 * np.sin(2 * np.pi * 200 * t)).astype(np.int16)
+    wav = tmp_path / "q.wav"
+    write_wav(
+        wav, np.concatenate([np.zeros(3200, np.int16), speech, np.zeros(rate, np.int16)]), rate
+    )
+    args = [
+        "--input",
+        str(wav),
+        "--output",
+        str(tmp_path / "a.wav"),
+        "--json",
+        "--vad",
+        "energy",
+        "--turn",
+        "none",
+        "--stt",
+        "deepgram",
+        "--llm",
+        "openai-chat",
+        "--llm-model",
+        "gpt-x",
+        "--tts",
+        "elevenlabs",
+    ]
+    try:
+        code = run_main(args)
+    finally:
+        state["loop"].call_soon_threadsafe(state["stop"].set)
+        thread.join(10)
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["transcript"] == "what's the weather"
+    assert state["chat"].bodies()[0]["model"] == "gpt-x"
+    assert [t for _, t in state["el"].spoken] == ["It is sunny. "]
+    assert report["output"]["sample_rate_hz"] == 24000

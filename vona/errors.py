@@ -19,6 +19,7 @@ __all__ = [
     "BackendError",
     "CodecError",
     "ConfigError",
+    "MissingExtraError",
     "ProtocolError",
     "ProvisioningError",
     "SessionLimitError",
@@ -34,6 +35,11 @@ class VonaError(Exception):
 
 class ConfigError(VonaError, ValueError):
     """A configuration value or argument is invalid."""
+
+
+class MissingExtraError(ConfigError, ImportError):
+    """An optional dependency is not installed; the message names the ``vona`` extra that
+    installs it. Also an ``ImportError``, so code that guards imports keeps working."""
 
 
 class AudioFormatError(VonaError, ValueError):

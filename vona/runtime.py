@@ -83,7 +83,17 @@ class VonaRuntime:
     - ``tool_timeout_s`` / ``max_concurrent_tools``: defaults for the ``SkillExecutor``.
     - ``interrupt_on_speech``: treat a realtime ``SpeechStarted`` during assistant audio
       as a barge-in (also requires ``TurnDetection.interrupt_response``).
+    - ``interrupt_full_duplex``: do so for a backend declaring ``full_duplex`` too (off:
+      such a backend handles overlapping speech itself; its own ``Interrupted`` still counts).
     - ``resample_quality``: quality preset of the native loop's resamplers.
+    - ``echo_cancellation``: cancel the echo of the assistant's audio in the user's
+      input, in the native loop (mono; the far end is exactly what was played).
+      ``"auto"`` (default): on when the transport says its input holds the echo and
+      nothing cancels it (``echo_cancelled = False``: a microphone, a telephone line)
+      and the audio is mono; off for a transport that cancels (``True``: a browser) or
+      says nothing; ``"on"``: always (a ConfigError where it cannot run);
+      ``"off"``: never. ``echo_filter_ms``: the longest echo path (delay plus reverb) it
+      learns; ``noise_suppression``: also remove stationary noise there.
     - ``native_backends``: run a step backend that offers a ``NativeSlot`` (see
       ``vona.backends.step.NativeSlotBackend``, e.g. ``PassthroughStsBackend``) inside the
       native loop, without Python per frame. Off: always await its ``step``.
@@ -101,8 +111,12 @@ class VonaRuntime:
     tool_timeout_s: float = 10.0
     max_concurrent_tools: int = 4
     interrupt_on_speech: bool = True
+    interrupt_full_duplex: bool = False
     resample_quality: Literal["low", "hq", "vhq"] = "hq"
     native_backends: bool = True
+    echo_cancellation: Literal["auto", "on", "off"] = "auto"
+    echo_filter_ms: int = 200
+    noise_suppression: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -114,6 +128,12 @@ class VonaRuntime:
             raise ConfigError(
                 f"pacing must be 'auto', 'driver' or 'transport', got {self.pacing!r}"
             )
+        if self.echo_cancellation not in ("auto", "on", "off"):
+            raise ConfigError(
+                f"echo_cancellation must be 'auto', 'on' or 'off', got {self.echo_cancellation!r}"
+            )
+        if not 10 <= self.echo_filter_ms <= 1000:
+            raise ConfigError(f"echo_filter_ms must be 10..1000, got {self.echo_filter_ms}")
         if not self.playout_capacity_s > 0:
             raise ConfigError(f"playout_capacity_s must be > 0, got {self.playout_capacity_s}")
         if self.drain_timeout_s < 0:

@@ -1,7 +1,11 @@
-"""WAV files in and out: integer PCM of any rate, mono or multi-channel.
+"""Audio files in and out.
 
-``read_wav`` returns interleaved int16 plus the rate and channel count (8-, 24- and 32-bit
-PCM are converted to 16-bit); ``to_mono_16k`` downmixes and resamples with the native
+``read_audio`` (also ``read_wav``) reads any file libsndfile reads, through ``soundfile``:
+WAV of any sample format (8/16/24/32-bit integer, float, WAVE_FORMAT_EXTENSIBLE), FLAC,
+Ogg Vorbis and Opus, MP3, AIFF... and returns interleaved int16 plus the rate and channel
+count (float audio is converted with saturation). Without ``soundfile`` installed (the
+``local`` and ``cli`` extras bring it), integer PCM WAV is still read with the standard
+library. ``to_mono`` downmixes, ``resample_int16`` resamples with the native
 ``vona.dsp.Resampler``; ``write_wav`` writes 16-bit PCM.
 """
 
@@ -9,20 +13,69 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from vona.errors import AudioFormatError
+from vona.errors import AudioFormatError, ConfigError
 
-__all__ = ["read_wav", "resample_int16", "to_mono", "write_wav"]
+__all__ = ["read_audio", "read_wav", "resample_int16", "to_mono", "write_wav"]
 
 Int16Array = npt.NDArray[np.int16]
 MAX_WAV_SECONDS = 600
+# libsndfile subtypes whose samples are integers: read as int16 directly (24/32-bit keep
+# their top 16 bits, as the standard-library path does); the rest go through float32
+_INTEGER_SUBTYPES = {"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32"}
 
 
-def read_wav(path: str | Path) -> tuple[Int16Array, int, int]:
-    """``(interleaved int16 samples, sample_rate_hz, channels)`` of a PCM WAV file."""
+def read_audio(path: str | Path) -> tuple[Int16Array, int, int]:
+    """``(interleaved int16 samples, sample_rate_hz, channels)`` of an audio file."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise AudioFormatError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if not p.is_file():
+        raise AudioFormatError(f"{p}: not a file")
+    if size == 0:
+        raise AudioFormatError(f"{p}: empty file, no audio in it")
+    try:
+        import soundfile
+    except ImportError:
+        return _read_pcm_wav(p)
+    return _read_with_libsndfile(soundfile, p)
+
+
+read_wav = read_audio
+
+
+def _read_with_libsndfile(sf: Any, path: Path) -> tuple[Int16Array, int, int]:
+    try:
+        info = sf.info(str(path))
+    except (RuntimeError, TypeError) as exc:  # LibsndfileError is a RuntimeError
+        raise AudioFormatError(f"{path}: not an audio file libsndfile can read ({exc})") from None
+    rate, channels = int(info.samplerate), int(info.channels)
+    if rate <= 0 or channels <= 0:
+        raise AudioFormatError(f"{path}: invalid header ({rate} Hz, {channels} ch)")
+    if info.frames > MAX_WAV_SECONDS * rate:
+        raise AudioFormatError(f"{path}: longer than {MAX_WAV_SECONDS} s")
+    try:
+        if info.subtype in _INTEGER_SUBTYPES:
+            data = sf.read(str(path), dtype="int16", always_2d=True)[0]
+            pcm = np.ascontiguousarray(data, dtype=np.int16).reshape(-1)
+        else:
+            from vona.dsp import to_int16
+
+            data = sf.read(str(path), dtype="float32", always_2d=True)[0]
+            pcm = to_int16(np.ascontiguousarray(data, dtype=np.float32).reshape(-1))
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise AudioFormatError(f"{path}: cannot decode ({exc})") from None
+    return pcm, rate, channels
+
+
+def _read_pcm_wav(path: Path) -> tuple[Int16Array, int, int]:
+    """Integer PCM WAV with the standard library (no ``soundfile`` installed)."""
     try:
         with wave.open(str(path), "rb") as w:
             rate, channels, width, frames = (
@@ -37,7 +90,10 @@ def read_wav(path: str | Path) -> tuple[Int16Array, int, int]:
                 raise AudioFormatError(f"{path}: longer than {MAX_WAV_SECONDS} s")
             raw = w.readframes(frames)
     except (wave.Error, EOFError) as exc:
-        raise AudioFormatError(f"{path}: not a PCM WAV file ({exc})") from exc
+        raise ConfigError(
+            f"{path}: not an integer PCM WAV ({exc}); other formats (float WAV, FLAC, Ogg, "
+            "MP3) need libsndfile: pip install 'vona[cli]'"
+        ) from None
     except OSError as exc:
         raise AudioFormatError(f"{path}: cannot read ({exc})") from exc
     usable = len(raw) - len(raw) % (width * channels)

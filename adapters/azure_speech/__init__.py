@@ -10,6 +10,10 @@ take ``base_url`` (else ``$AZURE_SPEECH_ENDPOINT``) or ``region`` (else
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("azure", "httpx", feature=__name__)
+
 from vona.adapters.azure_speech.stt import AzureSpeechStt
 from vona.adapters.azure_speech.tts import AzureSpeechTts
 

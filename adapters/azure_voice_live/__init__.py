@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("azure", "websockets", feature=__name__)
+
 from vona.adapters.azure_voice_live.backend import AzureVoiceLiveBackend, build_session
 
 __all__ = ["AzureVoiceLiveBackend", "build_session"]

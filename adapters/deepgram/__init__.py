@@ -10,6 +10,10 @@ The websockets dependency comes with the ``deepgram`` extra.
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("deepgram", "websockets", feature=__name__)
+
 from vona.adapters.deepgram.aura import DeepgramAuraTts
 from vona.adapters.deepgram.stt import DeepgramFluxStt, DeepgramStt
 

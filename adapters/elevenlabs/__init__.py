@@ -15,6 +15,10 @@ word timings.
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("elevenlabs", "websockets", feature=__name__)
+
 import asyncio
 import contextlib
 import json

@@ -7,6 +7,10 @@ any CTranslate2 Whisper folder; it is loaded with ``local_files_only`` and
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("local", "faster_whisper", feature=__name__)
+
 import os
 from pathlib import Path
 from typing import Any

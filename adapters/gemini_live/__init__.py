@@ -7,6 +7,10 @@ barge-in, and reconnection with session resumption on ``goAway`` or a transient 
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("gemini", "websockets", feature=__name__)
+
 from vona.adapters.gemini_live.backend import GeminiLiveBackend, build_setup
 from vona.adapters.gemini_live.session import GeminiLiveSession
 

@@ -7,6 +7,10 @@ wheel, and this adapter never lets hibari download another one (a missing voice 
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("local", "hibari", feature=__name__)
+
 from typing import Any
 
 import numpy as np

@@ -8,6 +8,10 @@ the CTranslate2 model. Audio goes in as a numpy array (a path would need ffmpeg)
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("mlx", "mlx", feature=__name__)
+
 import os
 from pathlib import Path
 from typing import Any

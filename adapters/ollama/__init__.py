@@ -7,6 +7,10 @@ after a 200), text fragments become ``TextDelta``s and ``message.tool_calls`` be
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("local", "httpx", feature=__name__)
+
 import json
 import os
 from collections.abc import AsyncIterator

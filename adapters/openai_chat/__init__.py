@@ -9,6 +9,10 @@ the HTTP stream, so the server stops generating.
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("openai", "httpx", feature=__name__)
+
 import asyncio
 import json
 import os

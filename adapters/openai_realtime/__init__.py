@@ -11,6 +11,10 @@ This package is also the OpenAI-shaped protocol family: ``OpenAIShapedSession`` 
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("openai", "websockets", feature=__name__)
+
 from vona.adapters.openai_realtime.backend import OpenAIRealtimeBackend, build_session
 from vona.adapters.openai_realtime.session import OpenAIDialect, OpenAIShapedSession
 

@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("qwen", "websockets", feature=__name__)
+
 from vona.adapters.qwen_realtime.backend import QwenRealtimeBackend, build_session
 
 __all__ = ["QwenRealtimeBackend", "build_session"]

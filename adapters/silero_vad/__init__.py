@@ -9,6 +9,10 @@ chunk at 16 kHz (32 + 256 at 8 kHz).
 
 from __future__ import annotations
 
+from vona.extras import require_extra
+
+require_extra("local", "onnxruntime", feature=__name__)
+
 import importlib.util
 from pathlib import Path
 from typing import Any
@@ -71,11 +75,32 @@ class SileroVad:
         self._rate = sample_rate_hz
         self._chunk_samples = _CHUNK[sample_rate_hz]
         ctx = _CONTEXT[sample_rate_hz]
-        self._input = np.zeros((1, ctx + self._chunk_samples), dtype=np.float32)
         self._ctx = ctx
-        self._sr = np.array(sample_rate_hz, dtype=np.int64)
-        self._state = np.zeros((2, 1, 128), dtype=np.float32)
         self.path = path
+        # Every tensor lives in a buffer allocated here and bound once (io_binding): a
+        # call copies the chunk in and runs, with no feed dict, no output arrays and no
+        # conversions. The recurrent state ping-pongs between two buffers, one binding
+        # each way, so the state read and the state written are never the same memory.
+        self._input = np.zeros((1, ctx + self._chunk_samples), dtype=np.float32)
+        self._sr = np.array(sample_rate_hz, dtype=np.int64)
+        self._states = (np.zeros((2, 1, 128), np.float32), np.zeros((2, 1, 128), np.float32))
+        self._prob = np.zeros((1, 1), dtype=np.float32)
+        self._bindings = (self._bind(0, 1), self._bind(1, 0))
+        self._turn = 0
+        # views made once: the chunk's place, the context's place, the next context
+        self._chunk_view = self._input[0, ctx:]
+        self._head = self._input[0, :ctx]
+        self._tail = self._input[0, -ctx:]
+
+    def _bind(self, state_in: int, state_out: int) -> Any:
+        binding = self._session.io_binding()
+        binding.bind_cpu_input("input", self._input)
+        binding.bind_cpu_input("state", self._states[state_in])
+        binding.bind_cpu_input("sr", self._sr)
+        out = self._states[state_out]
+        binding.bind_output("output", "cpu", 0, np.float32, [1, 1], self._prob.ctypes.data)
+        binding.bind_output("stateN", "cpu", 0, np.float32, list(out.shape), out.ctypes.data)
+        return binding
 
     @property
     def sample_rate_hz(self) -> int:
@@ -87,16 +112,15 @@ class SileroVad:
 
     def reset(self) -> None:
         """Zero the recurrent state and the carried context."""
-        self._state = np.zeros((2, 1, 128), dtype=np.float32)
-        self._input[:] = 0.0
+        for state in self._states:
+            state.fill(0.0)
+        self._input.fill(0.0)
 
     def probability(self, chunk: Float32Array) -> float:
-        audio = as_float_chunk(chunk, self._chunk_samples)
-        buf = self._input
-        ctx = self._ctx
-        buf[0, ctx:] = audio
-        out, state = self._session.run(None, {"input": buf, "state": self._state, "sr": self._sr})
-        self._state = state
+        np.copyto(self._chunk_view, as_float_chunk(chunk, self._chunk_samples))
+        turn = self._turn
+        self._session.run_with_iobinding(self._bindings[turn])
+        self._turn = turn ^ 1  # the state just written is the next call's input
         # The last ctx samples of this input are the context of the next one.
-        buf[0, :ctx] = buf[0, -ctx:]
-        return float(out[0, 0])
+        np.copyto(self._head, self._tail)
+        return float(self._prob[0, 0])

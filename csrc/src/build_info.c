@@ -25,3 +25,9 @@ const char *vona_simd_path(void)
 const char *vona_opus_version(void) { return opus_get_version_string(); }
 
 const char *vona_soxr_version(void) { return soxr_version(); }
+
+#ifndef VONA_CODECS_ORIGIN
+#define VONA_CODECS_ORIGIN "unknown"
+#endif
+
+const char *vona_codecs_origin(void) { return VONA_CODECS_ORIGIN; }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vona/aec_stage.h"
 #include "vona/reframe.h"
 #include "vona/ring.h"
 
@@ -22,7 +23,8 @@ struct vona_step_loop {
     vona_resampler *rs_in, *rs_out; /* NULL where the two rates of that side are equal */
     vona_reframe *reframe;
     vona_ring *playout;
-    int16_t *scratch_in, *scratch_out, *frame_buf;
+    vona_aec_stage *aec; /* NULL without echo cancellation */
+    int16_t *scratch_in, *scratch_out, *frame_buf, *scratch_aec;
     size_t scratch_in_cap, scratch_out_cap; /* samples per channel */
 
     vona_native_backend backend;
@@ -52,6 +54,8 @@ void vona_step_loop_destroy(vona_step_loop *l)
     vona_resampler_destroy(l->rs_out);
     vona_reframe_destroy(l->reframe);
     vona_ring_destroy(l->playout);
+    vona_aec_stage_destroy(l->aec);
+    free(l->scratch_aec);
     free(l->scratch_in);
     free(l->scratch_out);
     free(l->frame_buf);
@@ -68,6 +72,7 @@ vona_status vona_step_loop_create(const vona_step_loop_config *cfg, vona_step_lo
     if (cfg->backend_output_rate == 0 || cfg->backend_output_rate > VONA_STEP_LOOP_MAX_RATE) return VONA_E_INVALID_ARG;
     if (cfg->channels == 0 || cfg->channels > VONA_STEP_LOOP_MAX_CHANNELS) return VONA_E_INVALID_ARG;
     if (cfg->backend_frame == 0 || cfg->playout_capacity == 0) return VONA_E_INVALID_ARG;
+    if (cfg->aec_filter_ms > 0 && cfg->channels != 1) return VONA_E_INVALID_ARG;
 
     vona_step_loop *l = calloc(1, sizeof(*l));
     if (l == NULL) return VONA_E_NOMEM;
@@ -95,6 +100,13 @@ vona_status vona_step_loop_create(const vona_step_loop_config *cfg, vona_step_lo
         l->scratch_out_cap = scratch_cap(l->b_out_rate, l->t_rate);
         l->scratch_out = malloc(l->scratch_out_cap * l->ch * sizeof(int16_t));
         if (l->scratch_out == NULL) st = VONA_E_NOMEM;
+    }
+    if (st == VONA_OK && cfg->aec_filter_ms > 0) {
+        st = vona_aec_stage_create(l->t_rate, cfg->aec_filter_ms, cfg->aec_flags, &l->aec);
+        if (st == VONA_OK) {
+            l->scratch_aec = malloc((PIECE + vona_aec_stage_frame(l->aec)) * sizeof(int16_t));
+            if (l->scratch_aec == NULL) st = VONA_E_NOMEM;
+        }
     }
     if (st == VONA_OK) {
         l->frame_buf = malloc(l->frame * l->ch * sizeof(int16_t));
@@ -189,6 +201,7 @@ vona_status vona_step_loop_push_output(vona_step_loop *l, const int16_t *src, si
 
 size_t vona_step_loop_input_frames_bound(const vona_step_loop *l, size_t n)
 {
+    if (l->aec != NULL) n += vona_aec_stage_held(l->aec); /* may complete a held frame */
     size_t m = l->rs_in ? vona_resampler_max_output(l->rs_in, n) : n;
     return vona_reframe_frames_after(l->reframe, m);
 }
@@ -243,10 +256,10 @@ static vona_status reframe_through(vona_step_loop *l, const int16_t *data, size_
 }
 
 /* Transport-rate samples -> backend input rate -> reframe_through. */
-static vona_status input(vona_step_loop *l, const int16_t *src, size_t n, int16_t *const *frames,
-                         size_t max_frames, size_t *made, size_t *queued)
+static vona_status resample_in(vona_step_loop *l, const int16_t *src, size_t n,
+                               int16_t *const *frames, size_t max_frames, size_t *made,
+                               size_t *queued)
 {
-    l->samples_in += n;
     if (l->rs_in == NULL) return reframe_through(l, src, n, frames, max_frames, made, queued);
     size_t done = 0;
     while (done < n) {
@@ -264,6 +277,30 @@ static vona_status input(vona_step_loop *l, const int16_t *src, size_t n, int16_
     }
     return VONA_OK;
 }
+
+/* Transport-rate samples -> echo cancellation (if on) -> resample_in. */
+static vona_status input(vona_step_loop *l, const int16_t *src, size_t n, int16_t *const *frames,
+                         size_t max_frames, size_t *made, size_t *queued)
+{
+    l->samples_in += n;
+    if (l->aec == NULL) return resample_in(l, src, n, frames, max_frames, made, queued);
+    for (size_t done = 0; done < n;) {
+        size_t piece = n - done < PIECE ? n - done : PIECE, got = 0;
+        vona_status st = vona_aec_stage_near(l->aec, src + done, piece, l->scratch_aec,
+                                             PIECE + vona_aec_stage_frame(l->aec), &got);
+        if (st == VONA_OK) st = resample_in(l, l->scratch_aec, got, frames, max_frames, made, queued);
+        if (st != VONA_OK) return st;
+        done += piece;
+    }
+    return VONA_OK;
+}
+
+void vona_step_loop_echo_reference(vona_step_loop *l, const int16_t *src, size_t n)
+{
+    if (l->aec != NULL) vona_aec_stage_far(l->aec, src, n);
+}
+
+int vona_step_loop_echo_cancelling(const vona_step_loop *l) { return l->aec != NULL; }
 
 vona_status vona_step_loop_push_input(vona_step_loop *l, const int16_t *src, size_t n,
                                       int16_t *const *frames, size_t max_frames, size_t *nframes)
@@ -309,6 +346,7 @@ vona_status vona_step_loop_pull(vona_step_loop *l, int16_t *dst, size_t dst_cap,
     size_t n = want < dst_cap ? want : dst_cap;
     vona_ring_read(l->playout, dst, n, got);
     size_t k = *got;
+    if (l->aec != NULL) vona_aec_stage_far(l->aec, dst, k); /* the echo reference */
     l->samples_played += k;
     l->played_in_turn += k;
     if (l->first_audio_pending && k > 0) {

@@ -30,3 +30,13 @@ def test_bench_only_filters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 def test_bench_without_scripts_fails(tmp_path: Path) -> None:
     assert main(["bench", "--dir", str(tmp_path)]) == 2
+
+
+def test_bench_outside_a_checkout_says_where_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # an installed wheel has no benchmarks/ folder
+    assert main(["bench"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "source checkout" in err[0]

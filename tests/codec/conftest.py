@@ -13,6 +13,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from vona.testing.oracles import import_opuslib
+
+# opuslib must bind to the libopus Vona links before any test module imports it
+import_opuslib()
+
 CONTINUED, BOS, EOS = 0x01, 0x02, 0x04
 
 

@@ -54,6 +54,18 @@ def test_demo_then_run_on_a_stereo_44k_copy(model_cache, tmp_path, capsys):
     assert np.array_equal(read_wav(reply)[0], pcm)
 
 
+def test_demo_without_out_dir_leaves_no_temporary_folder(
+    model_cache, tmp_path, monkeypatch, capsys
+):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["demo", "--cache-dir", str(model_cache)]) == 0
+    out = capsys.readouterr().out
+    assert "pass --out-dir DIR to keep" in out
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_run_errors_are_clear(tmp_path, capsys):
     missing = tmp_path / "none.wav"
     assert run_main(["--input", str(missing), "--output", str(tmp_path / "o.wav")]) == 2
@@ -94,7 +106,7 @@ def test_downmix_and_bad_files(tmp_path):
     stereo = np.array([100, 300, -5, -6, 32767, 32767], dtype=np.int16)
     np.testing.assert_array_equal(to_mono(stereo, 2), np.array([200, -6, 32767], np.int16))
     (tmp_path / "junk.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
-    with pytest.raises(AudioFormatError, match="not a PCM WAV"):
+    with pytest.raises(AudioFormatError, match="not an audio file"):
         read_wav(tmp_path / "junk.wav")
     with pytest.raises(AudioFormatError, match="int16"):
         write_wav(tmp_path / "f.wav", np.zeros(3, np.float32), 16_000)  # type: ignore[arg-type]

@@ -90,3 +90,47 @@ def test_word_error_rate():
     assert word_error_rate("", "") == 0.0
     assert word_error_rate("", "x") == 1.0
     assert normalize_words("It’s 21, OK?") == ["it's", "21", "ok"]
+
+
+@pytest.mark.parametrize(
+    ("said", "reply"),
+    [
+        ("Can you hear me?", "You said: Can you hear me? I can tell you the weather or the time."),
+        ("Hello there.", "Hello! How can I help you?"),
+        ("Nothing much", "You said: Nothing much. I can tell you the weather or the time."),
+        ("Really!", "You said: Really! I can tell you the weather or the time."),
+    ],
+)
+def test_replies_never_double_sentence_marks(said: str, reply: str) -> None:
+    text = RuleResponder().reply_for([ChatMessage("user", said)], TOOLS)
+    assert text == reply
+    assert "?." not in text
+    assert ".." not in text
+
+
+@pytest.mark.parametrize(
+    ("said", "tool", "arguments"),
+    [
+        ("What's the temperature in Tokyo?", "get_weather", {"city": "Tokyo"}),
+        ("Is it raining in London today?", "get_weather", {"city": "London"}),
+        ("What is the forecast in New York tomorrow?", "get_weather", {"city": "New York"}),
+        ("How cold is it in Oslo right now?", "get_weather", {"city": "Oslo"}),
+        ("Tell me the time, please.", "get_time", {}),
+        ("Do you know what the time is?", "get_time", {}),
+        ("What's the current time?", "get_time", {}),
+    ],
+)
+def test_rules_know_common_phrasings_of_their_questions(said, tool, arguments) -> None:
+    decision = RuleResponder().reply_for([ChatMessage("user", said)], TOOLS)
+    assert isinstance(decision, ToolCallRequest), decision
+    assert decision.name == tool
+    assert decision.arguments == arguments
+
+
+def test_tool_error_reply_has_one_full_stop() -> None:
+    messages = [
+        ChatMessage("user", "What is the weather in Paris?"),
+        ChatMessage("tool", json.dumps({"ok": False, "error": "service down."}), "get_weather"),
+    ]
+    text = RuleResponder().reply_for(messages, TOOLS)
+    assert text == "Sorry, I could not get the weather for Paris."

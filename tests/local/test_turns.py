@@ -23,6 +23,7 @@ from vona.backends.cascade.streaming import (
     SttEndOfTurn,
     SttEvent,
     SttSpeechStarted,
+    SttTurnResumed,
 )
 from vona.config import SessionConfig, ToolSpec
 from vona.errors import ConfigError
@@ -408,3 +409,68 @@ async def test_history_keeps_the_words_heard_by_their_timings():
     assert turn.interrupted
     assert turn.reply == " ".join(words[:3])
     assert session.messages[-1] == ChatMessage("assistant", turn.reply)
+
+
+class ScriptedStream:
+    """A streaming STT (like Flux) that emits scripted events at given pushed frames."""
+
+    sample_rate_hz = RATE
+    frame_samples = 320
+
+    def __init__(self, script: dict[int, list[Any]]) -> None:
+        self.script = script
+
+    async def open(self) -> Any:
+        return self
+
+    async def push(self, audio: np.ndarray) -> None:
+        self.pushed = getattr(self, "pushed", 0) + 1
+        for event in self.script.get(self.pushed, []):
+            self.queue.put_nowait(event)
+
+    async def events(self) -> Any:
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()
+        while (event := await self.queue.get()) is not None:
+            yield event
+
+    async def finalize(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self.queue.put_nowait(None)
+
+
+async def test_a_streaming_stt_eager_end_then_resumed_runs_no_tool_and_plays_nothing():
+    eager = SttEndOfTurn(HALF, eager=True, at_ms=800)
+    script = {
+        2: [SttSpeechStarted(at_ms=20)],
+        40: [eager],
+        60: [SttTurnResumed(at_ms=1200)],
+        100: [SttEndOfTurn(FULL, eager=True, at_ms=2000)],
+        120: [SttEndOfTurn(FULL, at_ms=2000)],
+    }
+    responder = EagerToolResponder()
+    backend = CascadeBackend(stt=ScriptedStream(script), tts=ToneTts(), responder=responder)
+    session = await backend.start_session(SessionConfig(tools=SKILLS.tool_specs()))
+    events: list[Any] = []
+    silence = np.zeros(320, np.int16)
+    for i in range(119):
+        step = await backend.step(session, AudioInputFrame(i, RATE, 1, silence))
+        assert step.output_audio == []
+        events += step.control_events
+        await asyncio.sleep(0.001)  # let the eager generation run as far as it can
+    # Eager ends prepared replies, but no tool ran and nothing played before the confirmation.
+    assert not [e for e in events if isinstance(e, ToolCallRequested)]
+    assert responder.asked == [HALF, FULL]
+    assert responder.cancelled == 1
+    step = await backend.step(session, AudioInputFrame(119, RATE, 1, silence))
+    calls = [e for e in step.control_events if isinstance(e, ToolCallRequested)]
+    for _ in range(50):
+        if calls:
+            break
+        await asyncio.sleep(0.01)
+        step = await backend.step(session, AudioInputFrame(120, RATE, 1, silence))
+        calls = [e for e in step.control_events if isinstance(e, ToolCallRequested)]
+    assert [c.arguments for c in calls] == [{"city": "Paris"}]
+    assert [t.transcript for t in session.turns] == [FULL]
+    await backend.end_session(session)

@@ -28,6 +28,9 @@ class BackendCapabilities:
 
     ``frame_samples`` is samples per channel per input frame at ``input_sample_rate_hz``
     (0: any size). ``streaming``: output may arrive in later steps than its input.
+    ``full_duplex``: the backend listens while it speaks and handles overlapping speech
+    itself, so the runtime does not take the user's speech over it for a barge-in (unless
+    ``VonaRuntime.interrupt_full_duplex``).
     """
 
     name: str = "backend"
@@ -38,6 +41,7 @@ class BackendCapabilities:
     supports_tools: bool = False
     supports_interruption: bool = True
     streaming: bool = False
+    full_duplex: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

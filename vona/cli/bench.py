@@ -33,7 +33,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     scripts = find_scripts(args.dir, args.only)
     if not scripts:
-        print(f"no benchmark scripts found in {args.dir}", file=sys.stderr)
+        if not args.dir.is_dir():
+            print(
+                f"vona bench: no {args.dir} folder here: the benchmarks ship with the source "
+                "checkout, not the wheel; run it from a checkout (make bench) or pass --dir",
+                file=sys.stderr,
+            )
+        else:
+            print(f"vona bench: no benchmark scripts found in {args.dir}", file=sys.stderr)
         return 2
     results: list[dict[str, object]] = []
     try:

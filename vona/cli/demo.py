@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vona.cli import run as run_cli
 from vona.cli.output import print_json, print_table
 from vona.driver import run_session
 from vona.metrics import SessionMetrics
@@ -56,6 +57,10 @@ class DemoResult:
     output: Path | None
 
 
+def _is_set(args: argparse.Namespace, parser: argparse.ArgumentParser, name: str) -> bool:
+    return bool(getattr(args, name) != parser.get_default(name))
+
+
 def demo_skills() -> SkillRegistry:
     """The demo's skill: canned weather, looked up after a short (virtual) delay."""
     skills = SkillRegistry()
@@ -91,7 +96,7 @@ def demo_script() -> tuple[Any, list[MockTurn]]:
     return audio, turns
 
 
-def run_mock_demo(output: str | Path | None = "vona-demo.wav") -> DemoResult:
+def run_mock_demo(output: str | Path | None = None) -> DemoResult:
     """Run the scripted session on a virtual clock; write the WAV unless ``output`` is None."""
     audio, turns = demo_script()
     backend = MockBackend(turns, name="mock", sample_rate_hz=BACKEND_RATE, frame_samples=320)
@@ -161,12 +166,25 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         ),
     )
     p.add_argument("--mock", action="store_true", help="model-free scripted session")
-    p.add_argument("--output", type=Path, default=Path("vona-demo.wav"), help="stereo WAV to write")
+    p.add_argument("--output", type=Path, default=None, help="with --mock: the stereo WAV to write")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=run)
+    run_cli.add_offline_demo_args(p)
+    p.set_defaults(func=run, parser=p)
+
+
+# offline-demo flags and their defaults: given with --mock, they would be silently ignored
+_OFFLINE_ONLY = ("question", "voice", "input", "out_dir")
 
 
 def run(args: argparse.Namespace) -> int:
+    parser: argparse.ArgumentParser = args.parser
+    if not args.mock:
+        if args.output is not None:
+            parser.error("--output is for --mock; the offline demo keeps its WAVs with --out-dir")
+        return run_cli.offline_demo(args)
+    given = [f"--{n.replace('_', '-')}" for n in _OFFLINE_ONLY if _is_set(args, parser, n)]
+    if given:
+        parser.error(f"{', '.join(given)}: not used by --mock")
     result = run_mock_demo(args.output)
     if args.json:
         print_json(

@@ -6,9 +6,13 @@ from __future__ import annotations
 import argparse
 import platform
 from importlib import metadata
+from importlib.metadata import entry_points
 from typing import Any
 
 from vona.cli.output import print_json, print_mapping
+from vona.errors import ConfigError
+
+INFO_GROUP = "vona.info"
 
 OPTIONAL = ("numpy", "pydantic", "onnxruntime", "websockets", "httpx", "mlx", "rich")
 
@@ -32,7 +36,20 @@ def collect() -> dict[str, Any]:
             info[dist] = "not installed"
     for group in (registry.BACKENDS, registry.ENGINES, registry.MODELS):
         info[f"registered {group.removeprefix('vona.')}"] = ", ".join(registry.names(group))
+    info.update(_reports())
     return info
+
+
+def _reports() -> dict[str, str]:
+    """Lines adapters add (entry-point group ``vona.info``: a callable returning a mapping),
+    each skipped when its extra is not installed."""
+    out: dict[str, str] = {}
+    for ep in sorted(entry_points(group=INFO_GROUP), key=lambda e: e.name):
+        try:
+            out.update({str(k): str(v) for k, v in ep.load()().items()})
+        except (ImportError, ConfigError):
+            continue
+    return out
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -22,11 +22,6 @@ DELEGATED = {
     ),
     "models": ("vona.provisioning", "models_main", "list, plan, fetch, verify, gc local models"),
     "sidecar": ("vona.sidecar", "sidecar_main", "serve a backend over HTTP and a Unix socket"),
-    "offline-demo": (
-        "vona.cli.run",
-        "offline_demo_main",
-        "the offline voice loop demo",
-    ),
 }
 
 
@@ -49,9 +44,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["demo"] and "--mock" not in argv and not {"-h", "--help"} & set(argv):
-        # the offline model demo owns its flags; `vona demo --mock` is the model-free one
-        argv = ["offline-demo", *argv[1:]]
     if argv and argv[0] in DELEGATED:
         try:
             return _delegate(argv[0], argv[1:])

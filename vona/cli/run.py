@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,8 @@ __all__ = [
     "DEFAULT_TURN",
     "DEFAULT_VAD",
     "DEMO_QUESTION",
+    "add_offline_demo_args",
+    "offline_demo",
     "offline_demo_main",
     "run_main",
 ]
@@ -134,6 +137,10 @@ def run_main(argv: list[str] | None = None) -> int:
     )
     _add_engine_args(p)
     args = p.parse_args(argv)
+    problem = _unwritable(args.output)
+    if problem:  # before any model loads: a user error costs no time
+        print(f"vona run: error: {problem}", file=sys.stderr)
+        return 2
     try:
         pcm, rate, channels = read_wav(args.input)
         report = _run(args, pcm, rate, channels)
@@ -148,6 +155,18 @@ def run_main(argv: list[str] | None = None) -> int:
         print("vona run: no speech was detected in the input", file=sys.stderr)
         return 1
     return 0
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be written, or None."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return f"--output {path} is a folder; give a file name"
+    if not folder.is_dir():
+        return f"--output folder {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"--output folder {folder} is not writable"
+    return None
 
 
 def _print_human(report: dict[str, Any]) -> None:
@@ -165,7 +184,8 @@ def _print_human(report: dict[str, Any]) -> None:
         lat = turn["latency_ms"]
         stages = ", ".join(f"{k.removesuffix('_ms')} {v:.0f} ms" for k, v in lat.items() if v)
         print(f"turn {i}: from end of speech: {stages}")
-    print(f"reply:   {m['reply_audio_s']:.2f} s of audio -> {report['output']['path']}")
+    where = report["output"]["path"]
+    print(f"reply:   {m['reply_audio_s']:.2f} s of audio" + (f" -> {where}" if where else ""))
 
 
 def _speak_question(text: str, voice: str, path: Path) -> None:
@@ -182,18 +202,40 @@ def _speak_question(text: str, voice: str, path: Path) -> None:
     write_wav(path, np.concatenate([lead, pcm]), tts.sample_rate_hz)
 
 
+def add_offline_demo_args(p: argparse.ArgumentParser) -> None:
+    """The offline demo's flags (``vona demo`` has one parser for both of its modes)."""
+    p.add_argument("--question", default=DEMO_QUESTION, help="what the fixture voice asks")
+    p.add_argument("--voice", choices=(DEFAULT_TTS, "espeak"), default=DEFAULT_TTS)
+    p.add_argument("--input", type=Path, default=None, help="answer this audio file instead")
+    p.add_argument(
+        "--out-dir", type=Path, default=None, help="keep question.wav and reply.wav here"
+    )
+    _add_engine_args(p)
+
+
 def offline_demo_main(argv: list[str] | None = None) -> int:
     """Speak a question, answer it offline, print transcript, reply and stage latencies."""
     p = argparse.ArgumentParser(prog="vona demo", description="The offline voice loop demo.")
-    p.add_argument("--question", default=DEMO_QUESTION, help="what the fixture voice asks")
-    p.add_argument("--voice", choices=(DEFAULT_TTS, "espeak"), default=DEFAULT_TTS)
-    p.add_argument("--input", type=Path, default=None, help="use this WAV instead")
-    p.add_argument("--out-dir", type=Path, default=None, help="where to keep the WAV files")
+    add_offline_demo_args(p)
     p.add_argument("--json", action="store_true")
-    _add_engine_args(p)
-    args = p.parse_args(argv)
-    out_dir = args.out_dir or Path(tempfile.mkdtemp(prefix="vona-demo-"))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return offline_demo(p.parse_args(argv))
+
+
+def offline_demo(args: argparse.Namespace) -> int:
+    """The offline demo on parsed arguments; without ``--out-dir`` its WAV files live in
+    a temporary folder removed at the end."""
+    if args.out_dir is not None:
+        return _offline_demo_in(args, args.out_dir, keep=True)
+    with tempfile.TemporaryDirectory(prefix="vona-demo-") as tmp:
+        return _offline_demo_in(args, Path(tmp), keep=False)
+
+
+def _offline_demo_in(args: argparse.Namespace, out_dir: Path, *, keep: bool) -> int:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"vona demo: error: cannot create {out_dir}: {exc.strerror}", file=sys.stderr)
+        return 2
     question = args.input or out_dir / "question.wav"
     args.output = out_dir / "reply.wav"
     args.input = question
@@ -205,9 +247,13 @@ def offline_demo_main(argv: list[str] | None = None) -> int:
     except (VonaError, subprocess.CalledProcessError) as exc:
         print(f"vona demo: error: {exc}", file=sys.stderr)
         return 2
+    if not keep:
+        report["output"]["path"] = None  # the temporary folder is gone when this returns
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print(f"asked:   {args.question if args.input == out_dir / 'question.wav' else question}")
         _print_human(report)
+        if not keep:
+            print("         (temporary; pass --out-dir DIR to keep question.wav and reply.wav)")
     return 0 if report["transcript"] and report["reply"] else 1

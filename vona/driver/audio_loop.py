@@ -8,14 +8,17 @@ input and output rates, and rebuilds it when a fallback changes the backend's au
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 from vona.backends.step import BackendCapabilities
 from vona.errors import ConfigError
 from vona.frames import Int16Array
 from vona.step_loop import NativeBackend, StepLoop
 
-__all__ = ["AudioLoop", "LoopFactory", "SessionLoop", "make_loop"]
+__all__ = ["AudioLoop", "EchoSetting", "LoopFactory", "SessionLoop", "echo_setting", "make_loop"]
+
+# rates the native echo canceller takes (the resampler's)
+_ECHO_RATES = (8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000)
 
 
 class AudioLoop(Protocol):
@@ -76,7 +79,8 @@ class LoopFactory(Protocol):
     """``(transport_rate, backend_rate, backend_frame_samples, channels,
     playout_capacity_samples, quality, backend_output_rate=None) -> AudioLoop``;
     ``backend_rate`` is the backend's input rate, and ``backend_output_rate`` is passed
-    only when the backend answers at another rate."""
+    only when the backend answers at another rate; ``echo_cancel_ms`` and
+    ``noise_suppression`` only when the loop is to cancel echo (``make_loop``)."""
 
     def __call__(
         self,
@@ -87,6 +91,9 @@ class LoopFactory(Protocol):
         playout_capacity_samples: int,
         quality: str,
         backend_output_rate: int | None = None,
+        *,
+        echo_cancel_ms: int = 0,
+        noise_suppression: bool = False,
     ) -> AudioLoop: ...
 
 
@@ -98,8 +105,12 @@ def make_loop(
     playout_capacity_samples: int,
     quality: str,
     backend_output_rate: int | None = None,
+    *,
+    echo_cancel_ms: int = 0,
+    noise_suppression: bool = False,
 ) -> AudioLoop:
-    """Build the native ``vona.step_loop.StepLoop``."""
+    """Build the native ``vona.step_loop.StepLoop`` (``echo_cancel_ms`` > 0: with the echo
+    canceller on its input, see ``StepLoop``)."""
     loop: AudioLoop = StepLoop(
         transport_rate,
         backend_rate,
@@ -108,8 +119,39 @@ def make_loop(
         playout_capacity_samples=playout_capacity_samples,
         quality=quality,
         backend_output_rate=backend_output_rate,
+        echo_cancel_ms=echo_cancel_ms,
+        noise_suppression=noise_suppression,
     )
     return loop
+
+
+class EchoSetting(NamedTuple):
+    """The echo canceller a session's loop gets: ``filter_ms`` 0 means none."""
+
+    filter_ms: int = 0
+    noise_suppression: bool = False
+
+
+def echo_setting(
+    mode: str, filter_ms: int, noise_suppression: bool, transport: object, rate: int, channels: int
+) -> EchoSetting:
+    """Whether the loop cancels echo (``VonaRuntime.echo_cancellation``): ``"auto"`` runs it
+    when the transport says its input holds an uncancelled echo (``echo_cancelled`` is
+    False) and the audio is mono at a supported rate; ``"on"`` insists (ConfigError where
+    it cannot run)."""
+    if mode == "off":
+        return EchoSetting()
+    fits = channels == 1 and rate in _ECHO_RATES
+    if mode == "on":
+        if not fits:
+            raise ConfigError(
+                f"echo cancellation needs mono audio at one of {_ECHO_RATES} Hz, "
+                f"got {channels} channel(s) at {rate} Hz"
+            )
+        return EchoSetting(filter_ms, noise_suppression)
+    if getattr(transport, "echo_cancelled", None) is False and fits:
+        return EchoSetting(filter_ms, noise_suppression)
+    return EchoSetting()
 
 
 class SessionLoop:
@@ -125,8 +167,10 @@ class SessionLoop:
         capacity_samples: int,
         quality: str,
         virtual_now: Callable[[], int] | None,
+        echo: EchoSetting | None = None,
     ) -> None:
         self._factory = factory
+        self.echo = echo if echo is not None else EchoSetting()
         self.transport_rate = transport_rate
         self.channels = channels
         self._capacity = max(capacity_samples, 1)
@@ -156,10 +200,13 @@ class SessionLoop:
         if key == self._key:
             return
         rate, ch, cap, quality = self.transport_rate, self.channels, self._capacity, self._quality
-        if key[1] == key[0]:
-            loop = self._factory(rate, key[0], frame, ch, cap, quality)
-        else:
-            loop = self._factory(rate, key[0], frame, ch, cap, quality, backend_output_rate=key[1])
+        extra: dict[str, Any] = {}
+        if key[1] != key[0]:
+            extra["backend_output_rate"] = key[1]
+        if self.echo.filter_ms:  # only then: factories without echo arguments keep working
+            extra["echo_cancel_ms"] = self.echo.filter_ms
+            extra["noise_suppression"] = self.echo.noise_suppression
+        loop = self._factory(rate, key[0], frame, ch, cap, quality, **extra)
         if self._virtual_now is not None:
             loop.set_clock(True)
             loop.set_time(self._virtual_now())

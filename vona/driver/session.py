@@ -26,7 +26,7 @@ from typing import Any
 
 from vona.clock import Clock, default_clock
 from vona.config import SessionConfig
-from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, make_loop
+from vona.driver.audio_loop import AudioLoop, LoopFactory, SessionLoop, echo_setting, make_loop
 from vona.driver.fallback import BackendChain, error_dict
 from vona.driver.input import InputReader
 from vona.driver.playout import Filler, Playout
@@ -343,6 +343,8 @@ class SessionDriver:
     def _make_runner(self, backend: AnyBackend) -> BackendRunner:
         rt = self.runtime
         barge_in = rt.interrupt_on_speech and self.config.turn_detection.interrupt_response
+        if barge_in and not rt.interrupt_full_duplex and backend.capabilities().full_duplex:
+            barge_in = False  # the backend handles the user's speech over its own
         return make_runner(backend, self, self.turns, self.metrics, self.config, barge_in=barge_in)
 
     async def _start_first(self) -> None:
@@ -458,6 +460,14 @@ class SessionDriver:
             int(rt.playout_capacity_s * self._rate),
             rt.resample_quality,
             self.clock.now_ns if self.clock.virtual else None,
+            echo_setting(
+                rt.echo_cancellation,
+                rt.echo_filter_ms,
+                rt.noise_suppression,
+                self.transport,
+                self._rate,
+                self._channels,
+            ),
         )
         filler = None
         if rt.filler_audio is not None:

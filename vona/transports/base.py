@@ -30,6 +30,16 @@ class AudioTransport(Protocol):
     actually heard, when the transport learns it (a client's playback report, a telephony
     mark coming back); ``None`` when it cannot tell. The driver then truncates a barge-in
     by what was heard rather than by what was sent less what ``clear`` dropped.
+
+    Optional: ``echo_cancelled: bool`` says whether the input this transport delivers is
+    free of the echo of its output. ``False``: it faces a room and nothing cancels the
+    echo (a microphone beside speakers, a telephone line or speakerphone), so the
+    runtime cancels the echo of what it played in the native loop
+    (``VonaRuntime.echo_cancellation="auto"``). ``True``: the transport or its client
+    cancels it already (a browser's ``getUserMedia`` echo cancellation). Without the
+    attribute nothing is known about an acoustic path (files, scripted audio, sockets
+    between programs) and the input is passed on untouched unless the runtime asks for
+    cancellation (``"on"``).
     """
 
     async def recv(self) -> AudioInputFrame | None: ...

@@ -19,6 +19,10 @@ const char *vona_opus_version(void);
 /* libsoxr's version string. */
 const char *vona_soxr_version(void);
 
+/* "vendored" (libopus and libsoxr built from third_party/ and linked statically) or
+ * "system" (found with pkg-config, VONA_SYSTEM_CODECS=ON). */
+const char *vona_codecs_origin(void);
+
 #ifdef __cplusplus
 }
 #endif

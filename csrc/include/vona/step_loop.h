@@ -59,6 +59,12 @@ typedef struct vona_step_loop_config {
     size_t playout_capacity; /* transport-rate samples the playout ring holds */
     vona_resample_quality quality;
     unsigned resample_flags; /* 0 or VONA_RESAMPLE_LOW_LATENCY (smaller resampler blocks) */
+    /* Echo cancellation on the input (vona/aec_stage.h), mono only: 0 = off, else the
+     * echo path the filter learns, in ms. What pull hands out (and echo_reference) is
+     * the far end; input is cancelled at the transport rate before resampling, which
+     * delays it by up to 20 ms. aec_flags: 0 or VONA_AEC_NOISE_SUPPRESSION. */
+    uint32_t aec_filter_ms;
+    unsigned aec_flags;
 } vona_step_loop_config;
 
 typedef struct vona_step_loop_stats {
@@ -164,6 +170,13 @@ vona_status vona_step_loop_process(vona_step_loop *loop, const int16_t *src, siz
                                    size_t *queued);
 
 void vona_step_loop_stats_get(const vona_step_loop *loop, vona_step_loop_stats *out);
+
+/* Audio the transport played that did not come through pull (e.g. filler): appended to
+ * the echo canceller's reference. A no-op without echo cancellation. */
+void vona_step_loop_echo_reference(vona_step_loop *loop, const int16_t *src, size_t n);
+
+/* 1 if the loop cancels echo on its input. */
+int vona_step_loop_echo_cancelling(const vona_step_loop *loop);
 
 #ifdef __cplusplus
 }

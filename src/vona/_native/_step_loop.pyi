@@ -55,6 +55,13 @@ class StepLoop:
     uses smaller resampler blocks (about 15 ms instead of up to 37 ms at "hq") for
     about 1.5x the resampling CPU.
 
+    Echo cancellation: ``echo_cancel_ms`` > 0 (mono only) runs an acoustic echo
+    canceller on the input at the transport rate before anything else, with every
+    sample ``pull_playout`` hands out (and ``echo_reference(samples)``, for audio played
+    around the ring) as the far-end reference; the filter learns an echo path up to
+    that long. It delays the input by 10-20 ms. ``noise_suppression`` also removes
+    stationary noise there.
+
     Clock: CLOCK_MONOTONIC ns by default (``time.monotonic_ns()`` on Linux);
     ``set_clock(True)`` switches to a virtual clock at 0 driven by
     ``advance_clock(ns)`` / ``set_time(ns)``.
@@ -91,6 +98,8 @@ class StepLoop:
         quality: Literal["low", "hq", "vhq"] | str = "hq",
         low_latency: bool = False,
         backend_output_rate: int | None = None,
+        echo_cancel_ms: int = 0,
+        noise_suppression: bool = False,
     ) -> None: ...
     def push_input(self, chunk: npt.NDArray[np.int16]) -> list[npt.NDArray[np.int16]]: ...
     def push_output(self, samples: npt.NDArray[np.int16]) -> int: ...
@@ -111,6 +120,9 @@ class StepLoop:
     @property
     def native_backend(self) -> NativeBackend | None: ...
     def process(self, chunk: npt.NDArray[np.int16]) -> int: ...
+    def echo_reference(self, samples: npt.NDArray[np.int16]) -> None: ...
+    @property
+    def echo_cancelling(self) -> bool: ...
     @property
     def first_audio_ns(self) -> int | None: ...
     @property

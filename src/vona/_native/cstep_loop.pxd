@@ -22,6 +22,8 @@ cdef extern from "vona/step_loop.h" nogil:
         size_t playout_capacity
         vona_resample_quality quality
         unsigned resample_flags
+        uint32_t aec_filter_ms
+        unsigned aec_flags
 
     ctypedef struct vona_step_loop_stats:
         uint64_t frames_in
@@ -70,3 +72,5 @@ cdef extern from "vona/step_loop.h" nogil:
     vona_status vona_step_loop_process(vona_step_loop *loop, const int16_t *src, size_t n,
                                        size_t *queued)
     void vona_step_loop_stats_get(const vona_step_loop *loop, vona_step_loop_stats *out)
+    void vona_step_loop_echo_reference(vona_step_loop *loop, const int16_t *src, size_t n)
+    int vona_step_loop_echo_cancelling(const vona_step_loop *loop)

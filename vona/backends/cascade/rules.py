@@ -47,13 +47,24 @@ class _Fields(dict[str, Any]):
 
 
 def _render(template: str, fields: Mapping[str, Any]) -> str:
-    return string.Formatter().vformat(template, (), _Fields(fields)).strip()
+    return _tidy(string.Formatter().vformat(template, (), _Fields(fields)))
+
+
+# a field that ends a sentence ("Paris?") followed by the template's own full stop
+_DOUBLED_STOP = re.compile(r"([.?!])\.+(?=\s|$)")
+_SPACE_BEFORE_STOP = re.compile(r"\s+([.?!,])")
+
+
+def _tidy(text: str) -> str:
+    """One sentence mark where a filled-in field and the template both end a sentence."""
+    return _DOUBLED_STOP.sub(r"\1", _SPACE_BEFORE_STOP.sub(r"\1", text.strip()))
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
         "weather",
-        r"\bweather\b.*?\bin\s+(?P<city>[a-z][a-z .'-]*?)"
+        r"\b(?:weather|temperature|forecast|hot|cold|warm|raining|snowing|sunny)\b"
+        r".*?\bin\s+(?P<city>[a-z][a-z .'-]*?)"
         r"(?:\s+(?:today|tonight|right now|now|tomorrow|please))*\s*[?.!]*$",
         "Right now in {city} it is {conditions} and {temperature_c} degrees. "
         "Is there anything else I can do for you?",
@@ -62,7 +73,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "time",
-        r"\bwhat(?:'s| is)? the time\b|\bwhat time is it\b",
+        r"\bwhat(?:'s| is)? the (?:current )?time\b|\bwhat time is it\b"
+        r"|\b(?:tell|give) me the time\b|\b(?:do you )?know (?:what )?the time\b"
+        r"|\bwhat time(?:'s| is) it\b|\bcurrent time\b",
         "It is {time}. Anything else?",
         tool="get_time",
     ),

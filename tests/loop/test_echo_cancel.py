@@ -1,0 +1,284 @@
+"""Echo cancellation in the per-frame path: the runtime's own voice, coming back through
+a room (80 ms, -6 dB, a short reverb), does not reach the VAD; another voice does.
+
+The StepLoop test drives the loop by hand with the real Silero VAD on its output frames;
+the session tests run the driver with a transport that is a room (what it is sent comes
+back in what it records), on the virtual clock and on the real one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vona import AudioInputFrame, AudioOutputFrame, VonaRuntime
+from vona.backends.step import BackendCapabilities, BackendStep
+from vona.config import SessionConfig
+from vona.driver import run_session
+from vona.errors import ConfigError
+from vona.events import ExternalContextEvent
+from vona.step_loop import StepLoop
+from vona.testing import ScriptedTransport, VirtualClock, run_virtual
+from vona.testing.echo import echo_of, erle_db, room_response, speech
+from vona.vad import VadEvent, VadParams, VadSegmenter
+
+RATE = 16_000
+TICK = RATE // 50
+DELAY = int(0.080 * RATE)
+REPLIES = ("speech_weather_question", "speech_hello", "speech_interrupt")
+
+
+class Room:
+    """A speaker and a microphone in one room: mic = echo of what played + the user."""
+
+    def __init__(self, rate: int) -> None:
+        self.h = room_response(rate) * 10 ** (-6 / 20)
+        self.delay = int(0.080 * rate)
+        self.hist = np.zeros(self.delay + len(self.h) + rate // 10)
+
+    def hear(self, played: np.ndarray, user: np.ndarray) -> np.ndarray:
+        n = len(played)
+        self.hist = np.concatenate([self.hist[n:], played.astype(np.float64)])
+        full = np.convolve(self.hist, self.h)[: len(self.hist)]
+        echo = full[len(self.hist) - n - self.delay : len(self.hist) - self.delay]
+        return np.clip(np.round(echo) + user, -32768, 32767).astype(np.int16)
+
+
+def _replies(count: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """``count`` replies with 1 s of silence after each, and each one's [start, end)."""
+    parts, spans, at = [], [], 0
+    for i in range(count):
+        s = speech(REPLIES[i % 3], rate=RATE)
+        parts += [s, np.zeros(RATE, np.int16)]
+        spans.append((at, at + len(s)))
+        at += len(s) + RATE
+    return np.concatenate(parts), spans
+
+
+@pytest.fixture(scope="module")
+def silero_path() -> Path:
+    from vona.adapters.silero_vad import find_model
+
+    return find_model()
+
+
+def _vad_events(
+    silero_path: Path, echo_cancel_ms: int, user: np.ndarray | None = None, replies: int = 10
+) -> tuple[list[VadEvent], list[tuple[int, int]]]:
+    from vona.adapters.silero_vad import SileroVad
+
+    out, spans = _replies(replies)
+    loop = StepLoop(RATE, RATE, 512, echo_cancel_ms=echo_cancel_ms)
+    assert loop.echo_cancelling == (echo_cancel_ms > 0)
+    seg = VadSegmenter(SileroVad(silero_path), VadParams(min_silence_ms=400))
+    loop.push_output(out)
+    total = len(out) + RATE
+    mic_user = np.zeros(total, np.int16) if user is None else user[:total]
+    room = Room(RATE)
+    events = []
+    for k in range(0, total - TICK + 1, TICK):
+        played = loop.pull_playout(TICK)
+        played = np.concatenate([played, np.zeros(TICK - len(played), np.int16)])
+        for frame in loop.push_input(room.hear(played, mic_user[k : k + TICK])):
+            ev = seg.push(frame)
+            if ev is not None:
+                events.append(ev)
+    return events, spans
+
+
+def test_without_cancellation_the_vad_hears_the_bot(silero_path: Path) -> None:
+    events, spans = _vad_events(silero_path, 0)
+    starts = [e.sample for e in events if e.kind == "start"]
+    hit = sum(any(a - 2 * DELAY <= s < b + DELAY for s in starts) for a, b in spans)
+    assert hit >= 8  # the control: the echo alone is loud enough to be speech
+
+
+def test_the_bot_does_not_hear_itself_over_ten_replies(silero_path: Path) -> None:
+    """The canceller converges during the first reply (the speex filter needs 1-2 s of
+    the bot's voice); from then on the VAD never fires on the echo."""
+    events, spans = _vad_events(silero_path, 200)
+    first_end = spans[0][1] + RATE // 2
+    late = [e for e in events if e.sample >= first_end]
+    assert late == []
+
+
+def test_a_voice_over_the_reply_is_still_heard(silero_path: Path) -> None:
+    out, spans = _replies(10)
+    user = np.zeros(len(out) + RATE, np.int16)
+    at = spans[7][0] + RATE // 2  # half a second into the eighth reply
+    talker = speech("speech_interrupt", rate=RATE)
+    user[at : at + len(talker)] = talker
+    events, _ = _vad_events(silero_path, 200, user)
+    starts = [e.sample for e in events if e.kind == "start" and e.sample >= spans[1][0]]
+    assert starts, "the talker was not detected"
+    # detected within 300 ms of the talker's onset (the start is padded back by 96 ms)
+    assert at - RATE // 5 <= starts[0] <= at + int(0.3 * RATE)
+    assert len(starts) == 1  # and nothing else: the echo around it stays silent
+
+
+class RoomTransport(ScriptedTransport):
+    """A scripted user in a room with the speaker. The speaker is a device queue: what is
+    sent plays in order, one sample per sample recorded (silence when the queue is
+    empty), and comes back in the input through the room."""
+
+    echo_cancelled = False
+
+    def __init__(self, audio: np.ndarray, clock: VirtualClock | None = None) -> None:
+        super().__init__(audio, RATE, clock=clock)
+        self.queue = np.zeros(0, np.int16)
+        self.heard = np.zeros(len(audio), np.int16)
+        self.room = Room(RATE)
+        self.pos = 0
+
+    async def send(self, frame: AudioOutputFrame) -> None:
+        self.queue = np.concatenate([self.queue, frame.samples])
+        await super().send(frame)
+
+    async def recv(self) -> AudioInputFrame | None:
+        frame = await super().recv()
+        if frame is None:
+            return None
+        n = len(frame.samples)
+        played = np.zeros(n, np.int16)
+        k = min(n, len(self.queue))
+        played[:k] = self.queue[:k]
+        self.queue = self.queue[k:]
+        mic = self.room.hear(played, frame.samples)
+        self.heard[self.pos : self.pos + n] = mic
+        self.pos += n
+        return AudioInputFrame(frame.sequence, RATE, 1, mic, frame.timestamp_ns)
+
+
+class ReplyBackend:
+    """Says its replies, one frame per input frame, whatever it hears; keeps what it
+    heard (the input after the loop) for the test."""
+
+    def __init__(self, reply: np.ndarray) -> None:
+        self.reply = reply
+        self.heard: list[np.ndarray] = []
+
+    def capabilities(self) -> BackendCapabilities:
+        return BackendCapabilities(
+            name="reply",
+            input_sample_rate_hz=RATE,
+            output_sample_rate_hz=RATE,
+            frame_samples=TICK,
+        )
+
+    async def start_session(self, config: SessionConfig) -> list[int]:
+        return [0]
+
+    async def step(self, session: list[int], frame: AudioInputFrame) -> BackendStep:
+        self.heard.append(frame.samples.copy())
+        at = session[0]
+        session[0] += TICK
+        chunk = self.reply[at : at + TICK]
+        if len(chunk) == 0:
+            return BackendStep(output_audio=[])
+        return BackendStep(output_audio=[AudioOutputFrame(frame.sequence, RATE, 1, chunk)])
+
+    async def inject_event(self, session: list[int], event: ExternalContextEvent) -> None:
+        return None
+
+    async def end_session(self, session: list[int]) -> None:
+        return None
+
+
+def _reply_in_a_room(mode: str, *, virtual: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The backend replies for 6 s in a room with no user talking: returns what the room's
+    microphone heard and what reached the backend."""
+    reply = speech(*REPLIES, *REPLIES, rate=RATE)[: 6 * RATE]
+    silent_user = np.zeros(7 * RATE, np.int16)
+    runtime = VonaRuntime(echo_cancellation=mode)  # type: ignore[arg-type]
+    backend = ReplyBackend(reply)
+    if virtual:
+        clock = VirtualClock()
+        transport = RoomTransport(silent_user, clock)
+        m = run_virtual(run_session(transport, backend, runtime=runtime, clock=clock), clock=clock)
+    else:
+        transport = RoomTransport(silent_user)
+        m = asyncio.run(run_session(transport, backend, runtime=runtime))
+    assert m.error is None
+    return transport.heard[: transport.pos], np.concatenate(backend.heard)
+
+
+@pytest.mark.parametrize("virtual", [True, False], ids=["virtual-clock", "real-clock"])
+def test_session_cancels_the_echo_of_what_it_played(virtual: bool) -> None:
+    mic, heard = _reply_in_a_room("auto", virtual=virtual)  # the transport: echo, uncancelled
+    settled = slice(2 * RATE, 6 * RATE)  # after the filter has converged
+    assert erle_db(mic[settled], heard[settled]) > 12.0
+    mic_off, heard_off = _reply_in_a_room("off", virtual=virtual)
+    n = min(len(mic_off), len(heard_off))
+    # without cancellation the backend gets the microphone as it is
+    np.testing.assert_array_equal(heard_off[:n], mic_off[:n])
+
+
+def test_runtime_switch_and_transport_attribute() -> None:
+    from vona.driver.audio_loop import EchoSetting, echo_setting
+
+    class Mic:
+        echo_cancelled = False
+
+    class Browser:
+        echo_cancelled = True
+
+    assert echo_setting("auto", 200, False, Mic(), RATE, 1) == EchoSetting(200, False)
+    assert echo_setting("auto", 200, True, Browser(), RATE, 1) == EchoSetting()
+    assert echo_setting("auto", 200, False, object(), RATE, 1) == EchoSetting()
+    assert echo_setting("auto", 200, False, Mic(), RATE, 2) == EchoSetting()
+    assert echo_setting("on", 120, True, object(), 8000, 1) == EchoSetting(120, True)
+    assert echo_setting("off", 200, False, Mic(), RATE, 1) == EchoSetting()
+    with pytest.raises(ConfigError, match="mono"):
+        echo_setting("on", 200, False, Mic(), RATE, 2)
+    with pytest.raises(ConfigError, match="echo_cancellation"):
+        VonaRuntime(echo_cancellation="maybe")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="echo_filter_ms"):
+        VonaRuntime(echo_filter_ms=5)
+    with pytest.raises(ConfigError, match="echo_cancel_ms"):
+        StepLoop(RATE, RATE, 320, echo_cancel_ms=5)
+    with pytest.raises(ConfigError, match="mono"):
+        StepLoop(RATE, RATE, 320, channels=2, echo_cancel_ms=200)
+    with pytest.raises(ConfigError, match="12000 Hz"):
+        StepLoop(12000, 12000, 240, echo_cancel_ms=200)
+
+
+def test_echo_of_matches_the_room() -> None:
+    """The streaming room used here and vona.testing.echo.echo_of are the same path."""
+    far = speech("speech_hello", rate=RATE)
+    room = Room(RATE)
+    streamed = np.concatenate(
+        [
+            room.hear(far[k : k + TICK], np.zeros(TICK, np.int16))
+            for k in range(0, len(far) - TICK + 1, TICK)
+        ]
+    )
+    np.testing.assert_array_equal(streamed, echo_of(far, RATE)[: len(streamed)])
+
+
+def test_an_8khz_call_into_a_16khz_backend() -> None:
+    """A telephone-rate transport: the canceller runs at 8 kHz, before the loop resamples
+    the input up to the backend's 16 kHz; the backend's 16 kHz reply is the reference
+    once resampled down and played."""
+    rate = 8000
+    tick = rate // 50
+    loop = StepLoop(rate, RATE, 512, echo_cancel_ms=200)
+    assert loop.echo_cancelling
+    reply = speech(*REPLIES, *REPLIES, rate=RATE)[: 6 * RATE]
+    loop.push_output(reply)
+    room = Room(rate)
+    mic_all, frames = [], []
+    for _ in range(0, 6 * rate, tick):
+        played = loop.pull_playout(tick)
+        played = np.concatenate([played, np.zeros(tick - len(played), np.int16)])
+        mic = room.hear(played, np.zeros(tick, np.int16))
+        mic_all.append(mic)
+        frames += loop.push_input(mic)
+    mic8 = np.concatenate(mic_all).astype(np.float64)
+    out16 = np.concatenate(frames).astype(np.float64)
+    # mean power after the filter has converged, each at its own rate
+    p_in = np.mean(mic8[2 * rate :] ** 2)
+    p_out = np.mean(out16[2 * RATE :] ** 2)
+    assert 10 * np.log10(p_in / (p_out + 1e-9)) > 12.0

@@ -24,6 +24,10 @@ ADAPTERS = {
     "smart_turn": ("local", "onnxruntime"),
     "seamless_onnx": ("onnx", "onnxruntime"),
     "ollama": ("local", "httpx"),
+    "openai_chat": ("openai", "httpx"),
+    "deepgram": ("deepgram", "websockets"),
+    "elevenlabs": ("elevenlabs", "websockets"),
+    "azure_speech": ("azure", "httpx"),
     "mlx_whisper": ("mlx", "mlx"),
     "qwen3_tts_mlx": ("qwen3tts", "mlx_audio"),
 }

@@ -70,8 +70,8 @@ _WHAT = {
 }
 # extras that bring the dependencies of further registered providers, per group
 _MORE = {
-    BACKENDS: ("cloud", "onnx"),
-    ENGINES: ("local", "mlx"),
+    BACKENDS: ("openai", "azure", "gemini", "qwen", "moshi", "onnx"),
+    ENGINES: ("local", "mlx", "qwen3tts", "deepgram", "elevenlabs", "openai", "azure"),
     MODELS: ("local",),
     CONVERTERS: ("mlx",),
 }

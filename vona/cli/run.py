@@ -62,11 +62,15 @@ _ALIASES = {"mlx": "mlx-whisper", "silero": "silero-vad"}
 
 
 def _responder(args: argparse.Namespace) -> str | Responder:
-    if args.responder != "ollama":
-        return str(args.responder)
-    if not args.ollama_model:
+    name = args.llm or args.responder
+    if args.llm_model and name != "ollama":  # any registered responder taking a model
+        return load_responder(name, model=args.llm_model)
+    if name != "ollama":
+        return str(name)
+    model = args.ollama_model or args.llm_model
+    if not model:
         raise ConfigError("--responder ollama needs --ollama-model (e.g. llama3.2)")
-    return load_responder("ollama", model=args.ollama_model, host=args.ollama_host)
+    return load_responder("ollama", model=model, host=args.ollama_host)
 
 
 def _turn(name: str | None, cache_dir: Path | None = None) -> str | None:
@@ -88,9 +92,12 @@ def _turn(name: str | None, cache_dir: Path | None = None) -> str | None:
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", type=Path, default=None, help="model cache (VONA_CACHE_DIR)")
-    p.add_argument("--stt", default=DEFAULT_STT, help="STT engine (faster-whisper, mlx)")
+    p.add_argument("--stt", default=DEFAULT_STT, help="STT engine: any registered name")
+    p.add_argument("--tts", default=DEFAULT_TTS, help="TTS engine: any registered name")
     p.add_argument("--vad", default=DEFAULT_VAD, help="VAD engine (silero, energy)")
-    p.add_argument("--responder", default=DEFAULT_RESPONDER, help="rules or ollama")
+    p.add_argument("--responder", default=DEFAULT_RESPONDER, help="any registered responder")
+    p.add_argument("--llm", default=None, help="responder by registry name (e.g. openai-chat)")
+    p.add_argument("--llm-model", default=None, help="the --llm's model (else OPENAI_MODEL)")
     p.add_argument(
         "--turn",
         default=None,
@@ -103,7 +110,7 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
 def _run(args: argparse.Namespace, pcm: np.ndarray, rate: int, channels: int) -> dict[str, Any]:
     measured = build_measured(
         stt=_ALIASES.get(args.stt, args.stt),
-        tts=DEFAULT_TTS,
+        tts=args.tts,
         vad=_ALIASES.get(args.vad, args.vad),
         responder=_responder(args),
         turn=_turn(args.turn, args.cache_dir),

@@ -99,7 +99,7 @@ def test_unknown_name_lists_the_known_ones_and_the_extras() -> None:
     text = str(err.value)
     assert "unknown backend 'nope'" in text
     assert "known: azure-voice-live, cascade, gain, gemini-live, moshi, onnx" in text
-    assert "vona[cloud]" in text
+    assert "vona[openai]" in text  # the extras the entries declare, read from the metadata
     assert "vona[onnx]" in text
     assert "'vona.backends'" in text
     with pytest.raises(ConfigError, match=r"unknown engine 'whisper' \(known: [^)]*energy, "):

@@ -68,13 +68,6 @@ _WHAT = {
     MODELS: "model artifact",
     CONVERTERS: "model converter",
 }
-# extras that bring the dependencies of further registered providers, per group
-_MORE = {
-    BACKENDS: ("openai", "azure", "gemini", "qwen", "moshi", "onnx"),
-    ENGINES: ("local", "mlx", "qwen3tts", "deepgram", "elevenlabs", "openai", "azure"),
-    MODELS: ("local",),
-    CONVERTERS: ("mlx",),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +129,10 @@ def entry_extra(group: str, name: str) -> str | None:
 
 
 def _unknown(group: str, name: str, known: tuple[str, ...], what: str | None = None) -> ConfigError:
-    more = ", ".join(f"vona[{e}]" for e in _MORE.get(group, ()))
+    # the extras this group's entries declare (read from the metadata, so the core names
+    # no provider): installing one makes that entry's dependencies available
+    extras = sorted({e for ep in _table(group).values() for e in ep.extras})
+    more = ", ".join(f"vona[{e}]" for e in extras) or "none"
     return ConfigError(
         f"unknown {what or _WHAT.get(group, group)} {name!r} "
         f"(known: {', '.join(known) or 'none'}); "

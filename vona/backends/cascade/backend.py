@@ -203,17 +203,27 @@ class CascadeBackend:
         """The runtime's word on an interruption: stop the generation if it still runs (an
         app- or runtime-initiated interruption), and cut the history at what the user
         actually heard (``played_samples`` of the generation, at the output rate)."""
-        turn = session.current_turn
+        # the interrupted generation, which may no longer be the current one (the user's
+        # next turn can already have started when the runtime's word arrives)
+        turn = next(
+            (t for t in reversed(session.turns) if t.generation_id == interruption.generation_id),
+            session.current_turn,
+        )
         if turn is None:
             return
-        if self._speaking(session):
+        if turn is session.current_turn and self._speaking(session):
             self._interrupt(session, interruption.reason, emit=False)
         if interruption.played_samples is not None and turn.interrupted:
             heard_until = turn.audio_base + interruption.played_samples
-            heard = [text for start, text in session.spoken if start < heard_until]
-            turn.reply = " ".join(heard)
-            if session.reply_message is not None:
-                session.reply_message.content = turn.reply
+            heard = [text for start, text in turn.spoken if start < heard_until]
+            cut = " ".join(heard)
+            if cut != turn.reply:
+                turn.reply = cut
+                # the final transcript already sent claimed more than was heard: correct it
+                session.events.append(TranscriptUpdate(cut, "assistant", True, turn.generation_id))
+                session.wake.set()
+            if turn.reply_message is not None:
+                turn.reply_message.content = turn.reply
 
     # -- the per-frame path --------------------------------------------------------------
     async def step(self, session: CascadeSession, frame: AudioInputFrame) -> BackendStep:
@@ -330,6 +340,7 @@ class CascadeBackend:
         elif heard:
             session.reply_message = ChatMessage("assistant", turn.reply)
             session.messages.append(session.reply_message)
+        turn.reply_message = session.reply_message
         session.events.append(TranscriptUpdate(turn.reply, "assistant", True, turn.generation_id))
 
     # -- turns from the STT stream -------------------------------------------------------
@@ -468,7 +479,7 @@ class CascadeBackend:
         turn = TurnRecord(session.generation, self.clock(), transcript=text or "")
         turn.audio_base = session.out.emitted + session.out.pending
         session.turns.append(turn)
-        session.spoken = []
+        session.spoken = turn.spoken  # the turn keeps what it spoke, for a later truncation
         session.reply_message = None
         session.user_message = None
         session.held = held

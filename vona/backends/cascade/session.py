@@ -36,6 +36,9 @@ class TurnRecord:
     interrupted: bool = False
     audio_base: int = 0
     stage_ms: dict[str, float] = field(default_factory=dict)
+    # (output sample where it starts, word or sentence) as spoken, and the history entry
+    spoken: list[tuple[int, str]] = field(default_factory=list)
+    reply_message: ChatMessage | None = None
 
     def latencies_ms(self) -> dict[str, float]:
         """Per-stage latencies from the end of speech, in milliseconds (0: did not happen)."""

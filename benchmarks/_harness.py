@@ -11,7 +11,7 @@ from __future__ import annotations
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +119,20 @@ def print_table(title: str, rows: list[Row]) -> None:
             met,
         )
     Console().print(table)
+
+
+async def time_async_per_call(
+    fn: Callable[[], Awaitable[object]], *, batch: int, batches: int
+) -> list[float]:
+    """Mean ns per awaited call within each of ``batches`` batches of ``batch`` calls."""
+    out = []
+    perf = time.perf_counter_ns
+    for _ in range(batches):
+        t0 = perf()
+        for _ in range(batch):
+            await fn()
+        out.append((perf() - t0) / batch)
+    return out
 
 
 def codec_flags(*libs: str) -> list[str]:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Row, print_table, render, write_section
+from _harness import Row, print_table, render, time_async_per_call, write_section
 
 RATE = 24_000
 FRAME = 1920  # 80 ms
@@ -48,17 +48,6 @@ def _serve(port_queue: Any, stop: Any) -> None:
             await asyncio.to_thread(stop.wait)
 
     asyncio.run(main())
-
-
-async def _time_async(fn: Any, *, batch: int, batches: int) -> list[float]:
-    out = []
-    perf = time.perf_counter_ns
-    for _ in range(batches):
-        t0 = perf()
-        for _ in range(batch):
-            await fn()
-        out.append((perf() - t0) / batch)
-    return out
 
 
 async def moshi_rows(port: int, *, batch: int, rounds: int) -> list[Row]:
@@ -92,15 +81,15 @@ async def moshi_rows(port: int, *, batch: int, rounds: int) -> list[Row]:
             await ws.send(b"\x01" + pages)
         i += 1
 
-    await _time_async(vona_send, batch=batch, batches=2)  # warm both streams
-    await _time_async(sphn_send, batch=batch, batches=2)
+    await time_async_per_call(vona_send, batch=batch, batches=2)  # warm both streams
+    await time_async_per_call(sphn_send, batch=batch, batches=2)
     vona_s: list[float] = []
     sphn_s: list[float] = []
     ratios: list[float] = []
     for k in range(rounds):  # paired, alternating order, so load drift hits both alike
         first, second = (vona_send, sphn_send) if k % 2 == 0 else (sphn_send, vona_send)
-        a = (await _time_async(first, batch=batch, batches=1))[0]
-        b = (await _time_async(second, batch=batch, batches=1))[0]
+        a = (await time_async_per_call(first, batch=batch, batches=1))[0]
+        b = (await time_async_per_call(second, batch=batch, batches=1))[0]
         v, s_ = (a, b) if k % 2 == 0 else (b, a)
         vona_s.append(v)
         sphn_s.append(s_)

@@ -22,14 +22,13 @@ import json
 import multiprocessing as mp
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Row, print_table, render, time_ns_per_call, write_section
+from _harness import Row, print_table, render, time_async_per_call, time_ns_per_call, write_section
 
 KEY = "sk-bench-key"
 RATE = 24_000
@@ -46,17 +45,6 @@ def _serve(port_queue: Any, stop: Any) -> None:
             await asyncio.to_thread(stop.wait)
 
     asyncio.run(main())
-
-
-async def _time_async(fn: Any, *, batch: int, batches: int) -> list[float]:
-    out = []
-    perf = time.perf_counter_ns
-    for _ in range(batches):
-        t0 = perf()
-        for _ in range(batch):
-            await fn()
-        out.append((perf() - t0) / batch)
-    return out
 
 
 async def run(port: int, *, batch: int, rounds: int) -> list[Row]:
@@ -88,8 +76,8 @@ async def run(port: int, *, batch: int, rounds: int) -> list[Row]:
         vona_s: list[float] = []
         sdk_s: list[float] = []
         for _ in range(rounds):  # interleaved so drift hits both alike
-            vona_s += await _time_async(vona_send, batch=batch, batches=5)
-            sdk_s += await _time_async(sdk_send, batch=batch, batches=5)
+            vona_s += await time_async_per_call(vona_send, batch=batch, batches=5)
+            sdk_s += await time_async_per_call(sdk_send, batch=batch, batches=5)
 
     await session.close()
 

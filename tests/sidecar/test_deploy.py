@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 
 from vona.sidecar import SidecarSettings
@@ -63,7 +61,6 @@ def test_containerfile_entrypoint_parses(tmp_path: Path) -> None:
     assert settings.host == "0.0.0.0"
 
 
-@pytest.mark.skipif(shutil.which("haproxy") is None, reason="needs haproxy")
 def test_haproxy_example_is_valid() -> None:
     done = subprocess.run(
         ["haproxy", "-c", "-f", str(DEPLOY / "haproxy.cfg")], capture_output=True, text=True

@@ -184,11 +184,64 @@ async def test_any_input_rate_reaches_the_engines_at_their_rate():
     assert 2.0 <= stt.heard[0] <= 2.3  # seconds of 16 kHz audio
 
 
+class AnyVoiceVad:
+    """A VAD that calls any non-zero chunk speech, however faint (the voice the energy
+    cue misses)."""
+
+    sample_rate_hz = RATE
+    chunk_samples = 512
+
+    def probability(self, chunk: np.ndarray) -> float:
+        return 1.0 if np.any(chunk) else 0.0
+
+    def reset(self) -> None:
+        pass
+
+
+async def test_transcription_starts_when_the_voice_drops_before_the_vad_decides():
+    stt = LengthStt()
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, speculate_silence_ms=96)
+    events = await _feed(await engine.open(), np.concatenate([_speech(2.0), _silence(0.6)]))
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    # One transcription, of the speech and the 96 ms of silence after it: it started
+    # well before the VAD's 200 ms decided the speech had ended, and was kept.
+    assert len(stt.heard) == 1
+    assert 2.0 + 0.096 <= stt.heard[0] < 2.0 + 0.2
+    assert events[1].transcript == FULL  # type: ignore[union-attr]
+
+
+async def test_voice_coming_back_before_the_vad_decides_voids_the_early_transcription():
+    stt = LengthStt(full_s=1.9)
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, speculate_silence_ms=96)
+    # A 128 ms dip: long enough to start a transcription, too short for the VAD's end.
+    audio = np.concatenate([_speech(1.0), _silence(0.128), _speech(1.0), _silence(0.6)])
+    events = await _feed(await engine.open(), audio)
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    assert len(stt.heard) == 2
+    assert stt.heard[0] < 1.3  # the first guess heard half
+    assert stt.heard[1] >= 2.1
+    assert events[1].transcript == FULL  # type: ignore[union-attr]
+
+
+async def test_faint_voice_after_the_early_transcription_is_transcribed_too():
+    stt = LengthStt(full_s=1.4)
+    engine = LocalStreamingStt(stt, vad=AnyVoiceVad, vad_params=PARAMS, speculate_silence_ms=96)
+    faint = (_speech(0.5) // 400).astype(np.int16)  # about -67 dBFS: under the quiet level
+    audio = np.concatenate([_speech(1.0), faint, _silence(0.6)])
+    events = await _feed(await engine.open(), audio)
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    assert stt.heard[0] < 1.2  # the guess at the energy drop ...
+    assert stt.heard[-1] >= 1.5  # ... was redone at the VAD's end, faint words included
+    assert events[1].transcript == FULL  # type: ignore[union-attr]
+
+
 def test_bad_settings_are_config_errors():
     with pytest.raises(ConfigError, match="turn_threshold"):
         LocalStreamingStt(LengthStt(), turn_threshold=0.0)
     with pytest.raises(ConfigError, match="confirm_silence_ms"):
         LocalStreamingStt(LengthStt(), confirm_silence_ms=-1)
+    with pytest.raises(ConfigError, match="speculate_silence_ms"):
+        LocalStreamingStt(LengthStt(), speculate_silence_ms=-1)
     with pytest.raises(ConfigError, match="min_words"):
         BargeInParams(min_words=-1)
 

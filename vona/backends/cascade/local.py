@@ -8,7 +8,8 @@ session of the backend. Which engines make the default is the caller's choice (t
 ``vona`` command line picks its defaults in ``vona.cli``).
 
 The turn-taking defaults are the human ones: a turn survives pauses up to a second, its
-transcription starts at the first 200 ms of silence (overlapping the end-of-turn wait), an
+transcription starts when the voice drops (overlapping the VAD's 200 ms and the end-of-turn
+wait), an
 end-of-turn model (registry kind ``turn``) decides when given, and a barge-in needs
 300 ms of speech and a word (a cough pauses the reply and it resumes).
 """

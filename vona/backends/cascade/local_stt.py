@@ -3,8 +3,13 @@
 
 A turn opens when the VAD hears speech and stays open through pauses: speech that resumes
 within it extends it, and the transcript is always of the whole turn (pauses included,
-nothing heard is dropped). At the first short silence (the VAD's ``min_silence_ms``) the
-turn so far is transcribed speculatively, and the end-of-turn model (when given) judges it:
+nothing heard is dropped). The turn so far is transcribed speculatively as soon as the voice
+drops (``speculate_silence_ms`` of chunks the VAD calls silence or quieter than
+``speculate_quiet_dbfs``, long before the VAD has decided the speech ended: its probability
+trails the voice by two or three chunks), so the transcription overlaps the end-of-turn
+wait; voice that comes back voids that guess. At
+the first short silence (the VAD's ``min_silence_ms``) the end-of-turn model (when given)
+judges the turn:
 
 - with a model, a complete turn ends as soon as its transcript is ready (``SttEndOfTurn``);
   an incomplete one keeps listening until ``confirm_silence_ms`` of silence;
@@ -61,7 +66,10 @@ class LocalStreamingStt:
     (None: the VAD's ``min_silence_ms``, no eager ends); ``turn_threshold`` the end-of-turn
     probability that counts as complete; ``interim_interval_ms`` > 0 transcribes speech in
     progress that often (interim transcripts); ``sample_rate_hz`` is the rate pushed audio
-    has (None: the VAD's).
+    has (None: the VAD's); ``speculate_silence_ms`` is the silence after which the turn so
+    far is transcribed while the VAD still waits for its ``min_silence_ms`` (capped there);
+    a chunk quieter than ``speculate_quiet_dbfs`` counts as silence for that (None: the VAD
+    alone decides).
     """
 
     def __init__(
@@ -76,6 +84,8 @@ class LocalStreamingStt:
         interim_interval_ms: int = 0,
         max_turn_s: float = 30.0,
         sample_rate_hz: int | None = None,
+        speculate_silence_ms: int = 96,
+        speculate_quiet_dbfs: float | None = -50.0,
     ) -> None:
         self.stt = stt
         self.turn_model = turn_model
@@ -91,6 +101,8 @@ class LocalStreamingStt:
             raise ConfigError(f"turn_threshold must be in (0, 1], got {turn_threshold}")
         if interim_interval_ms < 0 or max_turn_s <= 0:
             raise ConfigError("interim_interval_ms must be >= 0 and max_turn_s > 0")
+        if speculate_silence_ms < 0:
+            raise ConfigError(f"speculate_silence_ms must be >= 0, got {speculate_silence_ms}")
         confirm = (
             self.vad_params.min_silence_ms if confirm_silence_ms is None else confirm_silence_ms
         )
@@ -100,6 +112,13 @@ class LocalStreamingStt:
         self.confirm_silence = confirm * self.vad_rate // 1000
         self.turn_threshold = turn_threshold
         self.interim_interval = interim_interval_ms * self.vad_rate // 1000
+        self.speculate_silence = (
+            min(speculate_silence_ms, self.vad_params.min_silence_ms) * self.vad_rate // 1000
+        )
+        # As a mean square of int16 samples, compared per chunk without a log.
+        self.quiet_power = (
+            None if speculate_quiet_dbfs is None else 32768.0**2 * 10 ** (speculate_quiet_dbfs / 10)
+        )
         self.max_turn = int(max_turn_s * self.vad_rate)
         # A stream frame is one VAD chunk's duration at the input rate (when whole).
         frame = self.chunk * rate / self.vad_rate
@@ -160,6 +179,9 @@ class LocalSttStream:
         self._speech_end = 0
         self._last_voiced = 0
         self._revision = 0  # bumps when speech resumes: older speculative results are void
+        self._speculated = -1  # the revision whose transcription has started
+        self._last_sounding = 0  # the last chunk both voiced and loud
+        self._faint_since_guess = 0  # voiced chunks below the quiet level since the guess
         self._result: tuple[str, float | None] | None = None
         self._eager_sent = False
         self._confirming = False
@@ -215,7 +237,7 @@ class LocalSttStream:
             if self._speaking:
                 self._speaking = False
                 self._speech_end = self._seg.position
-                self._start_speculation()
+                self._speculate_at_the_end()
             self._confirm()
         pending = [t for t in self._tasks if not t.done()]
         if pending:
@@ -246,12 +268,15 @@ class LocalSttStream:
                 self._speech_start = max(self._speech_start, self._turn_start)
         else:
             self._preroll.append(chunk)
-        if seg.speaking and seg.last_probability >= seg.params.negative_threshold:
+        voiced = seg.speaking and seg.last_probability >= seg.params.negative_threshold
+        if voiced:
             self._last_voiced = pos
+        if self._speaking and event is None:
+            self._watch_for_the_end(chunk, pos, voiced)
         if event is not None and event.kind == "end":
             self._speaking = False
             self._speech_end = event.sample
-            self._start_speculation()
+            self._speculate_at_the_end()
         waiting = self._open and not self._speaking and not self._confirming
         if waiting and pos - self._last_voiced >= self._e.confirm_silence:
             self._confirm()
@@ -260,6 +285,7 @@ class LocalSttStream:
 
     def _on_speech(self, begin: int, sample: int) -> None:
         self._speaking = True
+        self._last_sounding = self._seg.position
         self._revision += 1
         self._result = None
         self._confirming = False
@@ -291,8 +317,47 @@ class LocalSttStream:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _start_speculation(self) -> None:
-        self._spawn(self._speculate(self._revision, self._turn_audio(self._speech_end)))
+    def _watch_for_the_end(self, chunk: Int16Array, pos: int, voiced: bool) -> None:
+        """While the VAD says speech: start transcribing when the voice drops, void that
+        guess when it comes back."""
+        e = self._e
+        if e.quiet_power is None:
+            loud = True
+        else:
+            samples = chunk.astype(np.float64)
+            loud = float(samples @ samples) >= e.quiet_power * samples.shape[0]
+        guessed = self._speculated == self._revision
+        if voiced and loud:
+            self._last_sounding = pos
+            if guessed:
+                # The voice came back inside the same stretch of speech: the guess missed
+                # words. A new one starts at the next drop.
+                self._revision += 1
+                self._result = None
+        elif guessed:
+            self._faint_since_guess += voiced
+        elif self._open and pos - self._last_sounding >= e.speculate_silence:
+            self._start_speculation(pos)
+
+    def _speculate_at_the_end(self) -> None:
+        """The VAD heard the short silence: keep the guess started when the voice dropped
+        (decide now if its transcript is in), or transcribe now."""
+        # The VAD's probability trails the voice by two or three chunks; more voiced chunks
+        # than that after the guess were faint speech it did not hear.
+        stale = self._faint_since_guess > 3
+        if self._speculated == self._revision and not stale:
+            if self._result is not None:
+                self._decide()
+            return
+        if self._speculated == self._revision:
+            self._revision += 1
+            self._result = None
+        self._start_speculation(self._speech_end)
+
+    def _start_speculation(self, end: int) -> None:
+        self._speculated = self._revision
+        self._faint_since_guess = 0
+        self._spawn(self._speculate(self._revision, self._turn_audio(end)))
 
     async def _speculate(self, revision: int, audio: Int16Array) -> None:
         e = self._e
@@ -302,11 +367,20 @@ class LocalSttStream:
         if revision != self._revision or self._closed or not self._open:
             return
         self._result = (text.strip(), prob)
+        if not self._speaking:  # else the VAD's end (or the voice coming back) decides
+            self._decide()
+
+    def _decide(self) -> None:
+        """The turn's transcript is ready and the VAD heard its short silence: end it,
+        announce an eager end, or keep listening (an incomplete turn)."""
+        e = self._e
+        assert self._result is not None
+        text, prob = self._result
         if self._confirming or (prob is not None and prob >= e.turn_threshold):
             self._end_turn()
         elif prob is None and e.confirm_silence > e.vad_params.min_silence_ms * e.vad_rate // 1000:
             self._eager_sent = True
-            self._emit(SttEndOfTurn(text.strip(), eager=True, at_ms=self._ms(self._speech_end)))
+            self._emit(SttEndOfTurn(text, eager=True, at_ms=self._ms(self._speech_end)))
         # else: the model heard an incomplete turn; keep listening.
 
     def _confirm(self) -> None:

@@ -123,8 +123,9 @@ async def test_turn_with_tool_call_produces_ordered_events_and_audio():
     assert result.pcm().shape[0] == 960 * sum(len(s) for s in tts.spoken)
     marks = [e.name for e in events if isinstance(e, LatencyMark)]
     assert marks == ["speech_end", "stt_done", "first_audio"]
-    # The utterance handed to STT is the speech plus padding, not the leading silence.
-    assert 16_000 <= stt.heard[0] <= 16_000 + 2 * 1024 + CHUNK
+    # The utterance handed to STT is the speech plus padding, not the leading silence: the
+    # VAD's 64 ms pad before it, and the 96 ms of silence after which it was transcribed.
+    assert 16_000 <= stt.heard[0] <= 16_000 + 1024 + 1536 + CHUNK
     turn = session.turns[0]
     assert turn.tool_calls[0]["result"] == {"conditions": "sunny", "temperature_c": 21}
     assert turn.first_audio_ns >= turn.first_tts_done_ns >= turn.stt_done_ns >= turn.speech_end_ns

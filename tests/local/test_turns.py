@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from typing import Any
 
 import numpy as np
@@ -330,16 +329,8 @@ async def test_eager_end_then_resume_plays_nothing_and_runs_no_tool():
     assert finals[0] == FULL
 
 
-class SlowLengthStt(LengthStt):
-    """``LengthStt`` taking as long as Whisper base does on this machine's 2 cores."""
-
-    def transcribe(self, audio: np.ndarray) -> str:
-        time.sleep(0.7)
-        return super().transcribe(audio)
-
-
 async def test_a_cough_during_a_reply_does_not_lose_it():
-    stt, tts = SlowLengthStt(), ToneTts()
+    stt, tts = LengthStt(), ToneTts()
     barge = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=1500)
     backend = _backend(stt, tts, barge_in=barge)
     session = await backend.start_session(SessionConfig())
@@ -357,34 +348,6 @@ async def test_a_cough_during_a_reply_does_not_lose_it():
     assert not turn.interrupted
     assert result.pcm().shape[0] == 960 * sum(len(s) for s in tts.spoken)
     assert turn.reply == " ".join(tts.spoken)
-    # The energy VAD calls the noise speech, so the reply pauses; the burst's voice drops
-    # before 300 ms, and the reply plays on within 300 ms of pausing (not after a
-    # transcription of the cough, which takes 0.7 s here).
-    step_ms = 1000 * backend.capabilities().frame_samples / RATE
-    marks = [(i, type(e)) for i, e in result.events if type(e) in (PlayoutPause, PlayoutResume)]
-    assert [k for _, k in marks] == [PlayoutPause, PlayoutResume]
-    assert (marks[1][0] - marks[0][0]) * step_ms <= 300
-
-
-def test_a_short_burst_unpauses_and_voice_coming_back_pauses_again():
-    from vona.backends.cascade.barge_in import BargeIn
-
-    params = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=5000)
-    barge = BargeIn(start_ms=1000.0)
-    assert barge.decide(params, 1200.0, False, (200.0, False)) is None  # too short yet
-    assert barge.decide(params, 1300.0, False, (300.0, False)) == "pause"
-    barge.paused = True
-    assert barge.decide(params, 1500.0, False, (350.0, True)) is None  # long enough: held
-    cough = BargeIn(start_ms=1000.0, paused=True)
-    assert cough.decide(params, 1400.0, False, (260.0, True)) == "unpause"
-    cough.paused = False
-    assert cough.decide(params, 1500.0, False, (260.0, True)) is None  # plays on
-    assert cough.decide(params, 1600.0, False, (290.0, False)) == "pause"  # voice is back
-    cough.hear("stop")
-    assert cough.decide(params, 1700.0, False, (380.0, False)) == "confirm"
-    # A stream without a voice meter: the old rule (pause at min_speech_ms, then words).
-    plain = BargeIn(start_ms=0.0)
-    assert plain.decide(params, 300.0, False) == "pause"
 
 
 async def test_a_barge_in_needs_words_and_a_false_one_resumes():

@@ -58,7 +58,6 @@ from vona.backends.cascade.streaming import (
     SttTurnResumed,
     TtsStream,
     TurnModel,
-    VoiceMeter,
 )
 from vona.backends.step import BackendCapabilities, BackendStep
 from vona.config import SessionConfig
@@ -399,17 +398,11 @@ class CascadeBackend:
         if barge is None:
             return None
         now_ms = session.input_ms if at_ms is None else at_ms
-        stream = session.stream
-        voice = (stream.voiced_ms, stream.voice_dropped) if isinstance(stream, VoiceMeter) else None
-        action = barge.decide(self.barge_in, now_ms, ended, voice)
+        action = barge.decide(self.barge_in, now_ms, ended)
         if action == "pause":
             barge.paused = True
             session.out.paused = True
             session.events.append(PlayoutPause(session.generation))
-        elif action == "unpause":  # a cough: the reply plays on, the candidate stays
-            barge.paused = False
-            session.out.paused = False
-            session.events.append(PlayoutResume(session.generation))
         elif action == "confirm":
             self._interrupt(session, "barge_in")
         elif action == "resume":

@@ -6,11 +6,8 @@ the reply plays on for ``min_speech_ms`` of the user's speech, then pauses (the 
 held, not dropped); the barge-in is confirmed, and the reply stopped and cleared, once the
 user has spoken ``min_words`` words for at least ``min_speech_ms``. If the user's turn ends
 (its eager end counts) with fewer words, it was a false interruption: the paused reply
-resumes where it stopped. Where the STT stream meters the voice (``VoiceMeter``), a burst
-whose voice drops before ``min_speech_ms`` (a cough) un-pauses the reply at once; the
-candidate stays, and pauses it again if the voice comes back. ``false_interruption_ms`` is
-the safety net for streams that never end the turn: no word by then since the speech
-started, and the reply resumes.
+resumes where it stopped. ``false_interruption_ms`` is the safety net for streams that
+never end the turn: no word by then since the speech started, and the reply resumes.
 """
 
 from __future__ import annotations
@@ -55,24 +52,16 @@ class BargeIn:
         self.words = max(self.words, len(text.split()))
 
     def decide(
-        self,
-        params: BargeInParams,
-        now_ms: float,
-        ended: bool,
-        voice: tuple[float, bool] | None = None,
-    ) -> Literal["pause", "unpause", "confirm", "resume"] | None:
-        """What to do now: pause the reply, un-pause it (a short burst is over; the
-        candidate stays), confirm the barge-in (stop it), resume it (a false interruption,
-        the candidate is gone; the caller resumes only a paused reply), or nothing yet.
-        ``ended``: the user's turn is over; ``voice``: the stream's (voiced ms, dropped)."""
+        self, params: BargeInParams, now_ms: float, ended: bool
+    ) -> Literal["pause", "confirm", "resume"] | None:
+        """What to do now: pause the reply, confirm the barge-in (stop it), resume it (a
+        false interruption; the caller resumes only a paused reply), or nothing yet.
+        ``ended``: the user's turn is over."""
         spoken = now_ms - self.start_ms
         if self.words >= max(1, params.min_words) and spoken >= params.min_speech_ms:
             return "confirm"
         if ended or (self.words == 0 and spoken >= params.false_interruption_ms):
             return "resume"
-        dropped = voice is not None and voice[1]
-        if self.paused and dropped and voice is not None and voice[0] < params.min_speech_ms:
-            return "unpause"
-        if not self.paused and not dropped and spoken >= params.min_speech_ms:
+        if not self.paused and spoken >= params.min_speech_ms:
             return "pause"
         return None

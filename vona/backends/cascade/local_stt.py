@@ -171,8 +171,6 @@ class LocalSttStream:
         pad_chunks = max(1, -(-params.speech_pad_ms * vad_rate // 1000 // engine.chunk))
         min_chunks = -(-params.min_speech_ms * vad_rate // 1000 // engine.chunk)
         self._preroll: deque[Int16Array] = deque(maxlen=pad_chunks + min_chunks + 1)
-        self._voice_at_start = max(1, min_chunks) * engine.chunk  # what the VAD's start needed
-        self._voice = 0  # samples of loud voice in the current stretch of speech
         self._turn: list[Int16Array] = []
         self._turn_start = 0
         self._open = False  # a turn is open (from its first speech to its end)
@@ -196,19 +194,6 @@ class LocalSttStream:
     def turn_open(self) -> bool:
         """A user turn is in progress (speech heard, its end not yet announced)."""
         return self._open
-
-    @property
-    def voiced_ms(self) -> float:
-        """How long the voice has sounded (voiced and loud) in the current stretch of
-        speech (``VoiceMeter``)."""
-        return self._ms(self._voice)
-
-    @property
-    def voice_dropped(self) -> bool:
-        """No voice for ``speculate_silence_ms`` (or no speech at all)."""
-        return not self._speaking or (
-            self._seg.position - self._last_sounding >= self._e.speculate_silence
-        )
 
     @property
     def busy(self) -> bool:
@@ -301,7 +286,6 @@ class LocalSttStream:
     def _on_speech(self, begin: int, sample: int) -> None:
         self._speaking = True
         self._last_sounding = self._seg.position
-        self._voice = self._voice_at_start
         self._revision += 1
         self._result = None
         self._confirming = False
@@ -345,7 +329,6 @@ class LocalSttStream:
         guessed = self._speculated == self._revision
         if voiced and loud:
             self._last_sounding = pos
-            self._voice += chunk.shape[0]
             if guessed:
                 # The voice came back inside the same stretch of speech: the guess missed
                 # words. A new one starts at the next drop.

@@ -41,7 +41,6 @@ __all__ = [
     "TtsAudio",
     "TtsStream",
     "TurnModel",
-    "VoiceMeter",
     "WordTiming",
 ]
 
@@ -109,19 +108,6 @@ class SttStream(Protocol):
     async def finalize(self) -> None: ...
 
     async def close(self) -> None: ...
-
-
-@runtime_checkable
-class VoiceMeter(Protocol):
-    """Optional on an ``SttStream`` that hears the voice chunk by chunk (the local one): how
-    long the voice has sounded in the current stretch of speech, and whether it has dropped.
-    The cascade resumes a reply paused by a cough as soon as a short burst ends."""
-
-    @property
-    def voiced_ms(self) -> float: ...
-
-    @property
-    def voice_dropped(self) -> bool: ...
 
 
 @runtime_checkable

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from typing import Any
 
 import numpy as np
@@ -329,6 +330,14 @@ async def test_eager_end_then_resume_plays_nothing_and_runs_no_tool():
     assert finals[0] == FULL
 
 
+class SlowLengthStt(LengthStt):
+    """``LengthStt`` taking as long as Whisper base does on this machine's 2 cores."""
+
+    def transcribe(self, audio: np.ndarray) -> str:
+        time.sleep(0.7)
+        return super().transcribe(audio)
+
+
 async def test_a_cough_during_a_reply_does_not_lose_it():
     stt, tts = LengthStt(), ToneTts()
     barge = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=1500)
@@ -348,6 +357,86 @@ async def test_a_cough_during_a_reply_does_not_lose_it():
     assert not turn.interrupted
     assert result.pcm().shape[0] == 960 * sum(len(s) for s in tts.spoken)
     assert turn.reply == " ".join(tts.spoken)
+
+
+def test_backchannels_are_not_words_that_interrupt():
+    from vona.backends.cascade.barge_in import words_that_interrupt
+
+    assert words_that_interrupt("Mm-hmm.") == 0
+    assert words_that_interrupt("Uh-huh, yeah. Okay!") == 0
+    assert words_that_interrupt("Stop, please.") == 2
+    assert words_that_interrupt("Okay, stop.") == 1
+    assert words_that_interrupt("Mm-hmm.", frozenset()) == 1  # every word counts
+
+
+class BackchannelStt(LengthStt):
+    """A short burst over the reply is "Mm-hmm." (what Whisper writes for one)."""
+
+    def transcribe(self, audio: np.ndarray) -> str:
+        text = super().transcribe(audio)
+        return text if text else "Mm-hmm."
+
+
+async def test_an_mm_hmm_over_a_reply_pauses_it_and_it_resumes_in_full():
+    stt, tts = BackchannelStt(half_s=0.65), ToneTts()
+    barge = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=5000)
+    backend = _backend(stt, tts, barge_in=barge)
+    session = await backend.start_session(SessionConfig())
+    audio = np.concatenate([_speech(2.0), _silence(2.2), _speech(0.45), _silence(2.5)])
+    result = await drive_audio(backend, session, audio, realtime=True)
+    kinds = [type(e) for _, e in result.events if type(e) in (PlayoutPause, PlayoutResume)]
+    assert kinds == [PlayoutPause, PlayoutResume]
+    assert not any(isinstance(e, Interruption) for _, e in result.events)
+    [turn] = session.turns  # no reply to the "mm-hmm" of its own
+    assert not turn.interrupted
+    assert result.pcm().shape[0] == 960 * sum(len(s) for s in tts.spoken)
+
+
+def _cough(seconds: float, *, shaped: bool) -> np.ndarray:
+    """A noise burst: white, or band-limited to 300-3000 Hz with a fast decay (a cough)."""
+    rng = np.random.default_rng(11)
+    n = int(seconds * RATE)
+    x = rng.normal(0, 6000, n)
+    if shaped:
+        spectrum = np.fft.rfft(x)
+        hz = np.fft.rfftfreq(n, 1 / RATE)
+        spectrum[(hz < 300) | (hz > 3000)] = 0
+        x = np.fft.irfft(spectrum, n) * 3 * np.exp(-np.arange(n) / (0.08 * RATE))
+    return x.clip(-32768, 32767).astype(np.int16)
+
+
+@pytest.mark.parametrize("shaped", [False, True], ids=["white", "cough"])
+async def test_with_silero_a_noise_burst_over_a_reply_does_not_even_pause_it(
+    model_cache, question_16k, shaped
+):
+    from vona.backends.cascade.local import vad_factory
+
+    stt, tts = SlowLengthStt(), ToneTts()
+    backend = _backend(
+        stt,
+        tts,
+        vad=vad_factory("silero-vad", cache_dir=model_cache),
+        barge_in=BargeInParams(min_speech_ms=300, min_words=1),
+    )
+    session = await backend.start_session(SessionConfig())
+    question = np.clip(np.rint(question_16k * 32767), -32768, 32767).astype(np.int16)
+    assert question.shape[0] >= 1.8 * RATE  # LengthStt hears it as the whole question
+    burst = _cough(0.25, shaped=shaped)
+    audio = np.concatenate([_silence(0.3), question, _silence(2.2), burst, _silence(2)])
+    burst_step = (audio.shape[0] - burst.shape[0] - 2 * RATE) // 512
+    at_burst: list[int] = []
+
+    def note(step: int, frame: Any) -> None:
+        if step == burst_step:
+            at_burst.append(session.out.emitted)
+
+    result = await drive_audio(backend, session, audio, realtime=True, on_step=note)
+    marks = (PlayoutPause, PlayoutResume, Interruption)
+    assert [e for _, e in result.events if isinstance(e, marks)] == []  # it played on
+    [turn] = session.turns
+    assert result.pcm().shape[0] == 960 * sum(len(s) for s in tts.spoken)
+    assert turn.reply == " ".join(tts.spoken)
+    assert 0 < at_burst[0] < result.pcm().shape[0]  # the burst came while the reply played
 
 
 async def test_a_barge_in_needs_words_and_a_false_one_resumes():

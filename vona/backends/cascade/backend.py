@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from vona.backends.cascade.barge_in import BargeIn, BargeInParams
+from vona.backends.cascade.barge_in import BargeIn, BargeInParams, words_that_interrupt
 from vona.backends.cascade.events import TranscriptUpdate
 from vona.backends.cascade.local_stt import LocalStreamingStt
 from vona.backends.cascade.protocols import (
@@ -361,7 +361,7 @@ class CascadeBackend:
                     self._decide_barge(session, ended=False)
         elif isinstance(event, SttTranscript):
             if session.barge is not None:
-                session.barge.hear(event.text)
+                session.barge.hear(event.text, self.barge_in.backchannels)
                 self._decide_barge(session, ended=False)
             elif not event.final:
                 gen = session.generation + 1
@@ -377,10 +377,19 @@ class CascadeBackend:
             session.user_active = False
         if session.barge is not None:
             # Even an eager end says the user stopped: too few words is a false interruption.
-            session.barge.hear(text)
+            session.barge.hear(text, self.barge_in.backchannels)
             if self._decide_barge(session, ended=True, at_ms=event.at_ms) != "confirm":
                 return  # the reply goes on
-        elif text and not event.eager and self._speaking(session) and self._may_interrupt(session):
+        elif (
+            not event.eager
+            and self._speaking(session)
+            and self._may_interrupt(session)
+            and (
+                words_that_interrupt(text, self.barge_in.backchannels)
+                if not self.barge_in.immediate
+                else text
+            )
+        ):
             # Words over a reply whose candidate lapsed: a barge-in after all.
             self._interrupt(session, "barge_in")
         if event.eager:
@@ -430,11 +439,13 @@ class CascadeBackend:
         if session.override is not None:
             text, session.override = session.override.strip(), None
         turn = session.current_turn
-        if not text:
-            # Nothing said (a noise): no reply, and a reply still playing plays on.
+        listening = not words_that_interrupt(text, self.barge_in.backchannels)
+        if not text or (listening and self._speaking(session) and not self.barge_in.immediate):
+            # Nothing said (a noise), or only "mm-hmm" over a reply: no reply of its own,
+            # and a reply still playing plays on.
             self._void_held(session)
             session.events.append(TurnEnd(generation_id=session.generation + 1, role="user"))
-            session.events.append(TranscriptUpdate("", "user", True, session.generation + 1))
+            session.events.append(TranscriptUpdate(text, "user", True, session.generation + 1))
             return
         if session.held and turn is not None and turn.transcript == text:
             session.held = False

@@ -8,26 +8,61 @@ user has spoken ``min_words`` words for at least ``min_speech_ms``. If the user'
 (its eager end counts) with fewer words, it was a false interruption: the paused reply
 resumes where it stopped. ``false_interruption_ms`` is the safety net for streams that
 never end the turn: no word by then since the speech started, and the reply resumes.
+Backchannels ("mm-hmm", "uh-huh", "yeah": ``backchannels``) are not words here: a listener
+saying them over a reply is listening, not interrupting.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from vona.errors import ConfigError
 
-__all__ = ["BargeIn", "BargeInParams"]
+__all__ = ["BACKCHANNELS", "BargeIn", "BargeInParams", "words_that_interrupt"]
+
+BACKCHANNELS = frozenset(
+    [
+        "mm",
+        "mmm",
+        "mhm",
+        "mm-hmm",
+        "mm-hm",
+        "hmm",
+        "hm",
+        "uh-huh",
+        "uh",
+        "huh",
+        "um",
+        "ah",
+        "oh",
+        "aha",
+        "yeah",
+        "yep",
+        "okay",
+        "ok",
+        "right",
+    ]
+)
+_WORD = re.compile(r"[a-z0-9'-]+")
+
+
+def words_that_interrupt(text: str, backchannels: frozenset[str] = BACKCHANNELS) -> int:
+    """How many words of ``text`` are not backchannels (case and punctuation ignored)."""
+    return sum(w.strip("'-") not in backchannels for w in _WORD.findall(text.lower()))
 
 
 @dataclass(slots=True, frozen=True)
 class BargeInParams:
     """Minimum speech (ms) and words before speech over a reply stops it, and how long a
-    paused reply waits for a word before it resumes."""
+    paused reply waits for a word before it resumes; ``backchannels`` are the words that do
+    not count (lowercase; empty: every word counts)."""
 
     min_speech_ms: int = 0
     min_words: int = 0
     false_interruption_ms: int = 5000
+    backchannels: frozenset[str] = BACKCHANNELS
 
     def __post_init__(self) -> None:
         for name in ("min_speech_ms", "min_words", "false_interruption_ms"):
@@ -48,8 +83,8 @@ class BargeIn:
     words: int = 0
     paused: bool = False
 
-    def hear(self, text: str) -> None:
-        self.words = max(self.words, len(text.split()))
+    def hear(self, text: str, backchannels: frozenset[str] = BACKCHANNELS) -> None:
+        self.words = max(self.words, words_that_interrupt(text, backchannels))
 
     def decide(
         self, params: BargeInParams, now_ms: float, ended: bool

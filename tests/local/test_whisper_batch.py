@@ -1,0 +1,73 @@
+"""faster-whisper's batch entry on the real model: N utterances in one call give the texts
+of N single calls; bad batches raise named errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vona.backends.cascade.protocols import BatchSpeechToText
+from vona.errors import AudioFormatError, ConfigError
+from vona.testing.echo import speech
+
+CLIPS = ("speech_hello", "speech_interrupt", "speech_weather_question")
+
+
+def _f32(pcm: np.ndarray) -> np.ndarray:
+    return pcm.astype(np.float32) / 32768.0
+
+
+@pytest.fixture(scope="module")
+def utterances(question_16k: np.ndarray) -> list[np.ndarray]:
+    clips = [_f32(speech(name)) for name in CLIPS]
+    noise = np.random.default_rng(3).normal(0, 0.02, 16_000).astype(np.float32)
+    return [*clips, question_16k, noise, np.zeros(8_000, np.float32)]
+
+
+def test_batch_equals_single_calls(
+    whisper: Any, utterances: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(whisper, BatchSpeechToText)
+    singles = [whisper.transcribe(a) for a in utterances]
+    assert "weather" in singles[2].lower() and "paris" in singles[3].lower()
+    fallbacks: list[int] = []
+    single = whisper.transcribe
+
+    def counted(audio: np.ndarray) -> str:
+        fallbacks.append(audio.shape[0])
+        return str(single(audio))
+
+    monkeypatch.setattr(whisper, "transcribe", counted)
+    assert whisper.transcribe_batch(utterances) == singles
+    # The speech went through the batch itself, not the single path.
+    spoken = {a.shape[0] for a in utterances[:4]}
+    assert not spoken & set(fallbacks), fallbacks
+    # Order is kept whatever the mix, and an empty utterance is "" as in transcribe.
+    mixed = [utterances[3], np.zeros(0, np.float32), utterances[0]]
+    assert whisper.transcribe_batch(mixed) == [singles[3], "", singles[0]]
+
+
+def test_a_full_window_fits(whisper: Any, utterances: list[np.ndarray]) -> None:
+    window = whisper.max_batch_samples
+    long = np.zeros(window, np.float32)
+    long[: utterances[0].shape[0]] = utterances[0]
+    assert whisper.transcribe_batch([long, utterances[1]]) == [
+        whisper.transcribe(long),
+        whisper.transcribe(utterances[1]),
+    ]
+
+
+def test_bad_batches_are_named(whisper: Any, utterances: list[np.ndarray]) -> None:
+    with pytest.raises(ConfigError, match="audios"):
+        whisper.transcribe_batch([])
+    with pytest.raises(ConfigError, match="audios"):
+        whisper.transcribe_batch([utterances[0]] * (whisper.max_batch_size + 1))
+    too_long = np.zeros(whisper.max_batch_samples + 1, np.float32)
+    with pytest.raises(AudioFormatError, match=r"audios\[1\].*window"):
+        whisper.transcribe_batch([utterances[0], too_long])
+    with pytest.raises(AudioFormatError, match=r"audios\[0\].*float32"):
+        whisper.transcribe_batch([utterances[0].astype(np.float64)])
+    with pytest.raises(AudioFormatError, match=r"audios\[0\].*1-D"):
+        whisper.transcribe_batch([np.zeros((2, 100), np.float32)])

@@ -165,7 +165,8 @@ def test_cancelled_waiters_do_not_break_the_others() -> None:
 
     texts, first_cancelled, queued_cancelled = run_virtual(main())
     assert texts == ["2", "4", "7"]
-    assert first_cancelled and queued_cancelled
+    assert first_cancelled
+    assert queued_cancelled
     assert stt.calls == [[1], [2, 4], [7]]
 
 

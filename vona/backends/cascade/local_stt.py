@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from vona.backends.cascade.protocols import Float32Array, SpeechToText
-from vona.backends.cascade.stt_batcher import SttBatcher
 from vona.backends.cascade.streaming import (
     Int16Array,
     SttEndOfTurn,
@@ -39,6 +38,7 @@ from vona.backends.cascade.streaming import (
     SttTurnResumed,
     TurnModel,
 )
+from vona.backends.cascade.stt_batcher import SttBatcher
 from vona.dsp import Reframer, Resampler, to_float32
 from vona.errors import AudioFormatError, ConfigError
 from vona.vad import EnergyVad, VadModel, VadParams, VadSegmenter

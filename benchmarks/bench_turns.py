@@ -201,14 +201,16 @@ async def _concurrent(
     async def converse(k: int, session: CascadeSession) -> None:
         if stagger:
             await asyncio.sleep(k * 8.0 / conversations)  # each asks every 8 s
-        for q in questions[:asks] if stagger else questions[k : k + asks]:
+        mine = questions[:asks] if stagger else questions[k : k + asks]
+        for i, q in enumerate(mine):
             t0 = time.monotonic()
             ms = await _ask(
                 backend, session, np.concatenate([np.zeros(RATE // 4, np.int16), q]), skills
             )
             if ms is not None:
                 latencies.append(ms)
-            await asyncio.sleep(max(0.0, 8.0 - (time.monotonic() - t0)))
+            if i + 1 < len(mine):  # the next question 8 s after this one began
+                await asyncio.sleep(max(0.0, 8.0 - (time.monotonic() - t0)))
 
     await asyncio.gather(*(converse(k, s) for k, s in enumerate(sessions)))
     per_session = (_rss_mb() - rss0) / conversations

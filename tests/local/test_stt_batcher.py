@@ -266,3 +266,23 @@ def test_concurrent_streams_real_clock() -> None:
         tenths = int(texts[-1].split()[1])
         assert abs(tenths - seconds * 10) <= 4, (seconds, texts)
     assert max(stt.batches) >= 2, stt.batches
+
+
+def test_no_worker_thread_fails_instead_of_hanging() -> None:
+    """A loop whose executor is gone: the request fails, and the next one still runs."""
+
+    class Instant:
+        sample_rate_hz = RATE
+
+        def transcribe(self, audio: np.ndarray) -> str:
+            return str(audio.shape[0])
+
+    batcher = SttBatcher(Instant())
+
+    async def main() -> None:
+        await asyncio.get_running_loop().shutdown_default_executor()
+        with pytest.raises(RuntimeError):
+            await batcher.transcribe(tone(4))
+
+    run_virtual(main())
+    assert batcher.transcribe_blocking(tone(5)) == "5"

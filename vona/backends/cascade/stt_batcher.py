@@ -56,7 +56,11 @@ class SttBatcher:
         future, lead = self._submit(audio)
         if lead:
             # The first request of an idle engine starts the worker now.
-            asyncio.get_running_loop().run_in_executor(None, self._drain)
+            try:
+                asyncio.get_running_loop().run_in_executor(None, self._drain)
+            except BaseException as exc:  # no executor (a loop shutting down): fail, not hang
+                self._fail_all(exc)
+                raise
         return await asyncio.wrap_future(future)
 
     def transcribe_blocking(self, audio: Float32Array) -> str:

@@ -74,3 +74,34 @@ def test_bad_batches_are_named(whisper: Any, utterances: list[np.ndarray]) -> No
         whisper.transcribe_batch([utterances[0].astype(np.float64)])
     with pytest.raises(AudioFormatError, match=r"audios\[0\].*1-D"):
         whisper.transcribe_batch([np.zeros((2, 100), np.float32)])
+
+
+def test_streams_sharing_whisper_real_clock(whisper: Any) -> None:
+    """Three sessions end their turns at the same moment on one real Whisper: the engine
+    batches what piles up, and each session gets its own words."""
+    import asyncio
+
+    from vona.backends.cascade.local_stt import LocalStreamingStt
+    from vona.backends.cascade.streaming import SttEndOfTurn
+
+    engine = LocalStreamingStt(whisper)
+    keys = {"speech_hello": "hear", "speech_interrupt": "time", "speech_weather_question": "paris"}
+
+    async def one(name: str) -> str:
+        stream = await engine.open()
+        audio = np.concatenate([speech(name), np.zeros(16_000, np.int16)])
+        for i in range(0, audio.shape[0], 320):
+            await stream.push(audio[i : i + 320])
+        await stream.finalize()
+        await stream.close()
+        ends = [e.transcript async for e in stream.events() if isinstance(e, SttEndOfTurn)]
+        return " ".join(ends).lower()
+
+    async def main() -> list[str]:
+        return await asyncio.gather(*(one(name) for name in keys))
+
+    texts = asyncio.run(main())
+    for (name, key), text in zip(keys.items(), texts, strict=True):
+        assert key in text, (name, text)
+        assert all(k not in text for k in keys.values() if k != key), (name, text)
+    assert engine.batcher.batched >= 2

@@ -14,7 +14,11 @@ question (word error rate <= 0.25). Goal: at least 9 of 10.
 
 Concurrency: 4 conversations at once on the same engines, each asking a question every
 8 s in real time; p50 latency against the single-conversation p50 of the same voice (goal
-<= 1.5x), and the resident memory each added conversation costs (goal < 20 MB).
+<= 1.5x), and the resident memory each added conversation costs (goal < 20 MB). Then the
+worst case for a shared engine: the 4 ask at the same moment, once with the transcriptions
+that pile up batched (faster-whisper's ``transcribe_batch``) and once serialised (one call
+at a time), in the same run. Micro row: 4 utterances as one batch against 4 single calls
+(compute time, median of the repeats).
 
 ``--full`` runs the full counts (24 latency questions, 3 questions per conversation); the
 default run is smaller to stay under ~90 s on a loaded 2-core machine.
@@ -43,6 +47,7 @@ from vona import registry
 from vona.backends.cascade.backend import CascadeBackend, CascadeSession
 from vona.backends.cascade.drive import drive_audio
 from vona.backends.cascade.local import build_local_cascade
+from vona.backends.cascade.local_stt import LocalStreamingStt
 from vona.backends.cascade.skills import demo_skills
 from vona.backends.cascade.wer import word_error_rate
 from vona.config import SessionConfig
@@ -179,10 +184,13 @@ def _rss_mb() -> float:
 
 
 async def _concurrent(
-    backend: CascadeBackend, voices: Voices, conversations: int, asks: int
+    backend: CascadeBackend, voices: Voices, conversations: int, asks: int, *, stagger: bool = True
 ) -> tuple[list[float], float]:
+    """Staggered: conversation k asks k * 8 s / n later, all the same questions. Not
+    staggered: all ask at the same moment, each its own question."""
     skills = demo_skills()
-    questions = [voices.say(QUESTIONS[i % len(QUESTIONS)], "hibari") for i in range(asks)]
+    count = asks if stagger else asks + conversations - 1
+    questions = [voices.say(QUESTIONS[i % len(QUESTIONS)], "hibari") for i in range(count)]
     rss0 = _rss_mb()
     sessions = [
         await backend.start_session(SessionConfig(tools=skills.tool_specs()))
@@ -191,21 +199,63 @@ async def _concurrent(
     latencies: list[float] = []
 
     async def converse(k: int, session: CascadeSession) -> None:
-        await asyncio.sleep(k * 8.0 / conversations)  # staggered, each asks every 8 s
-        for q in questions:
+        if stagger:
+            await asyncio.sleep(k * 8.0 / conversations)  # each asks every 8 s
+        mine = questions[:asks] if stagger else questions[k : k + asks]
+        for i, q in enumerate(mine):
             t0 = time.monotonic()
             ms = await _ask(
                 backend, session, np.concatenate([np.zeros(RATE // 4, np.int16), q]), skills
             )
             if ms is not None:
                 latencies.append(ms)
-            await asyncio.sleep(max(0.0, 8.0 - (time.monotonic() - t0)))
+            if i + 1 < len(mine):  # the next question 8 s after this one began
+                await asyncio.sleep(max(0.0, 8.0 - (time.monotonic() - t0)))
 
     await asyncio.gather(*(converse(k, s) for k, s in enumerate(sessions)))
     per_session = (_rss_mb() - rss0) / conversations
     for s in sessions:
         await backend.end_session(s)
     return latencies, per_session
+
+
+async def _simultaneous(
+    backend: CascadeBackend, voices: Voices, asks: int
+) -> dict[str, tuple[list[float], int, int]]:
+    """The 4 conversations asking at the same moment, batched then serialised: latencies,
+    STT calls, utterances that went in a batch."""
+    stt = backend.stt
+    assert isinstance(stt, LocalStreamingStt)
+    batcher, out = stt.batcher, {}
+    default = batcher.max_batch
+    for mode, cap in (("batched", default), ("serialised", 1)):
+        batcher.max_batch = cap
+        calls, batched = batcher.calls, batcher.batched
+        latencies, _ = await _concurrent(backend, voices, 4, asks, stagger=False)
+        out[mode] = (latencies, batcher.calls - calls, batcher.batched - batched)
+    batcher.max_batch = default
+    return out
+
+
+def _batch_compute(whisper: Any, voices: Voices, repeats: int) -> dict[str, tuple[float, bool]]:
+    """Median ms of 4 utterances as 4 single calls, as one batch (encoder per utterance,
+    the default) and as one batch with one encoder call; texts equal to the singles?"""
+    four = [voices.say(q, "hibari").astype(np.float32) / 32768.0 for q in QUESTIONS[:4]]
+    times: dict[str, list[float]] = {"singles": [], "batch": [], "batch, one encoder call": []}
+    same = dict.fromkeys(times, True)
+    default = whisper.batch_encoder
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        singles = [whisper.transcribe(a) for a in four]
+        times["singles"].append((time.perf_counter() - t0) * 1e3)
+        for mode, stacked in (("batch", False), ("batch, one encoder call", True)):
+            whisper.batch_encoder = stacked
+            t0 = time.perf_counter()
+            texts = whisper.transcribe_batch(four)
+            times[mode].append((time.perf_counter() - t0) * 1e3)
+            same[mode] = same[mode] and texts == singles
+    whisper.batch_encoder = default
+    return {mode: (statistics.median(v), same[mode]) for mode, v in times.items()}
 
 
 def _p(values: list[float], q: float) -> float:
@@ -234,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     lat = asyncio.run(_latency(backend, whisper, voices, n))
     pauses = asyncio.run(_pauses(backend, voices))
     conc, rss = asyncio.run(_concurrent(backend, voices, 4, 3 if args.full else 1))
+    same_moment = asyncio.run(_simultaneous(backend, voices, 3 if args.full else 1))
+    compute = _batch_compute(whisper, voices, 5 if args.full else 2)
 
     all_lat = [v for d in lat.values() for v in d["latency"]]
     all_stt = [v for d in lat.values() for v in d["stt"]]
@@ -262,6 +314,24 @@ def main(argv: list[str] | None = None) -> int:
         f"| 4 conversations at once (each asks every 8 s) | {_p(conc, 50):,.0f} | "
         f"{_p(conc, 95):,.0f} | one conversation (hibari) | {_p(single, 50):,.0f} | "
         f"<= 1.5x ({ratio:.2f}x) | {'yes' if ratio <= 1.5 else '**no**'} |",
+    ]
+    for mode, (values, calls, batched) in same_moment.items():
+        r = _p(values, 50) / _p(single, 50) if single else float("nan")
+        lines.append(
+            f"| 4 asking at the same moment, STT {mode} ({calls} calls, {batched} utterances "
+            f"in batches) | {_p(values, 50):,.0f} | {_p(values, 95):,.0f} | one conversation "
+            f"(hibari) | {_p(single, 50):,.0f} | <= 1.5x ({r:.2f}x) | "
+            f"{'yes' if r <= 1.5 else '**no**'} |"
+        )
+    singles_ms = compute["singles"][0]
+    for mode, (ms, same) in compute.items():
+        if mode != "singles":
+            lines.append(
+                f"| 4 utterances as one faster-whisper {mode} (compute; texts "
+                f"{'equal' if same else '**differ**'}) | {ms:,.0f} | | 4 single calls, same "
+                f"audio | {singles_ms:,.0f} | ratio {ms / singles_ms:.2f}x | |"
+            )
+    lines += [
         "",
         f"Pauses of 0.4-1.0 s inside a question answered as one turn with the whole "
         f"transcript: {one_turn}/{len(pauses)} (goal >= 9/10: "

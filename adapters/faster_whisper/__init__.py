@@ -12,11 +12,13 @@ from vona.extras import require_extra
 require_extra("local", "faster_whisper", feature=__name__)
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from vona.adapters.faster_whisper.batch import decode_batch, window_samples
 from vona.errors import AudioFormatError, ConfigError, ProvisioningError
 from vona.provisioning import ModelStore
 from vona.vad import Float32Array
@@ -28,7 +30,12 @@ class FasterWhisperStt:
     """Greedy (beam 1) int8 Whisper on the CPU. Audio: mono float32 at 16 kHz.
 
     One instance may be shared by sessions, one transcription at a time per instance.
+    ``transcribe_batch`` decodes up to ``max_batch_size`` utterances of at most
+    ``max_batch_samples`` each in one decoder call; ``batch_encoder`` encodes them in one
+    call too (off by default: on the CPU the batched encoder is no faster, see ``batch``).
     """
+
+    max_batch_size = 16
 
     def __init__(
         self,
@@ -40,6 +47,7 @@ class FasterWhisperStt:
         cpu_threads: int = 2,
         beam_size: int = 1,
         language: str | None = "en",
+        batch_encoder: bool = False,
     ) -> None:
         if beam_size < 1:
             raise ConfigError(f"beam_size must be >= 1, got {beam_size}")
@@ -63,17 +71,21 @@ class FasterWhisperStt:
         self.model_dir = path
         self.beam_size = beam_size
         self.language = language
+        self.batch_encoder = batch_encoder
+        self._window = window_samples(self._model)
 
     @property
     def sample_rate_hz(self) -> int:
         return 16_000
 
+    @property
+    def max_batch_samples(self) -> int:
+        """The longest utterance ``transcribe_batch`` takes (one 30 s Whisper window)."""
+        return self._window
+
     def transcribe(self, audio: Float32Array) -> str:
         """The text of one utterance (segments joined, whitespace trimmed)."""
-        if audio.ndim != 1 or audio.dtype != np.float32:
-            raise AudioFormatError(
-                f"transcribe wants 1-D float32 audio at 16 kHz, got {audio.dtype} {audio.shape}"
-            )
+        _check(audio, "audio")
         if audio.shape[0] == 0:
             return ""
         segments, _info = self._model.transcribe(
@@ -85,3 +97,40 @@ class FasterWhisperStt:
             without_timestamps=True,
         )
         return " ".join(s.text.strip() for s in segments).strip()
+
+    def transcribe_batch(self, audios: Sequence[Float32Array]) -> list[str]:
+        """The texts of several utterances, as ``transcribe`` gives them one by one, from
+        one decoder call (an utterance Whisper would re-decode at a higher temperature goes
+        through ``transcribe`` afterwards)."""
+        if not 1 <= len(audios) <= self.max_batch_size:
+            raise ConfigError(
+                f"transcribe_batch takes 1 to {self.max_batch_size} utterances (audios), "
+                f"got {len(audios)}"
+            )
+        for i, audio in enumerate(audios):
+            _check(audio, f"audios[{i}]")
+            if audio.shape[0] > self._window:
+                raise AudioFormatError(
+                    f"audios[{i}] is {audio.shape[0] / 16_000:.1f} s, longer than one "
+                    f"{self._window / 16_000:.0f} s Whisper window: use transcribe"
+                )
+        texts: list[str | None] = [""] * len(audios)
+        spoken = [i for i, a in enumerate(audios) if a.shape[0] > 0]
+        if spoken:
+            decoded = decode_batch(
+                self._model,
+                [audios[i] for i in spoken],
+                beam_size=self.beam_size,
+                language=self.language,
+                stack_encoder=self.batch_encoder,
+            )
+            for i, text in zip(spoken, decoded, strict=True):
+                texts[i] = text
+        return [self.transcribe(a) if t is None else t for a, t in zip(audios, texts, strict=True)]
+
+
+def _check(audio: Float32Array, name: str) -> None:
+    if audio.ndim != 1 or audio.dtype != np.float32:
+        raise AudioFormatError(
+            f"{name} must be 1-D float32 audio at 16 kHz, got {audio.dtype} {audio.shape}"
+        )

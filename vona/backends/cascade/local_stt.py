@@ -19,7 +19,8 @@ judges the turn:
 
 Any input rate works: audio is resampled to the VAD's rate, and each engine gets its own.
 Engines are shared by every stream of a ``LocalStreamingStt`` (calls serialised per engine,
-run in worker threads); the VAD is per stream.
+run in worker threads; transcriptions requested while one runs are batched, see
+``SttBatcher``); the VAD is per stream.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from vona.backends.cascade.streaming import (
     SttTurnResumed,
     TurnModel,
 )
+from vona.backends.cascade.stt_batcher import SttBatcher
 from vona.dsp import Reframer, Resampler, to_float32
 from vona.errors import AudioFormatError, ConfigError
 from vona.vad import EnergyVad, VadModel, VadParams, VadSegmenter
@@ -123,7 +125,7 @@ class LocalStreamingStt:
         # A stream frame is one VAD chunk's duration at the input rate (when whole).
         frame = self.chunk * rate / self.vad_rate
         self.frame_samples = int(frame) if frame == int(frame) else rate * 20 // 1000
-        self._stt_lock = threading.Lock()
+        self.batcher = SttBatcher(stt)
         self._turn_lock = threading.Lock()
 
     @property
@@ -135,10 +137,16 @@ class LocalStreamingStt:
 
     # -- engines, in worker threads ---------------------------------------------------
     def transcribe(self, audio: Int16Array) -> str:
-        """The STT's transcript of VAD-rate int16 audio."""
-        f32 = _resample(to_float32(audio), self.vad_rate, self.stt.sample_rate_hz)
-        with self._stt_lock:
-            return self.stt.transcribe(f32)
+        """The STT's transcript of VAD-rate int16 audio (blocks; a worker thread's call)."""
+        return self.batcher.transcribe_blocking(self._stt_audio(audio))
+
+    async def transcribe_async(self, audio: Int16Array) -> str:
+        """``transcribe`` from the event loop: runs in a worker thread, batched with the
+        other streams' requests that arrive while a call is in flight."""
+        return await self.batcher.transcribe(self._stt_audio(audio))
+
+    def _stt_audio(self, audio: Int16Array) -> Float32Array:
+        return _resample(to_float32(audio), self.vad_rate, self.stt.sample_rate_hz)
 
     def end_probability(self, audio: Int16Array) -> float | None:
         """The end-of-turn model's probability for the turn so far (None without one)."""
@@ -362,7 +370,7 @@ class LocalSttStream:
     async def _speculate(self, revision: int, audio: Int16Array) -> None:
         e = self._e
         text, prob = await asyncio.gather(
-            asyncio.to_thread(e.transcribe, audio), asyncio.to_thread(e.end_probability, audio)
+            e.transcribe_async(audio), asyncio.to_thread(e.end_probability, audio)
         )
         if revision != self._revision or self._closed or not self._open:
             return
@@ -412,7 +420,7 @@ class LocalSttStream:
         audio = self._turn_audio(pos)
 
         async def interim() -> None:
-            text = await asyncio.to_thread(e.transcribe, audio)
+            text = await e.transcribe_async(audio)
             if text.strip() and revision == self._revision and self._speaking:
                 end = start + audio.shape[0]
                 self._emit(SttTranscript(text.strip(), False, self._ms(start), self._ms(end)))

@@ -8,7 +8,7 @@ again with the tool's result appended to the messages.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -18,6 +18,7 @@ import numpy.typing as npt
 from vona.config import ToolSpec
 
 __all__ = [
+    "BatchSpeechToText",
     "ChatMessage",
     "Float32Array",
     "Responder",
@@ -39,6 +40,22 @@ class SpeechToText(Protocol):
     def sample_rate_hz(self) -> int: ...
 
     def transcribe(self, audio: Float32Array) -> str: ...
+
+
+@runtime_checkable
+class BatchSpeechToText(SpeechToText, Protocol):
+    """A ``SpeechToText`` that can also transcribe several utterances in one call (the
+    engine's batch): ``transcribe_batch`` returns what ``transcribe`` would give for each,
+    in order. It takes 1 to ``max_batch_size`` utterances of at most ``max_batch_samples``
+    samples each (longer ones go through ``transcribe``)."""
+
+    @property
+    def max_batch_size(self) -> int: ...
+
+    @property
+    def max_batch_samples(self) -> int: ...
+
+    def transcribe_batch(self, audios: Sequence[Float32Array]) -> list[str]: ...
 
 
 @runtime_checkable

@@ -239,7 +239,7 @@ def test_concurrent_streams_real_clock() -> None:
     """Four streams end their turns at the same moment; each gets its own transcript and
     the engine saw at least one batch of several utterances."""
     stt = SlowLengthStt()
-    engine = LocalStreamingStt(stt)
+    engine = LocalStreamingStt(stt, stt_batch_size=8)
 
     def speech(seconds: float) -> np.ndarray:
         t = np.arange(int(seconds * RATE)) / RATE

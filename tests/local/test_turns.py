@@ -224,6 +224,28 @@ async def test_voice_coming_back_before_the_vad_decides_voids_the_early_transcri
     assert events[1].transcript == FULL  # type: ignore[union-attr]
 
 
+async def test_a_guess_voided_while_queued_for_the_engine_is_never_transcribed():
+    """Real clock, an engine as slow as Whisper: the second guess waits behind the first
+    one's call, the voice comes back, and it leaves the queue untranscribed."""
+    stt = SlowLengthStt(full_s=1.9)
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, speculate_silence_ms=96)
+    stream = await engine.open()
+    dip = _silence(0.128)
+    audio = np.concatenate([_speech(1.0), dip, _speech(0.3), dip, _speech(0.6), _silence(0.3)])
+    events: list[SttEvent] = []
+    reader = asyncio.get_running_loop().create_task(_collect(stream, events))
+    for i in range(0, audio.shape[0] - 511, 512):
+        await stream.push(audio[i : i + 512])
+        await asyncio.sleep(512 / RATE)  # the voice comes in real time
+    await stream.finalize()
+    await stream.close()
+    await reader
+    assert len(stt.heard) == 2  # the first guess (it was running) and the last one
+    assert stt.heard[0] < 1.3
+    assert stt.heard[1] >= 2.2
+    assert [e.transcript for e in events if isinstance(e, SttEndOfTurn)] == [FULL]
+
+
 async def test_faint_voice_after_the_early_transcription_is_transcribed_too():
     stt = LengthStt(full_s=1.4)
     engine = LocalStreamingStt(stt, vad=AnyVoiceVad, vad_params=PARAMS, speculate_silence_ms=96)
@@ -357,6 +379,15 @@ async def test_a_cough_during_a_reply_does_not_lose_it():
     assert not turn.interrupted
     assert result.pcm().shape[0] == 960 * sum(len(s) for s in tts.spoken)
     assert turn.reply == " ".join(tts.spoken)
+
+
+def test_the_false_interruption_timer_waits_for_a_transcription_in_flight():
+    from vona.backends.cascade.barge_in import BargeIn
+
+    params = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=5000)
+    barge = BargeIn(start_ms=0.0, paused=True)
+    assert barge.decide(params, 6000.0, False, transcribing=True) is None  # words coming
+    assert barge.decide(params, 6000.0, False) == "resume"  # nothing coming: resume
 
 
 def test_backchannels_are_not_words_that_interrupt():

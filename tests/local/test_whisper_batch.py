@@ -84,7 +84,7 @@ def test_streams_sharing_whisper_real_clock(whisper: Any) -> None:
     from vona.backends.cascade.local_stt import LocalStreamingStt
     from vona.backends.cascade.streaming import SttEndOfTurn
 
-    engine = LocalStreamingStt(whisper)
+    engine = LocalStreamingStt(whisper, stt_batch_size=8)
     keys = {"speech_hello": "hear", "speech_interrupt": "time", "speech_weather_question": "paris"}
 
     async def one(name: str) -> str:

@@ -407,7 +407,9 @@ class CascadeBackend:
         if barge is None:
             return None
         now_ms = session.input_ms if at_ms is None else at_ms
-        action = barge.decide(self.barge_in, now_ms, ended)
+        # A stream that says a transcription is in flight will end the turn: no time-out.
+        transcribing = bool(getattr(session.stream, "busy", False))
+        action = barge.decide(self.barge_in, now_ms, ended, transcribing)
         if action == "pause":
             barge.paused = True
             session.out.paused = True

@@ -7,7 +7,9 @@ held, not dropped); the barge-in is confirmed, and the reply stopped and cleared
 user has spoken ``min_words`` words for at least ``min_speech_ms``. If the user's turn ends
 (its eager end counts) with fewer words, it was a false interruption: the paused reply
 resumes where it stopped. ``false_interruption_ms`` is the safety net for streams that
-never end the turn: no word by then since the speech started, and the reply resumes.
+never end the turn: no word by then since the speech started, and the reply resumes (not
+while the stream says a transcription is in flight, its ``busy``: a slow engine under load
+is not a stream that never ends the turn).
 Backchannels ("mm-hmm", "uh-huh", "yeah": ``backchannels``) are not words here: a listener
 saying them over a reply is listening, not interrupting.
 """
@@ -87,15 +89,17 @@ class BargeIn:
         self.words = max(self.words, words_that_interrupt(text, backchannels))
 
     def decide(
-        self, params: BargeInParams, now_ms: float, ended: bool
+        self, params: BargeInParams, now_ms: float, ended: bool, transcribing: bool = False
     ) -> Literal["pause", "confirm", "resume"] | None:
         """What to do now: pause the reply, confirm the barge-in (stop it), resume it (a
         false interruption; the caller resumes only a paused reply), or nothing yet.
-        ``ended``: the user's turn is over."""
+        ``ended``: the user's turn is over; ``transcribing``: its words are on their way
+        (a slow engine is not a stream that never ends the turn)."""
         spoken = now_ms - self.start_ms
         if self.words >= max(1, params.min_words) and spoken >= params.min_speech_ms:
             return "confirm"
-        if ended or (self.words == 0 and spoken >= params.false_interruption_ms):
+        timed_out = spoken >= params.false_interruption_ms and not transcribing
+        if ended or (self.words == 0 and timed_out):
             return "resume"
         if not self.paused and spoken >= params.min_speech_ms:
             return "pause"

@@ -19,8 +19,9 @@ judges the turn:
 
 Any input rate works: audio is resampled to the VAD's rate, and each engine gets its own.
 Engines are shared by every stream of a ``LocalStreamingStt`` (calls serialised per engine,
-run in worker threads; transcriptions requested while one runs are batched, see
-``SttBatcher``); the VAD is per stream.
+run in worker threads; with ``stt_batch_size`` > 1, transcriptions requested while one runs
+go together in the next call, see ``SttBatcher``); the VAD is per stream. A guess voided
+before its transcription started is dropped from the engine's queue.
 """
 
 from __future__ import annotations
@@ -71,7 +72,9 @@ class LocalStreamingStt:
     has (None: the VAD's); ``speculate_silence_ms`` is the silence after which the turn so
     far is transcribed while the VAD still waits for its ``min_silence_ms`` (capped there);
     a chunk quieter than ``speculate_quiet_dbfs`` counts as silence for that (None: the VAD
-    alone decides).
+    alone decides); ``stt_batch_size`` caps how many queued transcriptions go in one engine
+    call (1: one by one; batching whisper-base on a 2-core CPU measured slower, not faster,
+    than serial calls: ``benchmarks/bench_turns.py``).
     """
 
     def __init__(
@@ -88,6 +91,7 @@ class LocalStreamingStt:
         sample_rate_hz: int | None = None,
         speculate_silence_ms: int = 96,
         speculate_quiet_dbfs: float | None = -50.0,
+        stt_batch_size: int = 1,
     ) -> None:
         self.stt = stt
         self.turn_model = turn_model
@@ -125,7 +129,7 @@ class LocalStreamingStt:
         # A stream frame is one VAD chunk's duration at the input rate (when whole).
         frame = self.chunk * rate / self.vad_rate
         self.frame_samples = int(frame) if frame == int(frame) else rate * 20 // 1000
-        self.batcher = SttBatcher(stt)
+        self.batcher = SttBatcher(stt, max_batch=stt_batch_size)
         self._turn_lock = threading.Lock()
 
     @property
@@ -188,6 +192,7 @@ class LocalSttStream:
         self._last_voiced = 0
         self._revision = 0  # bumps when speech resumes: older speculative results are void
         self._speculated = -1  # the revision whose transcription has started
+        self._guess: asyncio.Task[None] | None = None
         self._last_sounding = 0  # the last chunk both voiced and loud
         self._faint_since_guess = 0  # voiced chunks below the quiet level since the guess
         self._result: tuple[str, float | None] | None = None
@@ -294,8 +299,7 @@ class LocalSttStream:
     def _on_speech(self, begin: int, sample: int) -> None:
         self._speaking = True
         self._last_sounding = self._seg.position
-        self._revision += 1
-        self._result = None
+        self._drop_guess()
         self._confirming = False
         self._last_voiced = self._seg.position
         if not self._open:
@@ -340,8 +344,7 @@ class LocalSttStream:
             if guessed:
                 # The voice came back inside the same stretch of speech: the guess missed
                 # words. A new one starts at the next drop.
-                self._revision += 1
-                self._result = None
+                self._drop_guess()
         elif guessed:
             self._faint_since_guess += voiced
         elif self._open and pos - self._last_sounding >= e.speculate_silence:
@@ -358,14 +361,22 @@ class LocalSttStream:
                 self._decide()
             return
         if self._speculated == self._revision:
-            self._revision += 1
-            self._result = None
+            self._drop_guess()
         self._start_speculation(self._speech_end)
 
     def _start_speculation(self, end: int) -> None:
         self._speculated = self._revision
         self._faint_since_guess = 0
-        self._spawn(self._speculate(self._revision, self._turn_audio(end)))
+        self._guess = self._spawn(self._speculate(self._revision, self._turn_audio(end)))
+
+    def _drop_guess(self) -> None:
+        """Void the transcription in progress; if it is still queued for the engine, it
+        leaves the queue (one already running finishes, its result unused)."""
+        self._revision += 1
+        self._result = None
+        if self._guess is not None and not self._guess.done():
+            self._guess.cancel()
+        self._guess = None
 
     async def _speculate(self, revision: int, audio: Int16Array) -> None:
         e = self._e

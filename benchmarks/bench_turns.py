@@ -228,7 +228,7 @@ async def _simultaneous(
     assert isinstance(stt, LocalStreamingStt)
     batcher, out = stt.batcher, {}
     default = batcher.max_batch
-    for mode, cap in (("batched", default), ("serialised", 1)):
+    for mode, cap in (("batched", 8), ("serialised", 1)):
         batcher.max_batch = cap
         calls, batched = batcher.calls, batcher.batched
         latencies, _ = await _concurrent(backend, voices, 4, asks, stagger=False)

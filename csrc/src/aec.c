@@ -20,6 +20,8 @@
  * filter span (an echo no louder than what played). Nothing changes while nothing plays. */
 enum { GATE_SPREAD = 3, GATE_WARM_MS = 300, GATE_HOLD_MS = 30 };
 #define GATE_MARGIN 2.0f     /* output over predicted echo (amplitude) to count as a talker */
+#define GATE_LEARN 1.41f     /* a muted frame teaches the models only if its mic is at most
+                                this over the predicted echo (3 dB): never a talker's frame */
 #define GATE_FLOOR 32.768f   /* reference quieter than -60 dBFS: nothing plays */
 #define GATE_MEMORY_S 1.0f   /* time constant of the echo model's statistics */
 #define GATE_ATTEN_MAX_DB 30.0f /* the filter's attenuation counted at most */
@@ -132,7 +134,7 @@ static void gate_run(vona_aec *a, float mic, const int16_t *far, int16_t *out)
         g->held = g->hold; /* a talker: let the next frames through too */
         return;
     }
-    if (g->warm == 0) { /* echo alone: what the models learn from */
+    if (g->warm == 0 && mic <= GATE_LEARN * echo) { /* echo alone: what the models learn from */
         gate_learn(g, mic);
         float got = 20.0f * log10f((mic + 1.0f) / (level + 1.0f));
         g->atten_db += got < g->atten_db ? -GATE_ATTEN_DOWN_DB : GATE_ATTEN_UP_DB;

@@ -257,3 +257,49 @@ def test_an_8khz_call_into_a_16khz_backend() -> None:
     p_in = np.mean(mic8[2 * rate :] ** 2)
     p_out = np.mean(out16[2 * RATE :] ** 2)
     assert 10 * np.log10(p_in / (p_out + 1e-9)) > 12.0
+
+
+@pytest.mark.parametrize("virtual", [True, False], ids=["virtual-clock", "real-clock"])
+def test_filler_is_the_echo_reference_too(virtual: bool) -> None:
+    """Filler audio (played while a tool runs, around the playout ring) is fed to the
+    canceller as reference like the reply: its echo does not reach the backend."""
+    from vona.skills import SkillRegistry
+    from vona.testing import MockBackend, MockToolCall, MockTurn
+
+    skills = SkillRegistry()
+
+    @skills.skill(description="A slow tool")
+    async def slow(city: str) -> str:
+        await asyncio.sleep(4.0)
+        return city
+
+    filler = speech("speech_hello", rate=RATE)
+    turn = MockTurn(
+        at_ms=200, reply_ms=0, tool_calls=(MockToolCall("slow", {"city": "Oslo"}),),
+        after_tool_ms=100,
+    )
+    backend = MockBackend([turn])
+    heard: list[np.ndarray] = []
+    step = backend.step
+
+    async def spy(session: object, frame: AudioInputFrame) -> BackendStep:
+        heard.append(frame.samples.copy())
+        return await step(session, frame)  # type: ignore[arg-type]
+
+    backend.step = spy  # type: ignore[method-assign]
+    runtime = VonaRuntime(filler_audio=filler, filler_after_ms=0)
+    silent_user = np.zeros(5 * RATE, np.int16)
+    if virtual:
+        clock = VirtualClock()
+        transport = RoomTransport(silent_user, RATE, clock)
+        coro = run_session(transport, backend, runtime=runtime, skills=skills, clock=clock)
+        m = run_virtual(coro, clock=clock)
+    else:
+        transport = RoomTransport(silent_user, RATE)
+        m = asyncio.run(run_session(transport, backend, runtime=runtime, skills=skills))
+    assert m.error is None
+    assert m.filler_frames_out > 100  # the filler played for seconds
+    span = slice(RATE // 2, 4 * RATE)  # filler only, the first reply of this session
+    mic, got = transport.heard[span], np.concatenate(heard)[span]
+    assert np.sqrt(np.mean(mic.astype(np.float64) ** 2)) > 300  # its echo was loud
+    assert erle_db(mic, got) > 20.0

@@ -18,7 +18,7 @@
  * filter's leak and the converged filter's speech-like residue both. Until GATE_WARM_MS
  * of reference has been heard the prediction is the reference's peak over the whole
  * filter span (an echo no louder than what played). Nothing changes while nothing plays. */
-enum { GATE_SPREAD = 3, GATE_WARM_MS = 300, GATE_HOLD_MS = 30 };
+enum { GATE_SPREAD = 3, GATE_WARM_MS = 300, GATE_HOLD_MS = 150 };
 #define GATE_MARGIN 2.0f     /* output over predicted echo (amplitude) to count as a talker */
 #define GATE_LEARN 1.41f     /* a muted frame teaches the models only if its mic is at most
                                 this over the predicted echo (3 dB): never a talker's frame */
@@ -27,6 +27,7 @@ enum { GATE_SPREAD = 3, GATE_WARM_MS = 300, GATE_HOLD_MS = 30 };
 #define GATE_ATTEN_MAX_DB 30.0f /* the filter's attenuation counted at most */
 #define GATE_ATTEN_DOWN_DB 1.0f /* attenuation tracking steps per echo-only frame: */
 #define GATE_ATTEN_UP_DB 0.1f   /* down fast, up slowly (about the 10th percentile) */
+#define GATE_STRAY 0.05f       /* a young filter's stray output, of the reference in its span */
 
 typedef struct {
     float *level; /* reference RMS per frame, [0] newest; lags + GATE_SPREAD + 1 */
@@ -36,7 +37,8 @@ typedef struct {
     uint32_t warm; /* frames of reference still to hear before the model is used */
     uint32_t hold, held;
     float forget;
-    float atten_db; /* the filter's attenuation of the echo so far (a low percentile) */
+    float atten_db;  /* the canceller's attenuation of the echo so far (a low percentile) */
+    float linear_db; /* the same for the adaptive filter alone (before the suppressor) */
 } echo_gate;
 
 struct vona_aec {
@@ -84,7 +86,7 @@ static void gate_reset(vona_aec *a)
     memset(g->power, 0, g->lags * sizeof *g->power);
     g->warm = frames_of_ms(a, GATE_WARM_MS);
     g->held = 0;
-    g->atten_db = 0.0f;
+    g->atten_db = g->linear_db = 0.0f;
 }
 
 static void gate_learn(echo_gate *g, float mic)
@@ -95,9 +97,18 @@ static void gate_learn(echo_gate *g, float mic)
     }
 }
 
+/* One step of a low-percentile tracker of the attenuation from mic to out (dB). */
+static void track(float *db, float mic, float out)
+{
+    float got = 20.0f * log10f((mic + 1.0f) / (out + 1.0f));
+    *db += got < *db ? -GATE_ATTEN_DOWN_DB : GATE_ATTEN_UP_DB;
+    *db = *db < 0.0f ? 0.0f : *db > GATE_ATTEN_MAX_DB ? GATE_ATTEN_MAX_DB : *db;
+}
+
 /* One frame: mic is the RMS of this frame's input (taken before out may overwrite it),
- * far its reference, out the canceller's output. */
-static void gate_run(vona_aec *a, float mic, const int16_t *far, int16_t *out)
+ * linear that of the adaptive filter's output (before the residual suppressor), far its
+ * reference, out the canceller's output. */
+static void gate_run(vona_aec *a, float mic, float linear, const int16_t *far, int16_t *out)
 {
     echo_gate *g = &a->gate;
     uint32_t span = g->lags + GATE_SPREAD + 1;
@@ -106,7 +117,7 @@ static void gate_run(vona_aec *a, float mic, const int16_t *far, int16_t *out)
     float peak = 0.0f;
     for (uint32_t l = 0; l < span; l++) peak = g->level[l] > peak ? g->level[l] : peak;
     if (peak < GATE_FLOOR) return;
-    float echo = peak;
+    float echo = peak, residue = peak; /* until warm: the echo no louder than the reference */
     if (g->warm > 0) {
         g->warm--;
         gate_learn(g, mic);
@@ -126,9 +137,14 @@ static void gate_run(vona_aec *a, float mic, const int16_t *far, int16_t *out)
         for (uint32_t l = best > 0 ? best - 1 : 0; l <= best + GATE_SPREAD; l++)
             ref = g->level[l] > ref ? g->level[l] : ref;
         echo = gain * ref;
+        /* What the canceller leaves of that echo, and, while the filter's weights are
+         * still wrong at every lag, a filtered copy of anything in its span (a young
+         * filter puts the reference through even when the room is silent), fading as
+         * the filter converges. A converged canceller lets a quieter talker pass. */
+        float stray = gain * peak * GATE_STRAY * powf(10.0f, -g->linear_db / 20.0f);
+        float left = echo * powf(10.0f, -g->atten_db / 20.0f);
+        residue = left > stray ? left : stray;
     }
-    /* what the filter leaves of that echo: a converged filter lets a quieter talker pass */
-    float residue = echo * powf(10.0f, -g->atten_db / 20.0f);
     float level = rms(out, a->frame);
     if (level >= GATE_MARGIN * residue) {
         g->held = g->hold; /* a talker: let the next frames through too */
@@ -136,10 +152,8 @@ static void gate_run(vona_aec *a, float mic, const int16_t *far, int16_t *out)
     }
     if (g->warm == 0 && mic <= GATE_LEARN * echo) { /* echo alone: what the models learn from */
         gate_learn(g, mic);
-        float got = 20.0f * log10f((mic + 1.0f) / (level + 1.0f));
-        g->atten_db += got < g->atten_db ? -GATE_ATTEN_DOWN_DB : GATE_ATTEN_UP_DB;
-        g->atten_db = g->atten_db < 0.0f ? 0.0f
-                      : g->atten_db > GATE_ATTEN_MAX_DB ? GATE_ATTEN_MAX_DB : g->atten_db;
+        track(&g->atten_db, mic, level);
+        track(&g->linear_db, mic, linear);
     }
     if (g->held > 0) {
         g->held--;
@@ -249,12 +263,14 @@ vona_status vona_aec_process(vona_aec *a, const int16_t *near, const int16_t *fa
     if (near == NULL || far == NULL || out == NULL || far == out)
         return VONA_E_INVALID_ARG;
     for (size_t i = 0; i < n; i += a->frame) {
-        float mic = (a->flags & VONA_AEC_ECHO_GATE) ? rms(near + i, a->frame) : 0.0f;
+        int gate = (a->flags & VONA_AEC_ECHO_GATE) != 0;
+        float mic = gate ? rms(near + i, a->frame) : 0.0f;
         /* speex reads near completely before it writes out, so out may alias near */
         speex_echo_cancellation(a->echo, near + i, far + i, out + i);
+        float linear = gate ? rms(out + i, a->frame) : 0.0f;
         speex_preprocess_run(a->pre, out + i);
-        if (a->flags & VONA_AEC_ECHO_GATE)
-            gate_run(a, mic, far + i, out + i);
+        if (gate)
+            gate_run(a, mic, linear, far + i, out + i);
     }
     return VONA_OK;
 }

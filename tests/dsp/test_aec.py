@@ -173,7 +173,8 @@ def test_echo_gate_covers_the_young_filter_and_keeps_a_louder_talker() -> None:
     young = slice(RATE // 2, 2 * RATE)
     plain = EchoCanceller(RATE, FRAME).process(near, far)
     gated_aec = EchoCanceller(RATE, FRAME, echo_gate=True)
-    assert gated_aec.echo_gate and "echo_gate=True" in repr(gated_aec)
+    assert gated_aec.echo_gate
+    assert "echo_gate=True" in repr(gated_aec)
     gated = gated_aec.process(near, far)
     assert erle_db(near[young], plain[young]) < 10.0  # the filter alone leaks early on
     assert erle_db(near[young], gated[young]) > 30.0

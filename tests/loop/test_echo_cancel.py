@@ -21,7 +21,7 @@ from vona.driver import run_session
 from vona.errors import ConfigError
 from vona.events import ExternalContextEvent
 from vona.step_loop import StepLoop
-from vona.testing import ScriptedTransport, VirtualClock, run_virtual
+from vona.testing import VirtualClock, run_virtual
 from vona.testing.echo import Room, RoomTransport, another_voice, echo_of, erle_db, speech
 from vona.vad import VadEvent, VadParams, VadSegmenter
 
@@ -276,7 +276,9 @@ def test_filler_is_the_echo_reference_too(virtual: bool) -> None:
 
     filler = speech("speech_hello", rate=RATE)
     turn = MockTurn(
-        at_ms=200, reply_ms=0, tool_calls=(MockToolCall("slow", {"city": "Oslo"}),),
+        at_ms=200,
+        reply_ms=0,
+        tool_calls=(MockToolCall("slow", {"city": "Oslo"}),),
         after_tool_ms=100,
     )
     backend = MockBackend([turn])

@@ -65,7 +65,9 @@ class OneSentence:
         yield TextDelta("Here is the weather for you.")
 
 
-def _cascade(barge_in: BargeInParams | None) -> tuple[CascadeBackend, list[tuple[float, ControlEvent]]]:
+def _cascade(
+    barge_in: BargeInParams | None,
+) -> tuple[CascadeBackend, list[tuple[float, ControlEvent]]]:
     # output paced at input time (as tests/local runs it): the backend then knows what
     # played on the virtual clock too
     backend = build_local_cascade(
@@ -168,4 +170,5 @@ def test_a_talker_over_the_first_reply_pauses_it_within_300_ms() -> None:
     assert pauses, "the talker did not pause the reply"
     assert pauses[0] - onset_ms <= 300.0, pauses[0] - onset_ms
     stops = [at for at, e in seen if isinstance(e, Interruption)]
-    assert stops and stops[0] >= pauses[0]  # then stopped it: the talker had words
+    assert stops  # then stopped it: the talker had words
+    assert stops[0] >= pauses[0]

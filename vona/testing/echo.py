@@ -93,10 +93,13 @@ def another_voice(clip: Int16Array, *, factor: float = 0.82, gain: float = 1.0) 
     """``clip`` said by another, lower and slower voice: resampled by ``factor`` (pitch and
     tempo both), times ``gain``. Deterministic (linear interpolation)."""
     if not 0.25 <= factor <= 4.0 or gain <= 0:
-        raise ConfigError(f"another_voice needs factor in 0.25..4 and gain > 0, got {factor}, {gain}")
+        raise ConfigError(
+            f"another_voice needs factor in 0.25..4 and gain > 0, got {factor}, {gain}"
+        )
     t = np.arange(0, len(clip) - 1, factor)
     y = np.interp(t, np.arange(len(clip)), clip.astype(np.float64)) * gain
-    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+    out: Int16Array = np.clip(np.round(y), -32768, 32767).astype(np.int16)
+    return out
 
 
 class Room:

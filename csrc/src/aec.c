@@ -18,7 +18,7 @@
  * filter's leak and the converged filter's speech-like residue both. Until GATE_WARM_MS
  * of reference has been heard the prediction is the reference's peak over the whole
  * filter span (an echo no louder than what played). Nothing changes while nothing plays. */
-enum { GATE_SPREAD = 3, GATE_WARM_MS = 300, GATE_HOLD_MS = 150 };
+enum { GATE_SPREAD = 3, GATE_WARM_MS = 300, GATE_HOLD_MS = 150, GATE_QUIET_MS = 150 };
 #define GATE_MARGIN 2.0f     /* output over predicted echo (amplitude) to count as a talker */
 #define GATE_LEARN 1.41f     /* a muted frame teaches the models only if its mic is at most
                                 this over the predicted echo (3 dB): never a talker's frame */
@@ -27,6 +27,7 @@ enum { GATE_SPREAD = 3, GATE_WARM_MS = 300, GATE_HOLD_MS = 150 };
 #define GATE_ATTEN_MAX_DB 30.0f /* the filter's attenuation counted at most */
 #define GATE_ATTEN_DOWN_DB 1.0f /* attenuation tracking steps per echo-only frame: */
 #define GATE_ATTEN_UP_DB 0.1f   /* down fast, up slowly (about the 10th percentile) */
+#define GATE_TALK 100.0f     /* a mic above this (-50 dBFS) with nothing playing: a talker */
 #define GATE_STRAY 0.05f       /* a young filter's stray output, of the reference in its span */
 
 typedef struct {
@@ -39,6 +40,8 @@ typedef struct {
     float forget;
     float atten_db;  /* the canceller's attenuation of the echo so far (a low percentile) */
     float linear_db; /* the same for the adaptive filter alone (before the suppressor) */
+    float talk;      /* the talker's level while one talks since before the playback, or 0 */
+    uint32_t quiet, quiet_needed; /* frames the talker has been 20 dB down, and how many end it */
 } echo_gate;
 
 struct vona_aec {
@@ -74,6 +77,7 @@ static int gate_init(vona_aec *a)
     g->forget = 1.0f - (float)a->frame / ((float)a->rate * GATE_MEMORY_S);
     g->warm = frames_of_ms(a, GATE_WARM_MS);
     g->hold = frames_of_ms(a, GATE_HOLD_MS);
+    g->quiet_needed = frames_of_ms(a, GATE_QUIET_MS);
     return g->level != NULL && g->cross != NULL && g->power != NULL;
 }
 
@@ -86,7 +90,27 @@ static void gate_reset(vona_aec *a)
     memset(g->power, 0, g->lags * sizeof *g->power);
     g->warm = frames_of_ms(a, GATE_WARM_MS);
     g->held = 0;
-    g->atten_db = g->linear_db = 0.0f;
+    g->atten_db = g->linear_db = g->talk = 0.0f;
+    g->quiet = 0;
+}
+
+/* Someone talking when the playback starts is no echo (the playback may even repeat them,
+ * as an echo test does): the gate stands aside until they have paused (GATE_QUIET_MS 20 dB
+ * below their level) and that playback is over; a reply that starts after the user's turn
+ * ended is gated from its start. Returns 1 while the gate stands aside. */
+static int gate_talker(echo_gate *g, float mic, float peak)
+{
+    if (peak < GATE_FLOOR && mic > GATE_TALK) {
+        g->talk = mic > g->talk ? mic : g->talk;
+        g->quiet = 0;
+    }
+    if (g->talk == 0.0f) return 0;
+    g->quiet = mic < 0.1f * g->talk ? g->quiet + 1 : 0;
+    if (g->quiet >= g->quiet_needed && peak < GATE_FLOOR) {
+        g->talk = 0.0f;
+        return 0;
+    }
+    return 1;
 }
 
 static void gate_learn(echo_gate *g, float mic)
@@ -116,7 +140,7 @@ static void gate_run(vona_aec *a, float mic, float linear, const int16_t *far, i
     g->level[0] = rms(far, a->frame);
     float peak = 0.0f;
     for (uint32_t l = 0; l < span; l++) peak = g->level[l] > peak ? g->level[l] : peak;
-    if (peak < GATE_FLOOR) return;
+    if (gate_talker(g, mic, peak) || peak < GATE_FLOOR) return;
     float echo = peak, residue = peak; /* until warm: the echo no louder than the reference */
     if (g->warm > 0) {
         g->warm--;

@@ -145,6 +145,34 @@ static void test_gate(void)
     free(gated);
 }
 
+/* A talker who starts before the playback, which repeats them (an echo test): not echo,
+ * the gate stands aside until they pause and the playback is over. */
+static void test_gate_talker_first(void)
+{
+    int16_t *far = calloc(N, sizeof *far), *near = calloc(N, sizeof *near);
+    int16_t *plain = calloc(N, sizeof *plain), *gated = calloc(N, sizeof *gated);
+    CHECK(far && near && plain && gated);
+    double lp = 0.0;
+    const size_t lag = RATE / 20; /* the playback repeats the talker 50 ms later */
+    for (size_t i = 0; i < (size_t)RATE * 2; i++) {
+        lp = 0.7 * lp + 0.3 * ((double)(rnd() % 20001) - 10000.0);
+        near[i] = (int16_t)lp;
+    }
+    for (size_t i = lag; i < (size_t)RATE * 2 + lag; i++) far[i] = near[i - lag];
+    vona_aec *a = NULL, *b = NULL;
+    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, 0, &a) == VONA_OK);
+    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, VONA_AEC_ECHO_GATE, &b) == VONA_OK);
+    CHECK(vona_aec_process(a, near, far, plain, N) == VONA_OK);
+    CHECK(vona_aec_process(b, near, far, gated, N) == VONA_OK);
+    CHECK(memcmp(plain, gated, N * sizeof *plain) == 0);
+    vona_aec_destroy(a);
+    vona_aec_destroy(b);
+    free(far);
+    free(near);
+    free(plain);
+    free(gated);
+}
+
 /* The stage: odd chunk sizes come out as whole 10 ms frames (held < frame), the
  * reference FIFO lines played samples up with recorded ones, and the echo goes. */
 static void test_stage(void)
@@ -197,6 +225,7 @@ int main(void)
     test_arguments();
     test_echo_removed();
     test_gate();
+    test_gate_talker_first();
     test_stage();
     return failures ? 1 : 0;
 }

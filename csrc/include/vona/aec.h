@@ -45,7 +45,8 @@ enum {
     /* also mute frames that hold no more than the predicted echo: the residual echo
      * gate, which covers the seconds the adaptive filter needs to converge (the first
      * reply of a session) and keeps its residue from a VAD; a talker clearly above the
-     * echo (6 dB) passes. The step loop's stage turns it on. */
+     * echo (6 dB) passes, and one who was talking before the playback started is left
+     * alone until they pause. The step loop's stage turns it on. */
     VONA_AEC_ECHO_GATE = 2u
 };
 

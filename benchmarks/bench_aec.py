@@ -8,6 +8,10 @@ this run and timed inside C; the two alternate in short batches (ABBA) and both 
 thread's CPU time, so other jobs on the shared machine do not land on one side. The ratio
 is the median of neighbouring batches' ratios. Target: at most 1.05x.
 
+Echo through the loop: ten replies through the StepLoop's canceller and the room, the
+real Silero VAD on its output: starts on the echo alone (self-interruptions; the first
+reply included, while the filter converges) and barge-ins by another voice heard.
+
 ERLE: the fixtures' speech played back through the echo path (80 ms, -6 dB, a short room
 reverb; ``vona.testing.echo``), after the first 2 s (the filter converging), for the linear
 filter alone (the speex preprocessor off, measured from C), with residual echo suppression
@@ -75,7 +79,7 @@ def _c_lib() -> ctypes.CDLL:
     return lib
 
 
-def cost_row(rate: int, *, batch: int = 50, batches: int = 40) -> Row:
+def cost_row(rate: int, *, batch: int = 50, batches: int = 40, echo_gate: bool = False) -> Row:
     near, far = _signals(rate)
     frame = rate // 100
     calls = len(far) // (2 * frame)
@@ -86,7 +90,7 @@ def cost_row(rate: int, *, batch: int = 50, batches: int = 40) -> Row:
         rate, frame, filt, near.ctypes.data_as(p16), far.ctypes.data_as(p16), calls
     ):
         raise RuntimeError("aec_raw_setup failed")
-    aec = EchoCanceller(rate, frame, filter_ms=FILTER_MS)
+    aec = EchoCanceller(rate, frame, filter_ms=FILTER_MS, echo_gate=echo_gate)
     pairs = [
         (near[i * 2 * frame : (i + 1) * 2 * frame], far[i * 2 * frame : (i + 1) * 2 * frame])
         for i in range(calls)
@@ -116,8 +120,9 @@ def cost_row(rate: int, *, batch: int = 50, batches: int = 40) -> Row:
         ta.append(x)
         tb.append(y)
         ratios.append(x / y)
+    gate = " + echo gate (the loop's)" if echo_gate else ""
     row = PairedRow(
-        f"AEC 20 ms at {rate // 1000} kHz ({FILTER_MS} ms filter), EchoCanceller.process",
+        f"AEC 20 ms at {rate // 1000} kHz ({FILTER_MS} ms filter){gate}, EchoCanceller.process",
         statistics.median(ta),
         "libspeexdsp from C (same config)",
         statistics.median(tb),
@@ -222,11 +227,88 @@ def erle_lines() -> list[str]:
     return lines
 
 
+def _loop_vad_starts(user: np.ndarray | None, replies: int) -> tuple[list[int], list[int]]:
+    """Ten replies through the StepLoop (canceller on) and the room, the real Silero VAD
+    on what comes out: its speech starts, and where each reply started (samples)."""
+    from vona.adapters.silero_vad import SileroVad, find_model
+    from vona.step_loop import StepLoop
+    from vona.testing.echo import Room
+    from vona.vad import VadParams, VadSegmenter
+
+    rate, tick = 16000, 320
+    parts, spans = [], []
+    for i in range(replies):
+        spans.append(sum(len(p) for p in parts))
+        parts += [speech(REPLY[i % 3], rate=rate), np.zeros(rate, np.int16)]
+    out = np.concatenate(parts)
+    total = len(out) + rate
+    mic_user = np.zeros(total, np.int16) if user is None else user[:total]
+    loop = StepLoop(rate, rate, 512, echo_cancel_ms=FILTER_MS)
+    seg = VadSegmenter(SileroVad(find_model()), VadParams(min_silence_ms=400))
+    loop.push_output(out)
+    room, starts = Room(rate), []
+    for k in range(0, total - tick + 1, tick):
+        played = loop.pull_playout(tick)
+        played = np.concatenate([played, np.zeros(tick - len(played), np.int16)])
+        for frame in loop.push_input(room.hear(played, mic_user[k : k + tick])):
+            ev = seg.push(frame)
+            if ev is not None and ev.kind == "start":
+                starts.append(ev.sample)
+    return starts, spans
+
+
+def echo_loop_lines(replies: int = 10) -> list[str]:
+    """Self-interruptions (VAD starts on the echo alone) over ten replies, the first
+    included, and barge-ins by another voice (one word over each reply, the first 0.3 s
+    into the first) heard within 300 ms of onset, at two talker levels."""
+    from vona.testing.echo import another_voice
+
+    rate = 16000
+    echo_starts, spans = _loop_vad_starts(None, replies)
+    first_end = spans[1] - rate // 2
+    lines = [
+        f"Echo path through the loop (StepLoop canceller, Silero VAD), {replies} replies: "
+        f"VAD starts on the echo alone: {len(echo_starts)} "
+        f"({sum(s < first_end for s in echo_starts)} in the first reply).",
+        "",
+        "| barge-in voice (another, lower) | VAD start within 300 ms of onset | first reply | "
+        "median onset to start (start padded back 96 ms) |",
+        "|---|---:|---:|---:|",
+    ]
+    for gain, label in ((1.0, "at the clip's level"), (2.0, "6 dB louder (nearer the mic)")):
+        word = another_voice(speech("speech_interrupt", rate=rate), gain=gain)[: rate * 6 // 10]
+        total = spans[-1] + 6 * rate
+        user = np.zeros(total, np.int16)
+        onsets = []
+        for i, a in enumerate(spans):
+            at = a + (rate * 3 // 10 if i == 0 else rate // 2 + i * rate // 20)
+            user[at : at + len(word)] = word
+            onsets.append(at)
+        starts, _ = _loop_vad_starts(user, replies)
+        lat = []
+        for at in onsets:
+            hits = [s for s in starts if at - rate // 5 <= s]
+            lat.append((hits[0] - at) * 1000 / rate if hits else float("inf"))
+        ok = [x <= 300 for x in lat]
+        lines.append(
+            f"| {label} | {sum(ok)}/{len(ok)} | {'yes' if ok[0] else 'no'} | "
+            f"{statistics.median(lat):.0f} ms |"
+        )
+    return lines
+
+
 def main() -> int:
-    rows = [cost_row(16000), cost_row(48000), loop_row(16000)]
+    rows = [
+        cost_row(16000),
+        cost_row(16000, echo_gate=True),
+        cost_row(48000),
+        loop_row(16000),
+    ]
     print_table("Echo cancellation per 20 ms frame", rows)
     erle = erle_lines()
     print("\n".join(erle))
+    echo_loop = echo_loop_lines()
+    print("\n".join(echo_loop))
     text = "\n".join(
         [
             render(rows),
@@ -235,6 +317,8 @@ def main() -> int:
             "10 ms frames, after the first 2 s:",
             "",
             *erle,
+            "",
+            *echo_loop,
         ]
     )
     write_section("aec", "Echo cancellation (libspeexdsp)", text)

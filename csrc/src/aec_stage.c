@@ -27,8 +27,11 @@ vona_status vona_aec_stage_create(uint32_t rate, uint32_t filter_ms, unsigned fl
     s->frame = rate / 100;
     /* room for the filter's reach plus a second of output sent ahead of real time */
     s->cap = (size_t)rate * filter_ms / 1000 + rate;
+    /* the residual echo gate always: the loop feeds a VAD, which must not hear the
+     * first reply's echo while the filter converges */
     vona_status st = vona_aec_create(rate, (uint32_t)s->frame,
-                                     (uint32_t)((uint64_t)rate * filter_ms / 1000), flags, &s->aec);
+                                     (uint32_t)((uint64_t)rate * filter_ms / 1000),
+                                     flags | VONA_AEC_ECHO_GATE, &s->aec);
     if (st == VONA_OK) {
         s->fifo = malloc(s->cap * sizeof *s->fifo);
         s->near = malloc(s->frame * sizeof *s->near);

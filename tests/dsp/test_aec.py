@@ -162,3 +162,38 @@ def test_bad_arguments_are_named() -> None:
         assert "noise_suppression=True" in repr(ctx)
         assert ctx.filter_samples == 3200
         assert ctx.sample_rate == RATE
+
+
+def test_echo_gate_covers_the_young_filter_and_keeps_a_louder_talker() -> None:
+    """``echo_gate=True``: the first seconds of echo (the filter still converging) are
+    muted after ~300 ms; a talker over them still comes through; with nothing playing the
+    output is the ungated canceller's."""
+    far = _reply()[: 4 * RATE]
+    near = echo_of(far, RATE)
+    young = slice(RATE // 2, 2 * RATE)
+    plain = EchoCanceller(RATE, FRAME).process(near, far)
+    gated_aec = EchoCanceller(RATE, FRAME, echo_gate=True)
+    assert gated_aec.echo_gate
+    assert "echo_gate=True" in repr(gated_aec)
+    gated = gated_aec.process(near, far)
+    assert erle_db(near[young], plain[young]) < 10.0  # the filter alone leaks early on
+    assert erle_db(near[young], gated[young]) > 30.0
+    # a talker (louder than the echo: nearer the microphone) over the young filter's echo
+    talker = np.zeros_like(near)
+    word = fixture_speech("speech_interrupt.wav")[: RATE // 2]
+    at = RATE  # one second into the reply
+    talker[at : at + len(word)] = word
+    mixed = np.clip(near.astype(np.int32) + 2 * talker, -32768, 32767).astype(np.int16)
+    out = EchoCanceller(RATE, FRAME, echo_gate=True).process(mixed, far)
+    span = slice(at + FRAME, at + len(word))
+    kept = np.sum(out[span].astype(np.float64) ** 2) / np.sum(
+        (2 * talker[span]).astype(np.float64) ** 2
+    )
+    assert kept > 0.5, kept
+    # nothing plays: the gate is transparent
+    user = _whole(fixture_speech("speech_hello.wav"))
+    silent = np.zeros_like(user)
+    np.testing.assert_array_equal(
+        EchoCanceller(RATE, FRAME, echo_gate=True).process(user, silent),
+        EchoCanceller(RATE, FRAME).process(user, silent),
+    )

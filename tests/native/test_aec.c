@@ -1,4 +1,5 @@
-/* Plain-C tests of vona/aec.h: argument checks, a synthetic echo removed, silence kept. */
+/* Plain-C tests of vona/aec.h: argument checks, a synthetic echo removed, silence kept,
+ * the residual echo gate. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ static void test_arguments(void)
     CHECK(vona_aec_create(RATE, FRAME, RATE * 2, 0, &a) == VONA_E_INVALID_ARG);
     CHECK(vona_aec_create(RATE, FRAME, 3200, 0x80u, &a) == VONA_E_INVALID_ARG);
     CHECK(vona_aec_create(RATE, FRAME, 3200, 0, NULL) == VONA_E_INVALID_ARG);
-    CHECK(vona_aec_create(RATE, FRAME, 3200, VONA_AEC_NOISE_SUPPRESSION, &a) == VONA_OK);
+    CHECK(vona_aec_create(RATE, FRAME, 3200, VONA_AEC_NOISE_SUPPRESSION | VONA_AEC_ECHO_GATE,
+                          &a) == VONA_OK);
     CHECK(vona_aec_sample_rate(a) == RATE && vona_aec_frame_samples(a) == FRAME &&
           vona_aec_filter_samples(a) == 3200);
     int16_t buf[FRAME] = {0}, far[FRAME] = {0};
@@ -87,6 +89,90 @@ static void test_echo_removed(void)
     free(out);
 }
 
+/* The gate, before the filter has converged: the echo alone is muted from 300 ms on,
+ * a talker over it (as loud as the echo) passes, and with nothing played the output is
+ * the ungated canceller's, sample for sample. */
+static void test_gate(void)
+{
+    int16_t *far = calloc(N, sizeof *far), *near = calloc(N, sizeof *near);
+    int16_t *plain = calloc(N, sizeof *plain), *gated = calloc(N, sizeof *gated);
+    CHECK(far && near && plain && gated);
+    double lp = 0.0;
+    for (size_t i = 0; i < N / 2; i++) { /* 3 s of playback, then 3 s of silence */
+        lp = 0.7 * lp + 0.3 * ((double)(rnd() % 20001) - 10000.0);
+        far[i] = (int16_t)lp;
+    }
+    for (size_t i = DELAY; i < N; i++)
+        near[i] = (int16_t)lrint(0.5 * far[i - DELAY]);
+    /* the talker: 0.6-0.9 s, 7.5 dB above the echo (the gate passes a talker 6 dB above it) */
+    const size_t t0 = RATE * 6 / 10, t1 = RATE * 9 / 10;
+    const size_t u0 = RATE * 4, u1 = RATE * 5;           /* and again with nothing playing */
+    for (size_t i = 0; i < N; i++) {
+        if ((i >= t0 && i < t1) || (i >= u0 && i < u1)) {
+            lp = 0.5 * lp + 0.5 * ((double)(rnd() % 14001) - 7000.0);
+            near[i] = (int16_t)(near[i] + lp);
+        }
+    }
+    vona_aec *a = NULL, *b = NULL;
+    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, 0, &a) == VONA_OK);
+    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, VONA_AEC_ECHO_GATE, &b) == VONA_OK);
+    CHECK(vona_aec_process(a, near, far, plain, N) == VONA_OK);
+    CHECK(vona_aec_process(b, near, far, gated, N) == VONA_OK);
+    size_t e0 = RATE * 35 / 100, e1 = RATE * 55 / 100; /* echo alone, filter still young */
+    double young = 10.0 * log10(energy(near + e0, e1 - e0) / (energy(plain + e0, e1 - e0) + 1.0));
+    double muted = energy(gated + e0, e1 - e0);
+    double kept = energy(gated + t0 + FRAME, t1 - t0 - FRAME) /
+                  energy(plain + t0 + FRAME, t1 - t0 - FRAME);
+    double ratio = energy(near + t0, t1 - t0) / energy(near + e0, e1 - e0);
+    fprintf(stderr, "young filter ERLE %.1f dB; gated echo energy %.0f; talker+echo/echo "
+            "%.1f dB, kept %.2f\n", young, muted, 10.0 * log10(ratio), kept);
+    CHECK(young < 10.0); /* the filter alone leaks: what the gate is for */
+    CHECK(muted <= (double)(e1 - e0));
+    CHECK(kept > 0.5);
+    /* long after the playback stopped the gate does nothing */
+    size_t q0 = RATE * 37 / 10;
+    CHECK(memcmp(plain + q0, gated + q0, (N - q0) * sizeof *plain) == 0);
+    CHECK(energy(gated + u0 + FRAME, u1 - u0 - FRAME) > 0.0);
+    /* reset forgets the model: the next playback is gated from its start again */
+    CHECK(vona_aec_reset(b) == VONA_OK);
+    CHECK(vona_aec_process(b, near, far, gated, RATE / 2) == VONA_OK);
+    CHECK(energy(gated + e0 / 2, RATE / 2 - e0 / 2) <= (double)(RATE / 2 - e0 / 2));
+    vona_aec_destroy(a);
+    vona_aec_destroy(b);
+    free(far);
+    free(near);
+    free(plain);
+    free(gated);
+}
+
+/* A talker who starts before the playback, which repeats them (an echo test): not echo,
+ * the gate stands aside until they pause and the playback is over. */
+static void test_gate_talker_first(void)
+{
+    int16_t *far = calloc(N, sizeof *far), *near = calloc(N, sizeof *near);
+    int16_t *plain = calloc(N, sizeof *plain), *gated = calloc(N, sizeof *gated);
+    CHECK(far && near && plain && gated);
+    double lp = 0.0;
+    const size_t lag = RATE / 20; /* the playback repeats the talker 50 ms later */
+    for (size_t i = 0; i < (size_t)RATE * 2; i++) {
+        lp = 0.7 * lp + 0.3 * ((double)(rnd() % 20001) - 10000.0);
+        near[i] = (int16_t)lp;
+    }
+    for (size_t i = lag; i < (size_t)RATE * 2 + lag; i++) far[i] = near[i - lag];
+    vona_aec *a = NULL, *b = NULL;
+    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, 0, &a) == VONA_OK);
+    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, VONA_AEC_ECHO_GATE, &b) == VONA_OK);
+    CHECK(vona_aec_process(a, near, far, plain, N) == VONA_OK);
+    CHECK(vona_aec_process(b, near, far, gated, N) == VONA_OK);
+    CHECK(memcmp(plain, gated, N * sizeof *plain) == 0);
+    vona_aec_destroy(a);
+    vona_aec_destroy(b);
+    free(far);
+    free(near);
+    free(plain);
+    free(gated);
+}
+
 /* The stage: odd chunk sizes come out as whole 10 ms frames (held < frame), the
  * reference FIFO lines played samples up with recorded ones, and the echo goes. */
 static void test_stage(void)
@@ -138,6 +224,8 @@ int main(void)
 {
     test_arguments();
     test_echo_removed();
+    test_gate();
+    test_gate_talker_first();
     test_stage();
     return failures ? 1 : 0;
 }

@@ -48,6 +48,10 @@ class AudioLoop(Protocol):
 
     def pull_playout(self, n: int) -> Int16Array: ...
 
+    def echo_reference(self, samples: Int16Array) -> None:
+        """Audio played around the ring (filler): the echo canceller's reference too."""
+        ...
+
     @property
     def playout_buffered(self) -> int: ...
 

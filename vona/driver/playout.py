@@ -435,4 +435,7 @@ class Playout:
         n = self.frame_samples
         idx = (self._filler_pos + np.arange(n * self.channels)) % filler.shape[0]
         self._filler_pos = int(idx[-1] + 1) % filler.shape[0]
-        self._send_now(np.ascontiguousarray(filler[idx]), n, True)
+        samples = np.ascontiguousarray(filler[idx])
+        if self._out is not None:  # it plays like the reply: its echo must be cancelled too
+            self._out.echo_reference(samples)
+        self._send_now(samples, n, True)

@@ -2,7 +2,9 @@
 
 The reply comes back ``delay_ms`` later (80 ms), ``gain_db`` quieter (-6 dB), through a
 short room reverb (the direct sound plus an exponentially decaying noise tail, RT60
-about 150 ms, fixed seed). Used by the echo-cancellation tests and benchmark.
+about 150 ms, fixed seed). ``Room`` is the same path streaming, ``RoomTransport`` a
+scripted user in that room with the speaker. Used by the echo-cancellation tests and
+benchmark.
 """
 
 from __future__ import annotations
@@ -13,9 +15,20 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from vona.clock import Clock
 from vona.errors import ConfigError
+from vona.frames import AudioInputFrame, AudioOutputFrame
+from vona.transports.scripted import ScriptedTransport
 
-__all__ = ["echo_of", "erle_db", "room_response", "speech"]
+__all__ = [
+    "Room",
+    "RoomTransport",
+    "another_voice",
+    "echo_of",
+    "erle_db",
+    "room_response",
+    "speech",
+]
 
 _FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "audio"
 
@@ -74,3 +87,87 @@ def speech(*names: str, rate: int = 16_000, fixtures_dir: Path | None = None) ->
             data = np.concatenate([rs.process(data), rs.flush()]).astype(np.int16)
         clips.append(data)
     return np.concatenate(clips).astype(np.int16)
+
+
+def another_voice(clip: Int16Array, *, factor: float = 0.82, gain: float = 1.0) -> Int16Array:
+    """``clip`` said by another, lower and slower voice: resampled by ``factor`` (pitch and
+    tempo both), times ``gain``. Deterministic (linear interpolation)."""
+    if not 0.25 <= factor <= 4.0 or gain <= 0:
+        raise ConfigError(
+            f"another_voice needs factor in 0.25..4 and gain > 0, got {factor}, {gain}"
+        )
+    t = np.arange(0, len(clip) - 1, factor)
+    y = np.interp(t, np.arange(len(clip)), clip.astype(np.float64)) * gain
+    out: Int16Array = np.clip(np.round(y), -32768, 32767).astype(np.int16)
+    return out
+
+
+class Room:
+    """A speaker and a microphone in one room, streaming: ``hear(played, user)`` is what
+    the microphone records while ``played`` plays (the echo path of ``echo_of``, its
+    state kept across calls) and the user says ``user``."""
+
+    def __init__(self, rate: int, *, delay_ms: float = 80.0, gain_db: float = -6.0) -> None:
+        self.h = room_response(rate) * 10 ** (gain_db / 20)
+        self.delay = int(delay_ms * rate / 1000)
+        self.hist = np.zeros(self.delay + len(self.h) + rate // 10)
+
+    def hear(self, played: Int16Array, user: Int16Array) -> Int16Array:
+        n = len(played)
+        if n > len(self.hist):
+            raise ConfigError(f"Room.hear takes at most {len(self.hist)} samples, got {n}")
+        self.hist = np.concatenate([self.hist[n:], played.astype(np.float64)])
+        full = np.convolve(self.hist, self.h)[: len(self.hist)]
+        echo = full[len(self.hist) - n - self.delay : len(self.hist) - self.delay]
+        mixed = np.round(echo) + user.astype(np.float64)
+        return np.clip(mixed, -32768, 32767).astype(np.int16)
+
+
+class RoomTransport(ScriptedTransport):
+    """A scripted user (mono ``audio``) in a room with the speaker. The speaker is a device
+    queue: what is sent plays in order, one sample per sample recorded (silence when the
+    queue is empty), and comes back in the input through the ``Room``. ``heard`` is what
+    the microphone recorded, ``played`` what the speaker played (both ``pos`` long)."""
+
+    echo_cancelled = False
+
+    def __init__(
+        self,
+        audio: Int16Array,
+        rate: int,
+        clock: Clock | None = None,
+        *,
+        hold_open_ms: float = 0.0,
+    ) -> None:
+        super().__init__(audio, rate, clock=clock, hold_open_ms=hold_open_ms)
+        self.rate = rate
+        self.queue = np.zeros(0, np.int16)
+        self.heard = np.zeros(len(audio), np.int16)
+        self.played = np.zeros(len(audio), np.int16)
+        self.room = Room(rate)
+        self.pos = 0
+
+    async def send(self, frame: AudioOutputFrame) -> None:
+        self.queue = np.concatenate([self.queue, frame.samples])
+        await super().send(frame)
+
+    async def clear(self) -> int:
+        """The device drops what it had not played yet."""
+        self.queue = np.zeros(0, np.int16)
+        return await super().clear()
+
+    async def recv(self) -> AudioInputFrame | None:
+        frame = await super().recv()
+        if frame is None:
+            return None
+        n = len(frame.samples)
+        played = np.zeros(n, np.int16)
+        k = min(n, len(self.queue))
+        played[:k] = self.queue[:k]
+        self.queue = self.queue[k:]
+        mic = self.room.hear(played, frame.samples)
+        end = min(self.pos + n, len(self.heard))
+        self.heard[self.pos : end] = mic[: end - self.pos]
+        self.played[self.pos : end] = played[: end - self.pos]
+        self.pos = end
+        return AudioInputFrame(frame.sequence, self.rate, 1, mic, frame.timestamp_ns)

@@ -21,6 +21,9 @@
  * Threads: one canceller must not be used by two threads at once; separate
  * cancellers share nothing. Allocation: only at create; process() and reset()
  * never allocate.
+ *
+ * With VONA_AEC_ECHO_GATE a frame-level gate follows (see the flag): a coarse echo
+ * model (lag and gain from frame levels) learnt in ~300 ms of playback.
  */
 #ifndef VONA_AEC_H
 #define VONA_AEC_H
@@ -38,7 +41,13 @@ typedef struct vona_aec vona_aec;
 
 /* Flags for vona_aec_create(). */
 enum {
-    VONA_AEC_NOISE_SUPPRESSION = 1u /* also suppress stationary noise (speex preprocessor) */
+    VONA_AEC_NOISE_SUPPRESSION = 1u, /* also suppress stationary noise (speex preprocessor) */
+    /* also mute frames that hold no more than the predicted echo: the residual echo
+     * gate, which covers the seconds the adaptive filter needs to converge (the first
+     * reply of a session) and keeps its residue from a VAD; a talker clearly above the
+     * echo (6 dB) passes, and one who was talking before the playback started is left
+     * alone until they pause. The step loop's stage turns it on. */
+    VONA_AEC_ECHO_GATE = 2u
 };
 
 /* Limits. */

@@ -20,6 +20,8 @@ class EchoCanceller:
     @property
     def noise_suppression(self) -> bool: ...
     @property
+    def echo_gate(self) -> bool: ...
+    @property
     def delay(self) -> int: ...
     def __init__(
         self,
@@ -28,6 +30,7 @@ class EchoCanceller:
         *,
         filter_ms: int = 200,
         noise_suppression: bool = False,
+        echo_gate: bool = False,
     ) -> None: ...
     def process(
         self, near: npt.NDArray[np.int16], far: npt.NDArray[np.int16]

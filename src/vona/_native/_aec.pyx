@@ -52,8 +52,11 @@ cdef class EchoCanceller:
     runtime played over the same span (int16 mono, equal lengths, a whole number
     of ``frame_samples`` frames) and returns the microphone with the echo removed.
     ``filter_ms`` bounds the echo path it can learn (delay plus reverb).
-    ``noise_suppression=True`` also removes stationary noise. The output lags the
-    input by ``delay`` samples (one frame: the residual suppressor's overlap-add).
+    ``noise_suppression=True`` also removes stationary noise. ``echo_gate=True`` also
+    mutes frames that hold no more than the predicted echo (a coarse echo model learnt
+    in ~300 ms of playback, so it covers the seconds the filter needs to converge; a
+    talker 6 dB above the echo passes); the step loop's canceller has it on. The output
+    lags the input by ``delay`` samples (one frame: the residual suppressor's overlap-add).
 
     One object must not be used from two threads at once (that raises VonaError);
     separate objects run in parallel with the GIL released.
@@ -64,12 +67,14 @@ cdef class EchoCanceller:
     cdef readonly int frame_samples
     cdef readonly int filter_samples
     cdef readonly bint noise_suppression
+    cdef readonly bint echo_gate
     cdef bint _busy
 
     def __cinit__(self, *args, **kwargs):
         self._a = NULL
 
-    def __init__(self, sample_rate, frame_samples, *, filter_ms=200, noise_suppression=False):
+    def __init__(self, sample_rate, frame_samples, *, filter_ms=200, noise_suppression=False,
+                 echo_gate=False):
         sample_rate = _whole("sample_rate", sample_rate)
         frame_samples = _whole("frame_samples", frame_samples)
         filter_ms = _whole("filter_ms", filter_ms)
@@ -88,6 +93,8 @@ cdef class EchoCanceller:
                 f"filter_ms must cover at least one frame and at most {MAX_FILTER_MS} ms, "
                 f"got {filter_ms}")
         cdef unsigned flags = c.VONA_AEC_NOISE_SUPPRESSION if bool(noise_suppression) else 0
+        if bool(echo_gate):
+            flags |= c.VONA_AEC_ECHO_GATE
         check(c.vona_aec_create(<uint32_t>sample_rate, <uint32_t>frame_samples,
                                 <uint32_t>filter_samples, flags, &self._a),
               f"create echo canceller {sample_rate} Hz, frame {frame_samples}")
@@ -95,6 +102,7 @@ cdef class EchoCanceller:
         self.frame_samples = frame_samples
         self.filter_samples = filter_samples
         self.noise_suppression = bool(noise_suppression)
+        self.echo_gate = bool(echo_gate)
 
     def __dealloc__(self):
         c.vona_aec_destroy(self._a)
@@ -165,4 +173,5 @@ cdef class EchoCanceller:
     def __repr__(self):
         return (f"EchoCanceller({self.sample_rate}, {self.frame_samples}, "
                 f"filter_ms={self.filter_samples * 1000 // self.sample_rate}, "
-                f"noise_suppression={bool(self.noise_suppression)})")
+                f"noise_suppression={bool(self.noise_suppression)}, "
+                f"echo_gate={bool(self.echo_gate)})")

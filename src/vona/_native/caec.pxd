@@ -10,6 +10,7 @@ cdef extern from "vona/aec.h" nogil:
 
     enum:
         VONA_AEC_NOISE_SUPPRESSION
+        VONA_AEC_ECHO_GATE
         VONA_AEC_MAX_FRAME_MS
         VONA_AEC_MAX_FILTER_MS
 

@@ -14,7 +14,7 @@ from vona.testing.echo import speech as fixture_speech
 
 RATE = 16_000
 FRAME = 320
-# measured on this path: 22-25 dB after the first 2 s (the adaptive filter converging);
+# measured on this path: 26-28 dB after the first 2 s (the adaptive filter converging);
 # the floors keep a wide margin
 ERLE_FLOOR_DB = 14.0
 ERLE_FLOOR_NS_DB = 16.0

@@ -172,3 +172,32 @@ def test_a_talker_over_the_first_reply_pauses_it_within_300_ms() -> None:
     stops = [at for at, e in seen if isinstance(e, Interruption)]
     assert stops  # then stopped it: the talker had words
     assert stops[0] >= pauses[0]
+
+
+def test_ten_barge_ins_by_another_voice_pause_the_reply_within_300_ms() -> None:
+    """Another voice, at the level of the clip the bot says, half a second into each of ten
+    replies (the first one included), with the local cascade's default barge-in (pause at
+    once, stop after 300 ms of speech and a word): the reply pauses within 300 ms of the
+    voice's onset in at least 9 of 10, and every one of them stops it."""
+    count = 10
+    audio, starts = _questions(count)
+    q_len = len(speech(QUESTION, rate=RATE))
+    dry, _ = _run(audio, virtual=True)  # when does each reply start playing?
+    loud = np.flatnonzero(np.abs(dry.played.astype(np.int32)) > 200)
+    word = another_voice(speech("speech_interrupt", rate=RATE))
+    user, onsets = audio.copy(), []
+    for start in starts:
+        reply_at = int(loud[loud > start + q_len][0])
+        onset = reply_at + RATE // 2
+        user[onset : onset + len(word)] += word
+        onsets.append((onset + _speech_onset(word)) * 1000 / RATE)
+    _, seen = _run(user, virtual=True)
+    delays = []
+    for onset_ms in onsets:
+        pauses = [at for at, e in seen if isinstance(e, PlayoutPause) and onset_ms <= at]
+        delays.append(pauses[0] - onset_ms if pauses else float("inf"))
+    assert sum(d <= 300.0 for d in delays) >= 9, delays
+    stops = [at for at, e in seen if isinstance(e, Interruption)]
+    # Each talker's words stopped the reply it spoke over (the next question then stops
+    # the reply to the talker's words, which is not counted here).
+    assert all(any(0 < at - onset_ms < 2000 for at in stops) for onset_ms in onsets)

@@ -1,10 +1,10 @@
 """A deterministic echo path: what a laptop's microphone hears of the runtime's own reply.
 
-The reply comes back ``delay_ms`` later (80 ms), ``gain_db`` quieter (-6 dB), through a
-short room reverb (the direct sound plus an exponentially decaying noise tail, RT60
-about 150 ms, fixed seed). ``Room`` is the same path streaming, ``RoomTransport`` a
-scripted user in that room with the speaker. Used by the echo-cancellation tests and
-benchmark.
+The reply comes back ``delay_ms`` later (80 ms), ``gain_db`` quieter (-6 dB, its energy
+against what was played), through a short room reverb (the direct sound plus an
+exponentially decaying noise tail, RT60 about 150 ms, fixed seed). ``Room`` is the same
+path streaming, ``RoomTransport`` a scripted user in that room with the speaker. Used by
+the echo-cancellation tests and benchmark.
 """
 
 from __future__ import annotations
@@ -38,14 +38,18 @@ Int16Array = npt.NDArray[np.int16]
 def room_response(
     rate: int, *, rt60_s: float = 0.15, length_s: float = 0.12
 ) -> npt.NDArray[np.float64]:
-    """Impulse response of the room: 1.0 at the direct path, then a decaying tail."""
+    """Impulse response of the room: the direct path, then a decaying tail, scaled to unit
+    energy (the room spreads the sound in time; ``gain_db`` alone sets the echo's level, at
+    every rate)."""
     rng = np.random.default_rng(16)
     n = int(length_s * rate)
     t = np.arange(n) / rate
     h: npt.NDArray[np.float64] = rng.standard_normal(n) * np.exp(-6.9 * t / rt60_s) * 0.25
     h[: int(0.003 * rate)] = 0.0  # first reflections arrive a few ms after the direct sound
     h[0] = 1.0
-    return h
+    # Unscaled, the tail carried 5-30x the direct sound's energy (more at higher rates):
+    # the "-6 dB" echo reached the microphone 5-10 dB louder than what was played.
+    return h / np.sqrt(np.sum(h * h))
 
 
 def echo_of(

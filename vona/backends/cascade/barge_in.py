@@ -58,18 +58,23 @@ def words_that_interrupt(text: str, backchannels: frozenset[str] = BACKCHANNELS)
 @dataclass(slots=True, frozen=True)
 class BargeInParams:
     """Minimum speech (ms) and words before speech over a reply stops it, and how long a
-    paused reply waits for a word before it resumes; ``backchannels`` are the words that do
-    not count (lowercase; empty: every word counts)."""
+    paused reply waits for a word before it resumes; ``pause_ms`` is the speech after which
+    the reply pauses meanwhile (None: ``min_speech_ms``; a pause is undone by a resume, a
+    stop is not); ``backchannels`` are the words that do not count (lowercase; empty: every
+    word counts)."""
 
     min_speech_ms: int = 0
     min_words: int = 0
     false_interruption_ms: int = 5000
     backchannels: frozenset[str] = BACKCHANNELS
+    pause_ms: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("min_speech_ms", "min_words", "false_interruption_ms"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"barge-in {name} must be >= 0, got {getattr(self, name)}")
+        if self.pause_ms is not None and self.pause_ms < 0:
+            raise ConfigError(f"barge-in pause_ms must be >= 0, got {self.pause_ms}")
 
     @property
     def immediate(self) -> bool:
@@ -101,6 +106,7 @@ class BargeIn:
         timed_out = spoken >= params.false_interruption_ms and not transcribing
         if ended or (self.words == 0 and timed_out):
             return "resume"
-        if not self.paused and spoken >= params.min_speech_ms:
+        pause_at = params.min_speech_ms if params.pause_ms is None else params.pause_ms
+        if not self.paused and spoken >= pause_at:
             return "pause"
         return None

@@ -10,8 +10,9 @@ session of the backend. Which engines make the default is the caller's choice (t
 The turn-taking defaults are the human ones: a turn survives pauses up to a second, its
 transcription starts when the voice drops (overlapping the VAD's 200 ms and the end-of-turn
 wait), an
-end-of-turn model (registry kind ``turn``) decides when given, and a barge-in needs
-300 ms of speech and a word (a cough pauses the reply and it resumes).
+end-of-turn model (registry kind ``turn``) decides when given, and a barge-in pauses the
+reply as soon as the VAD hears speech over it and stops it after 300 ms of speech and a
+word (an "mm-hmm" pauses the reply and it resumes; Silero does not take a cough for speech).
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ __all__ = [
     "vad_factory",
 ]
 
-DEFAULT_BARGE_IN = BargeInParams(min_speech_ms=300, min_words=1, false_interruption_ms=5000)
+# Pause at once (a pause is undone if no word comes), stop after 300 ms and a word.
+DEFAULT_BARGE_IN = BargeInParams(
+    min_speech_ms=300, min_words=1, false_interruption_ms=5000, pause_ms=0
+)
 
 
 def load_stt(name: str, *, cache_dir: str | Path | None = None, **options: Any) -> SpeechToText:

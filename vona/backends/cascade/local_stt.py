@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 
-from vona.backends.cascade.background import background_executor
 from vona.backends.cascade.protocols import Float32Array, SpeechToText
 from vona.backends.cascade.streaming import (
     Int16Array,
@@ -132,9 +131,6 @@ class LocalStreamingStt:
         self.frame_samples = int(frame) if frame == int(frame) else rate * 20 // 1000
         self.batcher = SttBatcher(stt, max_batch=stt_batch_size)
         self._turn_lock = threading.Lock()
-        # The end-of-turn model overlaps the transcription it judges: it runs at background
-        # priority so it takes the cores only when the transcription leaves them idle.
-        self.turn_executor = background_executor("vona-turn-model")
 
     @property
     def sample_rate_hz(self) -> int:
@@ -385,8 +381,7 @@ class LocalSttStream:
     async def _speculate(self, revision: int, audio: Int16Array) -> None:
         e = self._e
         text, prob = await asyncio.gather(
-            e.transcribe_async(audio),
-            asyncio.get_running_loop().run_in_executor(e.turn_executor, e.end_probability, audio),
+            e.transcribe_async(audio), asyncio.to_thread(e.end_probability, audio)
         )
         if revision != self._revision or self._closed or not self._open:
             return

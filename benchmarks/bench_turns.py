@@ -3,7 +3,7 @@
 Latency: questions spoken by two voices (Hibari and espeak-ng) are fed in real time through
 ``build_local_cascade`` (Silero VAD, faster-whisper base int8, the rule responder calling a
 skill, Hibari; the end-of-turn model ``smart-turn`` when one is registered) in the
-backend's 32 ms frames. Latency is the wall time from the step that carried the question's
+backend's 20 ms frames. Latency is the wall time from the step that carried the question's
 last speech sample to the step that released the first reply sample. Next to it,
 the anchor: faster-whisper's own compute time on the same question's audio, called directly
 right after (same load). Goal: p50 latency at most the STT's p50 + 150 ms.
@@ -73,7 +73,7 @@ SPLITS = [(f"What is the weather in {c}", "today?") for c in CITIES] + [
 ]
 PAUSES = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 0.45, 0.75, 0.95]
 RATE = 16_000
-CHUNK = 512  # the cascade's frame (one Silero chunk): the runtime steps it in these
+CHUNK = 320  # the cascade's 20 ms frame: the runtime steps it in these
 
 
 def _pcm(audio: np.ndarray) -> np.ndarray:

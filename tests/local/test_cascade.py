@@ -28,7 +28,7 @@ from vona.frames import AudioInputFrame
 from vona.skills import SkillRegistry
 from vona.vad import VadParams
 
-CHUNK = 512
+CHUNK = 320  # the cascade steps 20 ms frames
 TTS_RATE = 24_000
 
 
@@ -125,7 +125,7 @@ async def test_turn_with_tool_call_produces_ordered_events_and_audio():
     assert marks == ["speech_end", "stt_done", "first_audio"]
     # The utterance handed to STT is the speech plus padding, not the leading silence: the
     # VAD's 64 ms pad before it, and the 96 ms of silence after which it was transcribed.
-    assert 16_000 <= stt.heard[0] <= 16_000 + 1024 + 1536 + CHUNK
+    assert 16_000 <= stt.heard[0] <= 16_000 + 1024 + 1536 + 512  # + one VAD chunk
     turn = session.turns[0]
     assert turn.tool_calls[0]["result"] == {"conditions": "sunny", "temperature_c": 21}
     assert turn.first_audio_ns >= turn.first_tts_done_ns >= turn.stt_done_ns >= turn.speech_end_ns
@@ -201,7 +201,7 @@ async def test_barge_in_stops_output_within_the_detecting_frame():
         await feed(speech[i : i + CHUNK])
     # Feed silence until the reply is audibly playing, then speak over it.
     for _ in range(2000):
-        await feed(_silence(0.032))
+        await feed(_silence(0.02))
         if session.emitted_samples > 24_000:
             break
         if session.pending_samples == 0:
@@ -302,8 +302,8 @@ async def test_tool_loops_are_bounded():
 async def test_bad_frames_are_rejected():
     backend = _backend(ScriptedStt(), ToneTts())
     session = await backend.start_session(SessionConfig())
-    with pytest.raises(AudioFormatError, match="512 int16"):
-        await backend.step(session, AudioInputFrame(0, 16_000, 1, np.zeros(320, np.int16)))
+    with pytest.raises(AudioFormatError, match="320 int16"):
+        await backend.step(session, AudioInputFrame(0, 16_000, 1, np.zeros(512, np.int16)))
     with pytest.raises(AudioFormatError, match="16000 Hz mono"):
         await backend.step(session, AudioInputFrame(0, 48_000, 1, np.zeros(512, np.int16)))
     with pytest.raises(AudioFormatError, match="int16"):

@@ -26,7 +26,7 @@ from vona.events import (
 from vona.frames import AudioInputFrame
 
 QUESTION = "What is the weather in Paris today?"
-CHUNK = 512
+CHUNK = 320  # the cascade steps 20 ms frames
 
 
 def _pcm(audio: np.ndarray) -> np.ndarray:

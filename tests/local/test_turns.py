@@ -177,7 +177,7 @@ async def test_an_incomplete_turn_ends_after_the_confirmation_silence():
 async def test_any_input_rate_reaches_the_engines_at_their_rate():
     stt = LengthStt()
     engine = LocalStreamingStt(stt, vad_params=PARAMS, sample_rate_hz=8_000)
-    assert (engine.sample_rate_hz, engine.frame_samples) == (8_000, 256)
+    assert (engine.sample_rate_hz, engine.frame_samples) == (8_000, 160)
     audio = np.concatenate([_speech(2.0, 8_000), _silence(0.5, 8_000)])
     events = await _feed(await engine.open(), audio, frame=256)
     assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
@@ -454,7 +454,9 @@ async def test_with_silero_a_noise_burst_over_a_reply_does_not_even_pause_it(
     assert question.shape[0] >= 1.8 * RATE  # LengthStt hears it as the whole question
     burst = _cough(0.25, shaped=shaped)
     audio = np.concatenate([_silence(0.3), question, _silence(2.2), burst, _silence(2)])
-    burst_step = (audio.shape[0] - burst.shape[0] - 2 * RATE) // 512
+    burst_step = (
+        audio.shape[0] - burst.shape[0] - 2 * RATE
+    ) // backend.capabilities().frame_samples
     at_burst: list[int] = []
 
     def note(step: int, frame: Any) -> None:
@@ -565,12 +567,12 @@ async def test_history_keeps_the_words_heard_by_their_timings():
     )
     session = await backend.start_session(SessionConfig())
     audio = np.concatenate([_speech(2.0), _silence(0.4)])
-    for i in range(0, audio.shape[0] - 511, 512):
-        await backend.step(session, AudioInputFrame(i // 512, RATE, 1, audio[i : i + 512]))
-    for _ in range(200):
+    for i in range(0, audio.shape[0] - 319, 320):
+        await backend.step(session, AudioInputFrame(i // 320, RATE, 1, audio[i : i + 320]))
+    for _ in range(300):
         if session.task is not None and session.task.done():
             break
-        await backend.step(session, AudioInputFrame(0, RATE, 1, _silence(0.032)))
+        await backend.step(session, AudioInputFrame(0, RATE, 1, _silence(0.02)))
         await backend.wait(session, 0.05)
     [turn] = session.turns
     words = [w for _, w in session.spoken]

@@ -126,9 +126,9 @@ class LocalStreamingStt:
             None if speculate_quiet_dbfs is None else 32768.0**2 * 10 ** (speculate_quiet_dbfs / 10)
         )
         self.max_turn = int(max_turn_s * self.vad_rate)
-        # A stream frame is one VAD chunk's duration at the input rate (when whole).
-        frame = self.chunk * rate / self.vad_rate
-        self.frame_samples = int(frame) if frame == int(frame) else rate * 20 // 1000
+        # The stream's frame is the runtime's 20 ms, not the VAD's chunk (reframed inside):
+        # a session steps, and releases reply audio, every 20 ms instead of every 32.
+        self.frame_samples = rate * 20 // 1000
         self.batcher = SttBatcher(stt, max_batch=stt_batch_size)
         self._turn_lock = threading.Lock()
 
@@ -195,7 +195,9 @@ class LocalSttStream:
         self._guess: asyncio.Task[None] | None = None
         self._last_sounding = 0  # the last chunk both voiced and loud
         self._faint_since_guess = 0  # voiced chunks below the quiet level since the guess
-        self._result: tuple[str, float | None] | None = None
+        self._text: str | None = None  # this revision's transcript, when in
+        self._judged = False  # this revision's end-of-turn judgement is in ...
+        self._prob: float | None = None  # ... and its probability (None: no model)
         self._eager_sent = False
         self._confirming = False
         self._last_interim = 0
@@ -352,17 +354,15 @@ class LocalSttStream:
 
     def _speculate_at_the_end(self) -> None:
         """The VAD heard the short silence: keep the guess started when the voice dropped
-        (decide now if its transcript is in), or transcribe now."""
+        (or transcribe now), and judge the turn."""
         # The VAD's probability trails the voice by two or three chunks; more voiced chunks
         # than that after the guess were faint speech it did not hear.
         stale = self._faint_since_guess > 3
-        if self._speculated == self._revision and not stale:
-            if self._result is not None:
-                self._decide()
-            return
-        if self._speculated == self._revision:
+        if self._speculated == self._revision and stale:
             self._drop_guess()
-        self._start_speculation(self._speech_end)
+        if self._speculated != self._revision:
+            self._start_speculation(self._speech_end)
+        self._judge()
 
     def _start_speculation(self, end: int) -> None:
         self._speculated = self._revision
@@ -373,28 +373,46 @@ class LocalSttStream:
         """Void the transcription in progress; if it is still queued for the engine, it
         leaves the queue (one already running finishes, its result unused)."""
         self._revision += 1
-        self._result = None
+        self._text, self._judged, self._prob = None, False, None
         if self._guess is not None and not self._guess.done():
             self._guess.cancel()
         self._guess = None
 
     async def _speculate(self, revision: int, audio: Int16Array) -> None:
-        e = self._e
-        text, prob = await asyncio.gather(
-            e.transcribe_async(audio), asyncio.to_thread(e.end_probability, audio)
-        )
+        text = await self._e.transcribe_async(audio)
         if revision != self._revision or self._closed or not self._open:
             return
-        self._result = (text.strip(), prob)
-        if not self._speaking:  # else the VAD's end (or the voice coming back) decides
+        self._text = text.strip()
+        self._maybe_decide()
+
+    def _judge(self) -> None:
+        """The end-of-turn model's view of the turn as the VAD ended it, the voice's tail
+        and the VAD's pad included. (Judged on the early guess's audio instead, where the
+        tail is cut, Smart Turn called more complete questions incomplete: p95 latency
+        1.9-2.1 s against 1.1-1.2 s, for about 40 ms less at the median.)"""
+        if self._e.turn_model is None:
+            self._judged, self._prob = True, None
+            self._maybe_decide()
+            return
+        self._spawn(self._judgement(self._revision, self._turn_audio(self._speech_end)))
+
+    async def _judgement(self, revision: int, audio: Int16Array) -> None:
+        prob = await asyncio.to_thread(self._e.end_probability, audio)
+        if revision != self._revision or self._closed or not self._open:
+            return
+        self._judged, self._prob = True, prob
+        self._maybe_decide()
+
+    def _maybe_decide(self) -> None:
+        if self._text is not None and (self._judged or self._confirming) and not self._speaking:
             self._decide()
 
     def _decide(self) -> None:
-        """The turn's transcript is ready and the VAD heard its short silence: end it,
-        announce an eager end, or keep listening (an incomplete turn)."""
+        """The turn's transcript and judgement are in and the VAD heard its short silence:
+        end it, announce an eager end, or keep listening (an incomplete turn)."""
         e = self._e
-        assert self._result is not None
-        text, prob = self._result
+        text, prob = self._text, self._prob
+        assert text is not None
         if self._confirming or (prob is not None and prob >= e.turn_threshold):
             self._end_turn()
         elif prob is None and e.confirm_silence > e.vad_params.min_silence_ms * e.vad_rate // 1000:
@@ -404,18 +422,18 @@ class LocalSttStream:
 
     def _confirm(self) -> None:
         self._confirming = True
-        if self._result is not None:
+        if self._text is not None:
             self._end_turn()
 
     def _end_turn(self) -> None:
-        assert self._result is not None
-        text, prob = self._result
+        text, prob = self._text, self._prob
+        assert text is not None
         self._emit(
             SttEndOfTurn(text, eager=False, at_ms=self._ms(self._speech_end), confidence=prob)
         )
         self._open = False
         self._turn = []
-        self._result = None
+        self._text, self._judged, self._prob = None, False, None
         self._eager_sent = False
         self._confirming = False
         self._revision += 1  # an interim in flight belongs to the closed turn

@@ -49,7 +49,8 @@ def room_response(
     h[0] = 1.0
     # Unscaled, the tail carried 5-30x the direct sound's energy (more at higher rates):
     # the "-6 dB" echo reached the microphone 5-10 dB louder than what was played.
-    return h / np.sqrt(np.sum(h * h))
+    unit: npt.NDArray[np.float64] = h / np.sqrt(np.sum(h * h))
+    return unit
 
 
 def echo_of(

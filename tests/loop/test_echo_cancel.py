@@ -22,7 +22,15 @@ from vona.errors import ConfigError
 from vona.events import ExternalContextEvent
 from vona.step_loop import StepLoop
 from vona.testing import VirtualClock, run_virtual
-from vona.testing.echo import Room, RoomTransport, another_voice, echo_of, erle_db, speech
+from vona.testing.echo import (
+    Room,
+    RoomTransport,
+    another_voice,
+    echo_of,
+    erle_db,
+    run_in_room,
+    speech,
+)
 from vona.vad import VadEvent, VadParams, VadSegmenter
 
 RATE = 16_000
@@ -170,14 +178,7 @@ def _reply_in_a_room(mode: str, *, virtual: bool) -> tuple[np.ndarray, np.ndarra
     silent_user = np.zeros(7 * RATE, np.int16)
     runtime = VonaRuntime(echo_cancellation=mode)  # type: ignore[arg-type]
     backend = ReplyBackend(reply)
-    if virtual:
-        clock = VirtualClock()
-        transport = RoomTransport(silent_user, RATE, clock)
-        m = run_virtual(run_session(transport, backend, runtime=runtime, clock=clock), clock=clock)
-    else:
-        transport = RoomTransport(silent_user, RATE)
-        m = asyncio.run(run_session(transport, backend, runtime=runtime))
-    assert m.error is None
+    transport = run_in_room(silent_user, RATE, backend, runtime, virtual=virtual)
     return transport.heard[: transport.pos], np.concatenate(backend.heard)
 
 

@@ -11,7 +11,6 @@ stops it. Virtual clock, and a shorter real-clock run.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,11 +23,9 @@ from vona.backends.cascade.backend import BargeInParams, CascadeBackend
 from vona.backends.cascade.local import build_local_cascade
 from vona.backends.step import BackendStep
 from vona.config import ToolSpec
-from vona.driver import run_session
 from vona.events import ControlEvent, Interruption, PlayoutPause, TurnEnd
 from vona.frames import AudioInputFrame
-from vona.testing import VirtualClock, run_virtual
-from vona.testing.echo import RoomTransport, another_voice, speech
+from vona.testing.echo import RoomTransport, another_voice, run_in_room, speech
 
 RATE = 16_000
 QUESTION = "speech_weather_question"
@@ -103,15 +100,7 @@ def _run(
 ) -> tuple[RoomTransport, list[tuple[float, ControlEvent]]]:
     backend, seen = _cascade(barge_in)
     runtime = VonaRuntime()  # echo_cancellation="auto": the room transport needs it
-    if virtual:
-        clock = VirtualClock()
-        transport = RoomTransport(audio, RATE, clock)
-        m = run_virtual(run_session(transport, backend, runtime=runtime, clock=clock), clock=clock)
-    else:
-        transport = RoomTransport(audio, RATE)
-        m = asyncio.run(run_session(transport, backend, runtime=runtime))
-    assert m.error is None
-    return transport, seen
+    return run_in_room(audio, RATE, backend, runtime, virtual=virtual), seen
 
 
 def _replies_played(transport: RoomTransport) -> int:

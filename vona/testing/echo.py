@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +28,7 @@ __all__ = [
     "echo_of",
     "erle_db",
     "room_response",
+    "run_in_room",
     "speech",
 ]
 
@@ -176,3 +178,29 @@ class RoomTransport(ScriptedTransport):
         self.played[self.pos : end] = played[: end - self.pos]
         self.pos = end
         return AudioInputFrame(frame.sequence, self.rate, 1, mic, frame.timestamp_ns)
+
+
+def run_in_room(
+    user: Int16Array, rate: int, backend: Any, runtime: Any, *, virtual: bool
+) -> RoomTransport:
+    """Run one session of ``backend`` whose transport is a ``RoomTransport`` with ``user``
+    talking, on the virtual clock or the real one; the room, once the session is over (a
+    failed session raises ``HarnessAssertionError``)."""
+    import asyncio
+
+    from vona.driver import run_session
+    from vona.testing.harness import HarnessAssertionError
+    from vona.testing.virtual_time import VirtualClock, run_virtual
+
+    if virtual:
+        clock = VirtualClock()
+        transport = RoomTransport(user, rate, clock)
+        metrics = run_virtual(
+            run_session(transport, backend, runtime=runtime, clock=clock), clock=clock
+        )
+    else:
+        transport = RoomTransport(user, rate)
+        metrics = asyncio.run(run_session(transport, backend, runtime=runtime))
+    if metrics.error is not None:
+        raise HarnessAssertionError(f"the session in the room failed: {metrics.error}")
+    return transport

@@ -148,15 +148,9 @@ def codec_flags(*libs: str) -> list[str]:
         "soxr": ("third_party/soxr/src/libsoxr.a", [root / "third_party" / "soxr" / "src"]),
         "speexdsp": ("third_party/speexdsp/libspeexdsp.a", [root / "third_party/speexdsp/include"]),
     }
-    archives = sorted(
-        (
-            p
-            for p in (root / "build").glob("*/third_party/opus/libopus.a")
-            # Sanitizer and fuzzing trees are instrumented: an anchor linking them breaks.
-            if not p.parents[2].name.startswith(("asan", "fuzz"))
-        ),
-        key=lambda p: p.stat().st_mtime,
-    )
+    from vona.testing.oracles import vendored_codec_archives
+
+    archives = vendored_codec_archives(root)
     if not archives:
         out = subprocess.run(
             ["pkg-config", "--cflags", "--libs", *libs], capture_output=True, text=True, check=True

@@ -19,11 +19,23 @@ from types import ModuleType
 
 from vona.errors import ConfigError
 
-__all__ = ["import_opuslib", "vendored_libopus_shared"]
+__all__ = ["import_opuslib", "vendored_codec_archives", "vendored_libopus_shared"]
 
 
 def _checkout_root() -> Path:
     return Path(__file__).resolve().parents[2]
+
+
+def vendored_codec_archives(root: Path | None = None) -> list[Path]:
+    """The vendored libopus archives of the build trees under ``root``/build, oldest
+    first; sanitizer and fuzzing trees only when there is no other (their code needs the
+    sanitizer's runtime loaded)."""
+    found = sorted(
+        ((root or _checkout_root()) / "build").glob("*/third_party/opus/libopus.a"),
+        key=lambda p: p.stat().st_mtime,
+    )
+    plain = [p for p in found if not p.parents[2].name.startswith(("asan", "fuzz"))]
+    return plain or found
 
 
 def vendored_libopus_shared() -> Path | None:
@@ -33,10 +45,7 @@ def vendored_libopus_shared() -> Path | None:
 
     if build_info()["codecs"] != "vendored":
         return None
-    archives = sorted(
-        (_checkout_root() / "build").glob("*/third_party/opus/libopus.a"),
-        key=lambda p: p.stat().st_mtime,
-    )
+    archives = vendored_codec_archives()
     if not archives:
         raise ConfigError(
             "Vona links a vendored libopus but no build tree holds its archive: run the "

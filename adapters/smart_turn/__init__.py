@@ -60,7 +60,7 @@ class SmartTurn:
         model_path: str | Path | None = None,
         *,
         sample_rate_hz: int = RATE,
-        intra_op_threads: int = 1,
+        intra_op_threads: int = 2,
     ) -> None:
         if isinstance(sample_rate_hz, bool) or sample_rate_hz not in _RATES:
             raise ConfigError(f"sample_rate_hz must be one of {_RATES}, got {sample_rate_hz!r}")
@@ -72,6 +72,8 @@ class SmartTurn:
         if not path.is_file():
             raise ProvisioningError(f"Smart Turn model file not found: {path}")
         options = ort.SessionOptions()
+        # Two threads by default: a judgement takes ~25 ms instead of ~45 on this kind of
+        # CPU, so the one made as the voice drops is in before the transcription starts.
         options.intra_op_num_threads = intra_op_threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL

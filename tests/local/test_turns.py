@@ -258,6 +258,82 @@ async def test_faint_voice_after_the_early_transcription_is_transcribed_too():
     assert events[1].transcript == FULL  # type: ignore[union-attr]
 
 
+class RecordingModel(LongerThanModel):
+    """``LongerThanModel`` that keeps the audio it judged and how much input had been
+    pushed when it was asked."""
+
+    def __init__(self, seconds: float, pushed: list[int]) -> None:
+        super().__init__(seconds)
+        self.pushed = pushed
+        self.judged: list[tuple[int, np.ndarray]] = []
+
+    def end_of_turn_probability(self, audio: np.ndarray) -> float:
+        self.judged.append((self.pushed[0], audio.copy()))
+        return super().end_of_turn_probability(audio)
+
+
+async def _feed_counting(
+    stream: LocalSttStream, audio: np.ndarray, pushed: list[int]
+) -> list[SttEvent]:
+    """``_feed``, keeping in ``pushed[0]`` how many samples have been pushed."""
+    events: list[SttEvent] = []
+    reader = asyncio.get_running_loop().create_task(_collect(stream, events))
+    for i in range(0, audio.shape[0] - 511, 512):
+        await stream.push(audio[i : i + 512])
+        pushed[0] = i + 512
+        await stream.settle()
+        await asyncio.sleep(0)
+    await stream.close()
+    await reader
+    return events
+
+
+async def test_the_end_of_turn_model_judges_as_the_voice_drops_the_turn_the_vad_will_end():
+    pushed = [0]
+    stt, model = LengthStt(), RecordingModel(1.8, pushed)
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, turn_model=model, confirm_silence_ms=2000)
+    audio = np.concatenate([_speech(2.0), _silence(0.6)])
+    events = await _feed_counting(await engine.open(), audio, pushed)
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    assert events[1].confidence == 1.0  # type: ignore[union-attr]
+    [(asked_at, judged)] = model.judged
+    # Asked within a chunk of the voice dropping, long before the VAD's 200 ms of silence...
+    assert asked_at <= 2.0 * RATE + 512
+    # ... on the turn as it will stand at the VAD's decision if the quiet goes on: the
+    # speech, then at least the VAD's 200 ms of quiet (here, digital silence).
+    voice = np.flatnonzero(judged)
+    assert voice[-1] - voice[0] >= 1.99 * RATE
+    assert voice[-1] < judged.shape[0] - 0.2 * RATE
+    assert judged.shape[0] <= (2.0 + 0.064 + 0.064 + 0.2 + 0.032) * RATE
+
+
+async def test_voice_coming_back_voids_the_early_judgement_and_the_turn_is_judged_again():
+    pushed = [0]
+    stt, model = LengthStt(full_s=1.9), RecordingModel(1.8, pushed)
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, turn_model=model, confirm_silence_ms=2000)
+    audio = np.concatenate([_speech(1.0), _silence(0.128), _speech(1.0), _silence(0.6)])
+    events = await _feed_counting(await engine.open(), audio, pushed)
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    assert len(model.judged) == 2  # at the dip (incomplete, then void) and at the end
+    assert model.judged[0][1].shape[0] < 1.8 * RATE <= model.judged[1][1].shape[0]
+    end = events[1]
+    assert (end.transcript, end.confidence) == (FULL, 1.0)  # type: ignore[union-attr]
+
+
+async def test_the_vads_lag_is_measured_at_each_end_for_the_next_early_guesses():
+    """The energy VAD calls speech only while the voice lasts: after the first turn the
+    stream stops assuming Silero's two chunks of lag, and judges two chunks less quiet."""
+    pushed = [0]
+    stt, model = LengthStt(), RecordingModel(1.8, pushed)
+    engine = LocalStreamingStt(stt, vad_params=PARAMS, turn_model=model, confirm_silence_ms=2000)
+    turn = np.concatenate([_speech(2.0), _silence(0.8)])
+    events = await _feed_counting(await engine.open(), np.concatenate([turn, turn]), pushed)
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn] * 2
+    first, second = (audio.shape[0] - 1 - np.flatnonzero(audio)[-1] for _, audio in model.judged)
+    assert first >= 0.2 * RATE + 2 * 512  # the quiet judged: the VAD's 200 ms, lag assumed
+    assert second == 0.2 * RATE  # lag measured: none
+
+
 def test_bad_settings_are_config_errors():
     with pytest.raises(ConfigError, match="turn_threshold"):
         LocalStreamingStt(LengthStt(), turn_threshold=0.0)

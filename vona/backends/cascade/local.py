@@ -24,6 +24,7 @@ from typing import Any, cast
 from vona import registry
 from vona.backends.cascade.backend import CascadeBackend
 from vona.backends.cascade.barge_in import BargeInParams
+from vona.backends.cascade.blas_threads import limit_blas_threads
 from vona.backends.cascade.protocols import Responder, SpeechToText, TextToSpeech
 from vona.backends.cascade.streaming import (
     StreamingSpeechToText,
@@ -90,13 +91,17 @@ def build_local_cascade(
     barge_in: BargeInParams | None = None,
     partial_interval_ms: int = 0,
     output_lead_ms: int | None = None,
+    blas_threads: int | None = 1,
 ) -> CascadeBackend:
     """The offline voice loop with the given engines (registry names or objects).
 
     ``turn`` is the end-of-turn model (None: silence decides); ``confirm_silence_ms`` the
     silence that ends a turn whatever the model says (default 1100 ms without a model,
-    2000 ms with one); ``barge_in`` defaults to ``DEFAULT_BARGE_IN``.
+    2000 ms with one); ``barge_in`` defaults to ``DEFAULT_BARGE_IN``; ``blas_threads`` caps
+    numpy's BLAS threads for the process (``limit_blas_threads``; None leaves them be).
     """
+    if blas_threads is not None:
+        limit_blas_threads(blas_threads)
     model = load_turn_model(turn, cache_dir=cache_dir) if isinstance(turn, str) else turn
     if confirm_silence_ms is None:
         confirm_silence_ms = 1100 if model is None else 2000

@@ -273,14 +273,14 @@ class RecordingModel(LongerThanModel):
 
 
 async def _feed_counting(
-    stream: LocalSttStream, audio: np.ndarray, pushed: list[int]
+    stream: LocalSttStream, audio: np.ndarray, pushed: list[int], frame: int = 512
 ) -> list[SttEvent]:
     """``_feed``, keeping in ``pushed[0]`` how many samples have been pushed."""
     events: list[SttEvent] = []
     reader = asyncio.get_running_loop().create_task(_collect(stream, events))
-    for i in range(0, audio.shape[0] - 511, 512):
-        await stream.push(audio[i : i + 512])
-        pushed[0] = i + 512
+    for i in range(0, audio.shape[0] - frame + 1, frame):
+        await stream.push(audio[i : i + frame])
+        pushed[0] = i + frame
         await stream.settle()
         await asyncio.sleep(0)
     await stream.close()
@@ -332,6 +332,31 @@ async def test_the_vads_lag_is_measured_at_each_end_for_the_next_early_guesses()
     first, second = (audio.shape[0] - 1 - np.flatnonzero(audio)[-1] for _, audio in model.judged)
     assert first >= 0.2 * RATE + 2 * 512  # the quiet judged: the VAD's 200 ms, lag assumed
     assert second == 0.2 * RATE  # lag measured: none
+
+
+async def test_transcription_starts_64_ms_after_the_voice_drops_even_inside_a_chunk():
+    """The voice ends 4 ms into a VAD chunk, whose average level is still loud: the level
+    is watched in 4 ms blocks, so the transcription starts at the first 20 ms frame 64 ms
+    after the voice, one frame before the chunk rule (two quiet chunks) would start it."""
+    pushed = [0]
+
+    class WhenStt(LengthStt):
+        def __init__(self) -> None:
+            super().__init__()
+            self.when: list[int] = []
+
+        def transcribe(self, audio: np.ndarray) -> str:
+            self.when.append(pushed[0])
+            return super().transcribe(audio)
+
+    stt = WhenStt()
+    engine = LocalStreamingStt(stt, vad_params=PARAMS)
+    voice_end = 62 * 512 + 64
+    audio = np.concatenate([_speech(voice_end / RATE), _silence(0.6)])
+    events = await _feed_counting(await engine.open(), audio, pushed, frame=320)
+    assert [type(e) for e in events] == [SttSpeechStarted, SttEndOfTurn]
+    assert events[1].transcript == FULL  # type: ignore[union-attr]
+    assert stt.when == [32_960]  # the first frame end >= voice_end + 1024 (chunk rule: 33_280)
 
 
 def test_bad_settings_are_config_errors():

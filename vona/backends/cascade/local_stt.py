@@ -4,14 +4,15 @@
 A turn opens when the VAD hears speech and stays open through pauses: speech that resumes
 within it extends it, and the transcript is always of the whole turn (pauses included,
 nothing heard is dropped). The turn so far is transcribed speculatively as soon as the voice
-drops (``speculate_silence_ms`` of chunks the VAD calls silence or quieter than
-``speculate_quiet_dbfs``, long before the VAD has decided the speech ended: its probability
-trails the voice by two or three chunks), so the transcription overlaps the end-of-turn
-wait; voice that comes back voids that guess. The end-of-turn model (when given) judges
-the turn sooner still, at the chunk where the voice drops, so its ~30 ms are spent before
-the transcription starts rather than beside it. Both guesses read the turn as the VAD will
-end it if the quiet goes on (the quiet heard last, repeated up to there). At the first
-short silence (the VAD's ``min_silence_ms``) the turn is decided:
+drops: ``speculate_silence_ms`` after the level fell under ``speculate_quiet_dbfs``
+(watched in 4 ms blocks), or after that many chunks the VAD calls silence, long before the
+VAD has decided the speech ended (its probability trails the voice by two or three chunks).
+The transcription so overlaps the end-of-turn wait; voice that comes back voids that guess.
+The end-of-turn model (when given) judges the turn sooner still, at the chunk where the
+voice drops, so its ~30 ms are spent before the transcription starts rather than beside
+it. Both guesses read the turn as the VAD will end it if the quiet goes on (the quiet heard
+last, repeated up to there). At the first short silence (the VAD's ``min_silence_ms``) the
+turn is decided:
 
 - with a model, a complete turn ends as soon as its transcript is ready (``SttEndOfTurn``);
   an incomplete one keeps listening until ``confirm_silence_ms`` of silence;
@@ -73,7 +74,7 @@ class LocalStreamingStt:
     progress that often (interim transcripts); ``sample_rate_hz`` is the rate pushed audio
     has (None: the VAD's); ``speculate_silence_ms`` is the silence after which the turn so
     far is transcribed while the VAD still waits for its ``min_silence_ms`` (capped there);
-    a chunk quieter than ``speculate_quiet_dbfs`` counts as silence for that (None: the VAD
+    audio quieter than ``speculate_quiet_dbfs`` counts as silence for that (None: the VAD
     alone decides); ``stt_batch_size`` caps how many queued transcriptions go in one engine
     call (1: one by one; batching whisper-base on a 2-core CPU measured slower, not faster,
     than serial calls: ``benchmarks/bench_turns.py``).
@@ -197,6 +198,8 @@ class LocalSttStream:
         self._judging = -1  # the revision whose end-of-turn judgement has started
         self._guess: asyncio.Task[None] | None = None
         self._last_sounding = 0  # the last chunk both voiced and loud
+        self._heard = 0  # samples pushed (at the VAD's rate), chunked or not yet
+        self._last_loud = 0  # where the last 4 ms block above the quiet level ended
         self._vad_lag = 2 * engine.chunk  # how long the VAD calls speech after the voice
         self._faint_since_guess = 0  # voiced chunks below the quiet level since the guess
         self._text: str | None = None  # this revision's transcript, when in
@@ -245,6 +248,7 @@ class LocalSttStream:
             pcm = self._resampler.process(pcm)
         for chunk in self._reframer.push(pcm):
             self._on_chunk(chunk)
+        self._watch_the_level(pcm)
 
     async def events(self) -> AsyncIterator[SttEvent]:
         while (event := await self._queue.get()) is not None:
@@ -357,9 +361,36 @@ class LocalSttStream:
         if guessed:
             self._faint_since_guess += voiced
         elif self._open and pos - self._last_sounding >= e.speculate_silence:
-            # The turn as the VAD will end it: its pad after the last voiced chunk.
-            end = self._vad_end_guess(self._seg.params.speech_pad_ms)
-            self._start_speculation(self._as_if_quiet(pos, end, chunk))
+            self._guess_now()
+
+    def _watch_the_level(self, pcm: Int16Array) -> None:
+        """Find where the voice dropped to within 4 ms (the VAD's chunks are 32 ms), and
+        start transcribing ``speculate_silence_ms`` after it, between chunks if need be."""
+        e = self._e
+        start, self._heard = self._heard, self._heard + pcm.shape[0]
+        if e.quiet_power is None or pcm.shape[0] == 0:
+            return
+        block = e.vad_rate // 250
+        x = pcm.astype(np.float64)
+        edges = np.arange(0, x.shape[0], block)
+        power = np.add.reduceat(x * x, edges) / np.diff(np.append(edges, x.shape[0]))
+        loud = np.flatnonzero(power >= e.quiet_power)
+        if loud.size:
+            self._last_loud = start + min(int(edges[loud[-1]]) + block, x.shape[0])
+        if (
+            self._speaking
+            and self._open
+            and self._speculated != self._revision
+            and self._heard - self._last_loud >= e.speculate_silence
+            and self._last_loud > self._speech_start
+        ):
+            self._guess_now()
+
+    def _guess_now(self) -> None:
+        """Start transcribing the turn as the VAD will end it (its pad after the last
+        voiced chunk) while the VAD still says speech."""
+        end = self._vad_end_guess(self._seg.params.speech_pad_ms)
+        self._start_speculation(self._as_if_quiet(self._seg.position, end, self._turn[-1]))
 
     def _speculate_at_the_end(self) -> None:
         """The VAD heard the short silence: keep the guess started when the voice dropped

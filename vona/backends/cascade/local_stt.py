@@ -440,7 +440,7 @@ class LocalSttStream:
         if power is None:
             return False
         x = samples.astype(np.float64)
-        return float(x @ x) < power * x.shape[0]
+        return bool(float(x @ x) < power * x.shape[0])
 
     def _as_if_quiet(self, pos: int, end: int, tail: Int16Array) -> Int16Array:
         """The turn up to ``end``: the audio so far (to ``pos``), then ``tail`` (the quiet

@@ -27,6 +27,15 @@ def tone(n: int) -> np.ndarray:
     return np.full(n, 0.1, dtype=np.float32)
 
 
+class InstantStt:
+    """Transcribes at once: the text is the sample count."""
+
+    sample_rate_hz = RATE
+
+    def transcribe(self, audio: np.ndarray) -> str:
+        return str(audio.shape[0])
+
+
 class GatedStt:
     """Transcribes an utterance as its length; each call waits for the test to open its
     gate, and records what it was given (lengths per call)."""
@@ -198,13 +207,7 @@ def test_errors_reach_their_waiters(engine: type[GatedStt]) -> None:
 
 
 def test_blocking_callers_share_the_queue() -> None:
-    class Instant:
-        sample_rate_hz = RATE
-
-        def transcribe(self, audio: np.ndarray) -> str:
-            return str(audio.shape[0])
-
-    batcher = SttBatcher(Instant())
+    batcher = SttBatcher(InstantStt())
     assert batcher.transcribe_blocking(tone(9)) == "9"
 
     async def main() -> str:
@@ -271,13 +274,7 @@ def test_concurrent_streams_real_clock() -> None:
 def test_no_worker_thread_fails_instead_of_hanging() -> None:
     """A loop whose executor is gone: the request fails, and the next one still runs."""
 
-    class Instant:
-        sample_rate_hz = RATE
-
-        def transcribe(self, audio: np.ndarray) -> str:
-            return str(audio.shape[0])
-
-    batcher = SttBatcher(Instant())
+    batcher = SttBatcher(InstantStt())
 
     async def main() -> None:
         await asyncio.get_running_loop().shutdown_default_executor()

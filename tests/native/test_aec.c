@@ -89,14 +89,46 @@ static void test_echo_removed(void)
     free(out);
 }
 
+/* What the gate tests play, hear, and get out of the plain and of the gated canceller. */
+typedef struct {
+    int16_t *far, *near, *plain, *gated;
+} gate_audio;
+
+static gate_audio gate_audio_new(void)
+{
+    gate_audio g = {calloc(N, sizeof(int16_t)), calloc(N, sizeof(int16_t)),
+                    calloc(N, sizeof(int16_t)), calloc(N, sizeof(int16_t))};
+    CHECK(g.far && g.near && g.plain && g.gated);
+    return g;
+}
+
+static void gate_audio_free(gate_audio *g)
+{
+    free(g->far);
+    free(g->near);
+    free(g->plain);
+    free(g->gated);
+}
+
+/* Runs a plain and a gated canceller over all N samples; returns the gated one. */
+static vona_aec *cancel_both(gate_audio *g)
+{
+    vona_aec *a = NULL, *b = NULL;
+    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, 0, &a) == VONA_OK);
+    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, VONA_AEC_ECHO_GATE, &b) == VONA_OK);
+    CHECK(vona_aec_process(a, g->near, g->far, g->plain, N) == VONA_OK);
+    CHECK(vona_aec_process(b, g->near, g->far, g->gated, N) == VONA_OK);
+    vona_aec_destroy(a);
+    return b;
+}
+
 /* The gate, before the filter has converged: the echo alone is muted from 300 ms on,
  * a talker over it (as loud as the echo) passes, and with nothing played the output is
  * the ungated canceller's, sample for sample. */
 static void test_gate(void)
 {
-    int16_t *far = calloc(N, sizeof *far), *near = calloc(N, sizeof *near);
-    int16_t *plain = calloc(N, sizeof *plain), *gated = calloc(N, sizeof *gated);
-    CHECK(far && near && plain && gated);
+    gate_audio g = gate_audio_new();
+    int16_t *far = g.far, *near = g.near, *plain = g.plain, *gated = g.gated;
     double lp = 0.0;
     for (size_t i = 0; i < N / 2; i++) { /* 3 s of playback, then 3 s of silence */
         lp = 0.7 * lp + 0.3 * ((double)(rnd() % 20001) - 10000.0);
@@ -113,11 +145,7 @@ static void test_gate(void)
             near[i] = (int16_t)(near[i] + lp);
         }
     }
-    vona_aec *a = NULL, *b = NULL;
-    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, 0, &a) == VONA_OK);
-    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, VONA_AEC_ECHO_GATE, &b) == VONA_OK);
-    CHECK(vona_aec_process(a, near, far, plain, N) == VONA_OK);
-    CHECK(vona_aec_process(b, near, far, gated, N) == VONA_OK);
+    vona_aec *b = cancel_both(&g);
     size_t e0 = RATE * 35 / 100, e1 = RATE * 55 / 100; /* echo alone, filter still young */
     double young = 10.0 * log10(energy(near + e0, e1 - e0) / (energy(plain + e0, e1 - e0) + 1.0));
     double muted = energy(gated + e0, e1 - e0);
@@ -137,21 +165,16 @@ static void test_gate(void)
     CHECK(vona_aec_reset(b) == VONA_OK);
     CHECK(vona_aec_process(b, near, far, gated, RATE / 2) == VONA_OK);
     CHECK(energy(gated + e0 / 2, RATE / 2 - e0 / 2) <= (double)(RATE / 2 - e0 / 2));
-    vona_aec_destroy(a);
     vona_aec_destroy(b);
-    free(far);
-    free(near);
-    free(plain);
-    free(gated);
+    gate_audio_free(&g);
 }
 
 /* A talker who starts before the playback, which repeats them (an echo test): not echo,
  * the gate stands aside until they pause and the playback is over. */
 static void test_gate_talker_first(void)
 {
-    int16_t *far = calloc(N, sizeof *far), *near = calloc(N, sizeof *near);
-    int16_t *plain = calloc(N, sizeof *plain), *gated = calloc(N, sizeof *gated);
-    CHECK(far && near && plain && gated);
+    gate_audio g = gate_audio_new();
+    int16_t *far = g.far, *near = g.near;
     double lp = 0.0;
     const size_t lag = RATE / 20; /* the playback repeats the talker 50 ms later */
     for (size_t i = 0; i < (size_t)RATE * 2; i++) {
@@ -159,18 +182,9 @@ static void test_gate_talker_first(void)
         near[i] = (int16_t)lp;
     }
     for (size_t i = lag; i < (size_t)RATE * 2 + lag; i++) far[i] = near[i - lag];
-    vona_aec *a = NULL, *b = NULL;
-    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, 0, &a) == VONA_OK);
-    CHECK(vona_aec_create(RATE, FRAME, RATE / 5, VONA_AEC_ECHO_GATE, &b) == VONA_OK);
-    CHECK(vona_aec_process(a, near, far, plain, N) == VONA_OK);
-    CHECK(vona_aec_process(b, near, far, gated, N) == VONA_OK);
-    CHECK(memcmp(plain, gated, N * sizeof *plain) == 0);
-    vona_aec_destroy(a);
-    vona_aec_destroy(b);
-    free(far);
-    free(near);
-    free(plain);
-    free(gated);
+    vona_aec_destroy(cancel_both(&g));
+    CHECK(memcmp(g.plain, g.gated, N * sizeof *g.plain) == 0);
+    gate_audio_free(&g);
 }
 
 /* The stage: odd chunk sizes come out as whole 10 ms frames (held < frame), the
